@@ -1,0 +1,13 @@
+# Debian 12 packages only; scripts/install-deps.sh installs every one of them.
+find_package(Threads REQUIRED)
+find_package(simdjson 3 REQUIRED CONFIG)   # simdjson::simdjson
+find_package(fmt 9 REQUIRED CONFIG)        # fmt::fmt
+
+if(AL_BUILD_TESTS)
+  find_package(GTest 1.12 REQUIRED CONFIG)   # GTest::gtest_main GTest::gmock
+  find_package(rapidcheck REQUIRED CONFIG)   # rapidcheck rapidcheck_gtest (no namespace)
+  include(GoogleTest)
+endif()
+if(AL_BUILD_BENCH)
+  find_package(benchmark 1.7 REQUIRED CONFIG)  # benchmark::benchmark
+endif()

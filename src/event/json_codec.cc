@@ -1,0 +1,239 @@
+#include "event/json_codec.h"
+
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/no_destructor.h"
+#include "event/fields.h"
+#include "event/json_support.h"
+#include "event/json_writer.h"
+#include "event/time.h"
+#include "event/validation.h"
+
+namespace auditlog::event {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// Member names of the native form, resolved to registry rows: top-level
+// fields directly, grouped fields ("actor.email") through their group.
+struct NativeNames {
+  struct Group {
+    std::string_view name;
+    std::unordered_map<std::string_view, const FieldSpec*> fields;  // by leaf name
+  };
+  std::unordered_map<std::string_view, const FieldSpec*> top_level;
+  std::unordered_map<std::string_view, size_t> group_index;
+  std::vector<Group> groups;
+
+  NativeNames() {
+    for (const FieldSpec& spec : AllFields()) {
+      const size_t dot = spec.path.find('.');
+      if (dot == std::string_view::npos) {
+        top_level.emplace(spec.path, &spec);
+        continue;
+      }
+      const std::string_view group_name = spec.path.substr(0, dot);
+      auto [it, inserted] = group_index.emplace(group_name, groups.size());
+      if (inserted) groups.push_back(Group{group_name, {}});
+      groups[it->second].fields.emplace(spec.path.substr(dot + 1), &spec);
+    }
+  }
+};
+
+const NativeNames& Names() {
+  static NoDestructor<NativeNames> names;
+  return *names;
+}
+
+// Reads one registry field from `value` into `event`.
+Status ReadField(const FieldSpec& spec, od::value& value, od::parser& scratch, Event* event) {
+  switch (spec.type) {
+    case FieldType::kKeyword:
+    case FieldType::kText:
+      return json::ReadString(value, spec.path, spec.string_member(*event));
+    case FieldType::kTime:
+      return json::ReadTime(value, spec.path, EpochUnit::kMilliseconds,
+                            spec.path == "timestamp" ? &event->timestamp : &event->received_at);
+    case FieldType::kUint64:
+      return json::ReadUint64(value, spec.path, &event->seq);
+    case FieldType::kOutcome:
+      return json::ReadOutcome(value, spec.path, &event->result);
+    case FieldType::kDouble:
+      return json::ReadDouble(value, spec.path,
+                              spec.path == "geo.latitude" ? &event->geo.latitude : &event->geo.longitude);
+    case FieldType::kBool:
+      return json::ReadBool(value, spec.path, &event->ua.is_mobile);
+    case FieldType::kJson:
+      return json::CopyDetailsObject(value, spec.path, scratch, &event->details);
+  }
+  return Status::Internal(fmt::format("{}: unhandled field type", spec.path));
+}
+
+Status ReadGroup(const NativeNames::Group& group, od::value& value, od::parser& scratch, Event* event) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return json::SyntaxError(group.name, error);
+  if (type == od::json_type::null) return Status::OK();
+  if (type != od::json_type::object) return json::TypeError(group.name, "an object");
+  od::object object;
+  if (auto error = value.get_object().get(object)) return json::SyntaxError(group.name, error);
+  for (auto field_result : object) {
+    od::field field;
+    if (auto error = std::move(field_result).get(field)) return json::SyntaxError(group.name, error);
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return json::SyntaxError(group.name, error);
+    const auto it = group.fields.find(key);
+    if (it == group.fields.end()) {
+      return Status::InvalidArgument(fmt::format("{}.{}: unknown field", group.name, key));
+    }
+    od::value member = field.value();
+    AL_RETURN_IF_ERROR(ReadField(*it->second, member, scratch, event));
+  }
+  return Status::OK();
+}
+
+// Writes every non-empty field of `group_fields` as one nested object.
+void WriteField(const FieldSpec& spec, const Event& event, JsonWriter& writer, std::string_view name) {
+  switch (spec.type) {
+    case FieldType::kKeyword:
+    case FieldType::kText: {
+      const std::string& text = StringField(spec, event);
+      if (!text.empty()) writer.Member(name, text);
+      return;
+    }
+    case FieldType::kTime: {
+      const auto& time = spec.path == "timestamp" ? event.timestamp : event.received_at;
+      if (time) writer.Member(name, FormatRfc3339(*time));
+      return;
+    }
+    case FieldType::kUint64:
+      if (event.seq != 0) {
+        writer.Key(name);
+        writer.Uint(event.seq);
+      }
+      return;
+    case FieldType::kOutcome:
+      if (event.result != Outcome::kUnset) writer.Member(name, OutcomeName(event.result));
+      return;
+    case FieldType::kDouble: {
+      const auto& number = spec.path == "geo.latitude" ? event.geo.latitude : event.geo.longitude;
+      if (number) {
+        writer.Key(name);
+        writer.Double(*number);
+      }
+      return;
+    }
+    case FieldType::kBool:
+      if (event.ua.is_mobile) {
+        writer.Key(name);
+        writer.Bool(*event.ua.is_mobile);
+      }
+      return;
+    case FieldType::kJson:
+      if (!event.details.empty()) {
+        writer.Key(name);
+        writer.Raw(event.details);
+      }
+      return;
+  }
+}
+
+bool FieldPresent(const FieldSpec& spec, const Event& event) {
+  switch (spec.type) {
+    case FieldType::kKeyword:
+    case FieldType::kText: return !StringField(spec, event).empty();
+    case FieldType::kTime: return (spec.path == "timestamp" ? event.timestamp : event.received_at).has_value();
+    case FieldType::kUint64: return event.seq != 0;
+    case FieldType::kOutcome: return event.result != Outcome::kUnset;
+    case FieldType::kDouble:
+      return (spec.path == "geo.latitude" ? event.geo.latitude : event.geo.longitude).has_value();
+    case FieldType::kBool: return event.ua.is_mobile.has_value();
+    case FieldType::kJson: return !event.details.empty();
+  }
+  return false;
+}
+
+}  // namespace
+
+void AppendEventJson(const Event& event, std::string* out) {
+  JsonWriter writer(out);
+  writer.BeginObject();
+  const std::span<const FieldSpec> fields = AllFields();
+  size_t field_idx = 0;
+  while (field_idx < fields.size()) {
+    const FieldSpec& spec = fields[field_idx];
+    const size_t dot = spec.path.find('.');
+    if (dot == std::string_view::npos) {
+      WriteField(spec, event, writer, spec.path);
+      ++field_idx;
+      continue;
+    }
+    // A group: its fields are contiguous in the registry.
+    const std::string_view group = spec.path.substr(0, dot + 1);
+    size_t group_end = field_idx;
+    bool any_present = false;
+    while (group_end < fields.size() && fields[group_end].path.starts_with(group)) {
+      any_present = any_present || FieldPresent(fields[group_end], event);
+      ++group_end;
+    }
+    if (any_present) {
+      writer.Key(group.substr(0, dot));
+      writer.BeginObject();
+      for (size_t member_idx = field_idx; member_idx < group_end; ++member_idx) {
+        WriteField(fields[member_idx], event, writer, fields[member_idx].path.substr(dot + 1));
+      }
+      writer.EndObject();
+    }
+    field_idx = group_end;
+  }
+  writer.EndObject();
+}
+
+std::string EventToJson(const Event& event) {
+  std::string out;
+  AppendEventJson(event, &out);
+  return out;
+}
+
+struct NativeJsonDecoder::Parsers {
+  od::parser main;
+  od::parser scratch;
+};
+
+NativeJsonDecoder::NativeJsonDecoder() : parsers_(std::make_unique<Parsers>()) {}
+NativeJsonDecoder::~NativeJsonDecoder() = default;
+
+Status NativeJsonDecoder::Decode(PaddedView json, Event* out) {
+  *out = Event();
+  if (json.size > kMaxEventBytes) {
+    return Status::InvalidArgument(fmt::format("event is {} bytes, over the limit of {}", json.size, kMaxEventBytes));
+  }
+  od::document doc;
+  AL_RETURN_IF_ERROR(json::Iterate(parsers_->main, json, &doc));
+  od::object object;
+  if (auto error = doc.get_object().get(object)) {
+    if (error == simdjson::INCORRECT_TYPE) return Status::InvalidArgument("event: not a JSON object");
+    return json::SyntaxError("event", error);
+  }
+  const NativeNames& names = Names();
+  for (auto field_result : object) {
+    od::field field;
+    if (auto error = std::move(field_result).get(field)) return json::SyntaxError("event", error);
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return json::SyntaxError("event", error);
+    od::value value = field.value();
+    if (const auto top = names.top_level.find(key); top != names.top_level.end()) {
+      AL_RETURN_IF_ERROR(ReadField(*top->second, value, parsers_->scratch, out));
+    } else if (const auto group = names.group_index.find(key); group != names.group_index.end()) {
+      AL_RETURN_IF_ERROR(ReadGroup(names.groups[group->second], value, parsers_->scratch, out));
+    } else {
+      return Status::InvalidArgument(fmt::format("{}: unknown field", key));
+    }
+  }
+  AL_RETURN_IF_ERROR(json::CheckAtEnd(doc));
+  return ValidateEvent(*out);
+}
+
+}  // namespace auditlog::event

@@ -1,0 +1,450 @@
+#include "event/json_support.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "event/json_writer.h"
+
+namespace auditlog::event::json {
+namespace {
+
+std::string_view TrimRight(std::string_view text) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+bool IsLiteralNull(std::string_view text, NullText null_text) {
+  return null_text == NullText::kIsAbsent && text == "null";
+}
+
+// Raw text of any value, consuming it.
+Status RawText(od::value& value, std::string_view path, std::string_view* raw) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return SyntaxError(path, error);
+  simdjson::error_code error = simdjson::SUCCESS;
+  switch (type) {
+    case od::json_type::object: {
+      od::object object;
+      error = value.get_object().get(object);
+      if (!error) error = object.raw_json().get(*raw);
+      break;
+    }
+    case od::json_type::array: {
+      od::array array;
+      error = value.get_array().get(array);
+      if (!error) error = array.raw_json().get(*raw);
+      break;
+    }
+    default:
+      *raw = TrimRight(value.raw_json_token());
+  }
+  if (error) return SyntaxError(path, error);
+  return Status::OK();
+}
+
+Status DepthError(std::string_view path, int max_depth) {
+  return Status::InvalidArgument(fmt::format("{}: nesting deeper than {} levels", path, max_depth));
+}
+
+// Parses every scalar of `value` and checks nesting; `depth` is the depth of
+// the container holding `value` (0 at the root).
+Status Walk(od::value value, std::string_view path, int depth, int max_depth) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return SyntaxError(path, error);
+  switch (type) {
+    case od::json_type::object: {
+      if (depth + 1 > max_depth) return DepthError(path, max_depth);
+      od::object object;
+      if (auto error = value.get_object().get(object)) return SyntaxError(path, error);
+      for (auto field_result : object) {
+        od::field field;
+        if (auto error = std::move(field_result).get(field)) return SyntaxError(path, error);
+        std::string_view key;
+        if (auto error = field.unescaped_key().get(key)) return SyntaxError(path, error);
+        const std::string child_path = JoinPath(path, key);
+        AL_RETURN_IF_ERROR(Walk(field.value(), child_path, depth + 1, max_depth));
+      }
+      return Status::OK();
+    }
+    case od::json_type::array: {
+      if (depth + 1 > max_depth) return DepthError(path, max_depth);
+      od::array array;
+      if (auto error = value.get_array().get(array)) return SyntaxError(path, error);
+      size_t element_idx = 0;
+      for (auto element_result : array) {
+        od::value element;
+        if (auto error = std::move(element_result).get(element)) return SyntaxError(path, error);
+        AL_RETURN_IF_ERROR(Walk(element, fmt::format("{}[{}]", path, element_idx), depth + 1, max_depth));
+        ++element_idx;
+      }
+      return Status::OK();
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      if (auto error = value.get_string().get(text)) return SyntaxError(path, error);
+      return Status::OK();
+    }
+    case od::json_type::number: {
+      double number;
+      if (auto error = value.get_double().get(number)) return SyntaxError(path, error);
+      return Status::OK();
+    }
+    case od::json_type::boolean: {
+      bool flag;
+      if (auto error = value.get_bool().get(flag)) return SyntaxError(path, error);
+      return Status::OK();
+    }
+    case od::json_type::null: {
+      bool is_null = false;
+      if (auto error = value.is_null().get(is_null)) return SyntaxError(path, error);
+      if (!is_null) return Status::InvalidArgument(fmt::format("{}: malformed literal", path));
+      return Status::OK();
+    }
+  }
+  return Status::InvalidArgument(fmt::format("{}: unknown JSON type", path));
+}
+
+// Validates a scalar document root (simdjson cannot turn it into a value).
+Status WalkScalarDocument(od::document& doc, std::string_view path, od::json_type type) {
+  simdjson::error_code error = simdjson::SUCCESS;
+  switch (type) {
+    case od::json_type::string: {
+      std::string_view text;
+      error = doc.get_string().get(text);
+      break;
+    }
+    case od::json_type::number: {
+      double number;
+      error = doc.get_double().get(number);
+      break;
+    }
+    case od::json_type::boolean: {
+      bool flag;
+      error = doc.get_bool().get(flag);
+      break;
+    }
+    case od::json_type::null: {
+      bool is_null = false;
+      error = doc.is_null().get(is_null);
+      if (!error && !is_null) return Status::InvalidArgument(fmt::format("{}: malformed literal", path));
+      break;
+    }
+    default: break;
+  }
+  if (error) return SyntaxError(path, error);
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string JoinPath(std::string_view prefix, std::string_view key) {
+  if (prefix.empty()) return std::string(key);
+  std::string path;
+  path.reserve(prefix.size() + 1 + key.size());
+  path.append(prefix).append(".").append(key);
+  return path;
+}
+
+Status TypeError(std::string_view path, std::string_view expected) {
+  return Status::InvalidArgument(fmt::format("{}: not {}", path, expected));
+}
+
+Status SyntaxError(std::string_view path, simdjson::error_code error) {
+  std::string_view what;
+  switch (error) {
+    case simdjson::UTF8_ERROR: what = "invalid UTF-8"; break;
+    case simdjson::DEPTH_ERROR: what = "nesting too deep"; break;
+    case simdjson::STRING_ERROR: what = "malformed string (bad escape or invalid \\u surrogate)"; break;
+    case simdjson::UNESCAPED_CHARS: what = "unescaped control character in string"; break;
+    case simdjson::UNCLOSED_STRING: what = "unterminated string"; break;
+    case simdjson::NUMBER_ERROR: what = "malformed or out-of-range number"; break;
+    case simdjson::T_ATOM_ERROR:
+    case simdjson::F_ATOM_ERROR:
+    case simdjson::N_ATOM_ERROR: what = "malformed literal"; break;
+    case simdjson::TAPE_ERROR:
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: what = "malformed JSON (truncated or unbalanced)"; break;
+    case simdjson::EMPTY: what = "empty document"; break;
+    case simdjson::CAPACITY: what = "document too large"; break;
+    case simdjson::TRAILING_CONTENT: what = "unexpected content after the JSON value"; break;
+    default: what = simdjson::error_message(error);
+  }
+  if (path.empty()) return Status::InvalidArgument(what);
+  return Status::InvalidArgument(fmt::format("{}: {}", path, what));
+}
+
+std::optional<Outcome> OutcomeFromText(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower == "success" || lower == "succeeded" || lower == "successful" || lower == "ok" || lower == "true" ||
+      lower == "成功") {
+    return Outcome::kSuccess;
+  }
+  if (lower == "failure" || lower == "failed" || lower == "fail" || lower == "error" || lower == "false" ||
+      lower == "失败") {
+    return Outcome::kFailure;
+  }
+  return std::nullopt;
+}
+
+Status ReadString(od::value& value, std::string_view path, std::string* out, NullText null_text) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return SyntaxError(path, error);
+  if (type == od::json_type::null) {
+    out->clear();
+    return Status::OK();
+  }
+  if (type != od::json_type::string) return TypeError(path, "a string");
+  std::string_view text;
+  if (auto error = value.get_string().get(text)) return SyntaxError(path, error);
+  if (IsLiteralNull(text, null_text)) {
+    out->clear();
+  } else {
+    out->assign(text);
+  }
+  return Status::OK();
+}
+
+Status ReadStringOrNumber(od::value& value, std::string_view path, std::string* out, NullText null_text) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return SyntaxError(path, error);
+  if (type == od::json_type::number) {
+    const std::string_view raw = value.raw_json_token();
+    double number;
+    if (auto error = value.get_double().get(number)) return SyntaxError(path, error);
+    out->assign(TrimRight(raw));
+    return Status::OK();
+  }
+  if (type != od::json_type::string && type != od::json_type::null) return TypeError(path, "a string");
+  return ReadString(value, path, out, null_text);
+}
+
+Status ReadTime(od::value& value, std::string_view path, EpochUnit unit, std::optional<UnixMicros>* out,
+                NullText null_text) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return SyntaxError(path, error);
+  Result<UnixMicros> micros = Status::InvalidArgument("unset");
+  switch (type) {
+    case od::json_type::null:
+      out->reset();
+      return Status::OK();
+    case od::json_type::string: {
+      std::string_view text;
+      if (auto error = value.get_string().get(text)) return SyntaxError(path, error);
+      if (IsLiteralNull(text, null_text)) {
+        out->reset();
+        return Status::OK();
+      }
+      micros = ParseTimeText(text, unit);
+      break;
+    }
+    case od::json_type::number: {
+      od::number_type number_type;
+      if (auto error = value.get_number_type().get(number_type)) return SyntaxError(path, error);
+      if (number_type == od::number_type::signed_integer) {
+        int64_t integer;
+        if (auto error = value.get_int64().get(integer)) return SyntaxError(path, error);
+        micros = EpochToMicros(integer, unit);
+      } else {
+        double number;
+        if (auto error = value.get_double().get(number)) return SyntaxError(path, error);
+        micros = EpochToMicros(number, unit);
+      }
+      break;
+    }
+    default: return TypeError(path, "a time (RFC 3339 string or epoch number)");
+  }
+  if (!micros.ok()) return micros.error().WithContext(path);
+  *out = *micros;
+  return Status::OK();
+}
+
+Status ReadDouble(od::value& value, std::string_view path, std::optional<double>* out) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return SyntaxError(path, error);
+  if (type == od::json_type::null) {
+    out->reset();
+    return Status::OK();
+  }
+  if (type != od::json_type::number) return TypeError(path, "a number");
+  double number;
+  if (auto error = value.get_double().get(number)) return SyntaxError(path, error);
+  *out = number;
+  return Status::OK();
+}
+
+Status ReadBool(od::value& value, std::string_view path, std::optional<bool>* out) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return SyntaxError(path, error);
+  if (type == od::json_type::null) {
+    out->reset();
+    return Status::OK();
+  }
+  if (type != od::json_type::boolean) return TypeError(path, "a boolean");
+  bool flag;
+  if (auto error = value.get_bool().get(flag)) return SyntaxError(path, error);
+  *out = flag;
+  return Status::OK();
+}
+
+Status ReadUint64(od::value& value, std::string_view path, uint64_t* out) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return SyntaxError(path, error);
+  if (type == od::json_type::null) {
+    *out = 0;
+    return Status::OK();
+  }
+  if (type != od::json_type::number) return TypeError(path, "a non-negative integer");
+  if (auto error = value.get_uint64().get(*out)) {
+    if (error == simdjson::INCORRECT_TYPE || error == simdjson::NUMBER_OUT_OF_RANGE) {
+      return TypeError(path, "a non-negative integer");
+    }
+    return SyntaxError(path, error);
+  }
+  return Status::OK();
+}
+
+Status ReadOutcome(od::value& value, std::string_view path, Outcome* out, NullText null_text) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return SyntaxError(path, error);
+  if (type == od::json_type::boolean) {
+    bool flag;
+    if (auto error = value.get_bool().get(flag)) return SyntaxError(path, error);
+    *out = flag ? Outcome::kSuccess : Outcome::kFailure;
+    return Status::OK();
+  }
+  std::string text;
+  AL_RETURN_IF_ERROR(ReadString(value, path, &text, null_text));
+  if (text.empty()) {
+    *out = Outcome::kUnset;
+    return Status::OK();
+  }
+  const std::optional<Outcome> outcome = OutcomeFromText(text);
+  if (!outcome) {
+    return Status::InvalidArgument(fmt::format("{}: expected \"success\" or \"failure\", got \"{}\"", path, text));
+  }
+  *out = *outcome;
+  return Status::OK();
+}
+
+Status CopyValidatedValue(od::value& value, std::string_view path, int max_depth, od::parser& scratch,
+                          std::string* out) {
+  std::string_view raw;
+  AL_RETURN_IF_ERROR(RawText(value, path, &raw));
+  // Re-read the value from its own text: the outer parser only checked its
+  // structure, not its scalars, and its iteration must not be disturbed.
+  od::document doc;
+  if (auto error = scratch.iterate(raw.data(), raw.size(), raw.size() + kJsonPadding).get(doc)) {
+    if (error == simdjson::DEPTH_ERROR) return DepthError(path, max_depth);
+    return SyntaxError(path, error);
+  }
+  od::json_type type;
+  if (auto error = doc.type().get(type)) return SyntaxError(path, error);
+  if (type == od::json_type::object || type == od::json_type::array) {
+    od::value root;
+    if (auto error = doc.get_value().get(root)) return SyntaxError(path, error);
+    AL_RETURN_IF_ERROR(Walk(root, path, 0, max_depth));
+  } else {
+    AL_RETURN_IF_ERROR(WalkScalarDocument(doc, path, type));
+  }
+  AL_RETURN_IF_ERROR(CheckAtEnd(doc).WithContext(path));
+  const size_t old_size = out->size();
+  out->resize(old_size + raw.size());
+  size_t minified_size = 0;
+  if (auto error = simdjson::minify(raw.data(), raw.size(), out->data() + old_size, minified_size)) {
+    out->resize(old_size);
+    return SyntaxError(path, error);
+  }
+  out->resize(old_size + minified_size);
+  return Status::OK();
+}
+
+Status CopyDetailsObject(od::value& value, std::string_view path, od::parser& scratch, std::string* out,
+                         std::vector<std::string>* top_keys) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return SyntaxError(path, error);
+  if (type == od::json_type::null) {
+    out->clear();
+    return Status::OK();
+  }
+  if (type != od::json_type::object) return TypeError(path, "an object");
+  out->clear();
+  AL_RETURN_IF_ERROR(CopyValidatedValue(value, path, kMaxDetailsDepth, scratch, out));
+  if (out->size() <= 2) out->clear();  // "{}" carries nothing; absent is the canonical form
+  if (top_keys != nullptr && !out->empty()) {
+    // Read the member names back from the validated copy.
+    PaddedBuffer copy(*out);
+    od::document doc;
+    od::object object;
+    if (scratch.iterate(copy.view().data, copy.size(), copy.size() + kJsonPadding).get(doc) ||
+        doc.get_object().get(object)) {
+      return Status::Internal(fmt::format("{}: validated object failed to re-parse", path));
+    }
+    for (auto field_result : object) {
+      od::field field;
+      std::string_view key;
+      if (std::move(field_result).get(field) || field.unescaped_key().get(key)) {
+        return Status::Internal(fmt::format("{}: validated object failed to re-parse", path));
+      }
+      top_keys->emplace_back(key);
+    }
+  }
+  return Status::OK();
+}
+
+DetailsBuilder::DetailsBuilder(std::string base, std::vector<std::string> base_keys) : keys_(std::move(base_keys)) {
+  if (!base.empty()) {
+    base.pop_back();  // reopen the object: drop '}'
+    body_ = std::move(base);
+  }
+}
+
+bool DetailsBuilder::Has(std::string_view key) const {
+  return std::find(keys_.begin(), keys_.end(), key) != keys_.end();
+}
+
+void DetailsBuilder::AddRaw(std::string_view key, std::string_view raw_json) {
+  std::string name(key);
+  while (Has(name)) name.insert(name.begin(), '@');
+  if (body_.empty()) {
+    body_.push_back('{');
+  } else if (body_.size() > 1) {
+    body_.push_back(',');
+  }
+  AppendJsonString(&body_, name);
+  body_.push_back(':');
+  body_.append(raw_json);
+  keys_.push_back(std::move(name));
+}
+
+void DetailsBuilder::AddString(std::string_view key, std::string_view value) {
+  std::string raw;
+  AppendJsonString(&raw, value);
+  AddRaw(key, raw);
+}
+
+std::string DetailsBuilder::Finish() && {
+  if (body_.empty()) return {};
+  body_.push_back('}');
+  return std::move(body_);
+}
+
+Status Iterate(od::parser& parser, PaddedView json, od::document* doc) {
+  if (auto error = parser.iterate(json.data, json.size, json.size + kJsonPadding).get(*doc)) {
+    return SyntaxError("", error);
+  }
+  return Status::OK();
+}
+
+Status CheckAtEnd(od::document& doc) {
+  // current_location() fails with OUT_OF_BOUNDS exactly when nothing is left.
+  const auto location = doc.current_location();
+  if (location.error() == simdjson::OUT_OF_BOUNDS) return Status::OK();
+  if (location.error()) return SyntaxError("", location.error());
+  return Status::InvalidArgument("unexpected content after the JSON value");
+}
+
+}  // namespace auditlog::event::json

@@ -1,0 +1,100 @@
+#pragma once
+
+// Helpers shared by every JSON decoder (the native codec here and the dialect
+// decoders in ingest/): reading typed values out of a simdjson On-Demand
+// document with errors that name the field path, and validating free-form JSON
+// (`details`) fully, with a nesting limit.
+//
+// This header includes simdjson; include it from .cc files only so that the
+// large simdjson header stays out of the public ones.
+
+#include <simdjson.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "event/event.h"
+#include "event/json_buffer.h"
+#include "event/time.h"
+
+namespace auditlog::event::json {
+
+namespace od = simdjson::ondemand;
+
+static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING, "PaddedBuffer must satisfy simdjson");
+
+// "prefix.key", or "key" when prefix is empty.
+std::string JoinPath(std::string_view prefix, std::string_view key);
+
+// "<path>: not a <expected>".
+Status TypeError(std::string_view path, std::string_view expected);
+// "<path>: <what simdjson found wrong>".
+Status SyntaxError(std::string_view path, simdjson::error_code error);
+
+// How a decoder treats the literal string "null" (Authing writes it for absent values).
+enum class NullText : uint8_t { kIsText = 0, kIsAbsent = 1 };
+
+// Reads a string. JSON null leaves `out` empty. Any other type is an error.
+Status ReadString(od::value& value, std::string_view path, std::string* out, NullText null_text = NullText::kIsText);
+// Reads a string or a number (kept as its JSON text, e.g. 42 -> "42"): some
+// sources send ids and codes as numbers.
+Status ReadStringOrNumber(od::value& value, std::string_view path, std::string* out,
+                          NullText null_text = NullText::kIsText);
+// Reads an RFC 3339 string, or an epoch number (number or digit string) in `unit`.
+Status ReadTime(od::value& value, std::string_view path, EpochUnit unit, std::optional<UnixMicros>* out,
+                NullText null_text = NullText::kIsText);
+Status ReadDouble(od::value& value, std::string_view path, std::optional<double>* out);
+Status ReadBool(od::value& value, std::string_view path, std::optional<bool>* out);
+Status ReadUint64(od::value& value, std::string_view path, uint64_t* out);
+// Accepts "success"/"failure" (and the synonyms of OutcomeFromText).
+Status ReadOutcome(od::value& value, std::string_view path, Outcome* out, NullText null_text = NullText::kIsText);
+
+// Maps the many spellings of a result onto Outcome: success/succeeded/ok/true/成功,
+// failure/failed/fail/error/false/失败 (case-insensitive). nullopt when unknown.
+std::optional<Outcome> OutcomeFromText(std::string_view text);
+
+// Validates any JSON value fully (every scalar parsed, nesting at most
+// `max_depth` counting the value itself as 1) and appends its minified text to
+// `out`. Object values are the case that matters: `details`.
+//
+// `scratch` is a second parser: the value is re-read from its own text so that
+// the caller's iteration is undisturbed. REQUIRES: the text of `value` lies in a
+// padded buffer.
+Status CopyValidatedValue(od::value& value, std::string_view path, int max_depth, od::parser& scratch,
+                          std::string* out);
+
+// Like CopyValidatedValue but the value must be an object; null leaves `out` empty.
+// When `top_keys` is given, the object's member names are appended to it.
+Status CopyDetailsObject(od::value& value, std::string_view path, od::parser& scratch, std::string* out,
+                         std::vector<std::string>* top_keys = nullptr);
+
+// Builds a `details` object out of members, starting from an existing
+// minified object text (possibly empty). A member whose name is already present
+// is stored as "@<name>" so nothing is lost (see docs/dialects/README.md).
+class DetailsBuilder {
+ public:
+  // `base` is minified object text or empty; `base_keys` its member names.
+  DetailsBuilder(std::string base = {}, std::vector<std::string> base_keys = {});
+  bool Has(std::string_view key) const;
+  // `raw_json` must be valid minified JSON.
+  void AddRaw(std::string_view key, std::string_view raw_json);
+  void AddString(std::string_view key, std::string_view value);
+  // The finished object text; empty when no member was ever added.
+  std::string Finish() &&;
+
+ private:
+  std::string body_;  // "{...members" without the closing brace, or empty
+  std::vector<std::string> keys_;
+};
+
+// Opens `json` as an On-Demand document. The caller checks the document type.
+Status Iterate(od::parser& parser, PaddedView json, od::document* doc);
+
+// After a document's top-level value is consumed: error if anything but
+// whitespace follows it.
+Status CheckAtEnd(od::document& doc);
+
+}  // namespace auditlog::event::json

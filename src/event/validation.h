@@ -1,0 +1,28 @@
+#pragma once
+
+// Validation of a decoded Event, shared by every decoder so that all dialects
+// enforce the same limits. Errors are kInvalidArgument and start with the
+// native field path ("geo.latitude: out of range -90..90").
+//
+// Checked: `type` present; a client id well-formed (event/event_id.h); every
+// string valid UTF-8 (invalid bytes are rejected, never replaced); times within
+// 1970..9999; `details` an object nested at most kMaxDetailsDepth deep;
+// latitude and longitude in range.
+
+#include <string_view>
+
+#include "common/status.h"
+#include "event/event.h"
+
+namespace auditlog::event {
+
+Status ValidateEvent(const Event& event);
+
+// True when `text` is valid UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+
+// The nesting depth of JSON text (`{}` is 1, a scalar 0), counting brackets
+// outside strings. For text already known to be valid JSON.
+int JsonNestingDepth(std::string_view json);
+
+}  // namespace auditlog::event
