@@ -2,6 +2,7 @@
 find_package(Threads REQUIRED)
 find_package(simdjson 3 REQUIRED CONFIG)   # simdjson::simdjson
 find_package(fmt 9 REQUIRED CONFIG)        # fmt::fmt
+find_package(CLI11 2 REQUIRED CONFIG)       # CLI11::CLI11
 
 if(AL_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED CONFIG)   # GTest::gtest_main GTest::gmock

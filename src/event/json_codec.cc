@@ -211,7 +211,7 @@ Status NativeJsonDecoder::Decode(PaddedView json, Event* out) {
     return Status::InvalidArgument(fmt::format("event is {} bytes, over the limit of {}", json.size, kMaxEventBytes));
   }
   od::document doc;
-  AL_RETURN_IF_ERROR(json::Iterate(parsers_->main, json, &doc));
+  AL_RETURN_IF_ERROR(json::Iterate(parsers_->main, json, &doc).WithContext("event"));
   od::object object;
   if (auto error = doc.get_object().get(object)) {
     if (error == simdjson::INCORRECT_TYPE) return Status::InvalidArgument("event: not a JSON object");

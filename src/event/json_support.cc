@@ -395,29 +395,11 @@ Status CopyDetailsObject(od::value& value, std::string_view path, od::parser& sc
   return Status::OK();
 }
 
-DetailsBuilder::DetailsBuilder(std::string base, std::vector<std::string> base_keys) : keys_(std::move(base_keys)) {
-  if (!base.empty()) {
-    base.pop_back();  // reopen the object: drop '}'
-    body_ = std::move(base);
-  }
-}
-
-bool DetailsBuilder::Has(std::string_view key) const {
-  return std::find(keys_.begin(), keys_.end(), key) != keys_.end();
-}
-
 void DetailsBuilder::AddRaw(std::string_view key, std::string_view raw_json) {
-  std::string name(key);
-  while (Has(name)) name.insert(name.begin(), '@');
-  if (body_.empty()) {
-    body_.push_back('{');
-  } else if (body_.size() > 1) {
-    body_.push_back(',');
+  for (const auto& [name, raw] : members_) {
+    if (name == key && raw == raw_json) return;
   }
-  AppendJsonString(&body_, name);
-  body_.push_back(':');
-  body_.append(raw_json);
-  keys_.push_back(std::move(name));
+  members_.emplace_back(std::string(key), std::string(raw_json));
 }
 
 void DetailsBuilder::AddString(std::string_view key, std::string_view value) {
@@ -426,10 +408,32 @@ void DetailsBuilder::AddString(std::string_view key, std::string_view value) {
   AddRaw(key, raw);
 }
 
-std::string DetailsBuilder::Finish() && {
-  if (body_.empty()) return {};
-  body_.push_back('}');
-  return std::move(body_);
+void DetailsBuilder::Absorb(DetailsBuilder&& other) {
+  for (auto& [name, raw] : other.members_) AddRaw(name, raw);
+  other.members_.clear();
+}
+
+std::string DetailsBuilder::Finish(std::string base, const std::vector<std::string>& base_keys) && {
+  if (members_.empty()) return base;
+  std::vector<std::string> taken = base_keys;
+  std::string out;
+  if (base.empty()) {
+    out = "{";
+  } else {
+    base.pop_back();  // reopen the object: drop '}'
+    out = std::move(base);
+  }
+  for (auto& [key, raw] : members_) {
+    std::string name = std::move(key);
+    while (std::find(taken.begin(), taken.end(), name) != taken.end()) name.insert(name.begin(), '@');
+    if (out.size() > 1) out.push_back(',');
+    AppendJsonString(&out, name);
+    out.push_back(':');
+    out.append(raw);
+    taken.push_back(std::move(name));
+  }
+  out.push_back('}');
+  return out;
 }
 
 Status Iterate(od::parser& parser, PaddedView json, od::document* doc) {

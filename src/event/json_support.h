@@ -71,23 +71,26 @@ Status CopyValidatedValue(od::value& value, std::string_view path, int max_depth
 Status CopyDetailsObject(od::value& value, std::string_view path, od::parser& scratch, std::string* out,
                          std::vector<std::string>* top_keys = nullptr);
 
-// Builds a `details` object out of members, starting from an existing
-// minified object text (possibly empty). A member whose name is already present
-// is stored as "@<name>" so nothing is lost (see docs/dialects/README.md).
+// Collects members for an event's `details` that a dialect has no canonical
+// field for, then merges them into the details object the record carried (if
+// any). A name already taken is stored as "@<name>" (then "@@<name>", ...), so
+// nothing is lost (docs/dialects/README.md).
 class DetailsBuilder {
  public:
-  // `base` is minified object text or empty; `base_keys` its member names.
-  DetailsBuilder(std::string base = {}, std::vector<std::string> base_keys = {});
-  bool Has(std::string_view key) const;
-  // `raw_json` must be valid minified JSON.
+  bool empty() const { return members_.empty(); }
+  // `raw_json` must be valid minified JSON. A member equal to one already
+  // added (same name, same value) is not added twice.
   void AddRaw(std::string_view key, std::string_view raw_json);
   void AddString(std::string_view key, std::string_view value);
-  // The finished object text; empty when no member was ever added.
-  std::string Finish() &&;
+  // Adds every member of `other`, as AddRaw does.
+  void Absorb(DetailsBuilder&& other);
+  // Returns the merged object text: `base` (minified object text or empty,
+  // whose member names are `base_keys`) plus the collected members. Empty when
+  // both are empty.
+  std::string Finish(std::string base, const std::vector<std::string>& base_keys) &&;
 
  private:
-  std::string body_;  // "{...members" without the closing brace, or empty
-  std::vector<std::string> keys_;
+  std::vector<std::pair<std::string, std::string>> members_;  // name, raw JSON
 };
 
 // Opens `json` as an On-Demand document. The caller checks the document type.

@@ -68,12 +68,9 @@ Status ValidateEvent(const Event& event) {
       return Status::InvalidArgument(fmt::format("details: nesting deeper than {} levels", kMaxDetailsDepth));
     }
   }
-  if (event.geo.latitude && !(*event.geo.latitude >= -90.0 && *event.geo.latitude <= 90.0)) {
-    return Status::InvalidArgument("geo.latitude: out of range -90..90");
-  }
-  if (event.geo.longitude && !(*event.geo.longitude >= -180.0 && *event.geo.longitude <= 180.0)) {
-    return Status::InvalidArgument("geo.longitude: out of range -180..180");
-  }
+  // Coordinates are kept as sent, even outside -90..90 / -180..180: sources
+  // put placeholders there (Auth0's own sample says 123) and an audit log
+  // must not drop a record over them. JSON cannot carry NaN or infinities.
   return Status::OK();
 }
 

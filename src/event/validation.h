@@ -2,12 +2,12 @@
 
 // Validation of a decoded Event, shared by every decoder so that all dialects
 // enforce the same limits. Errors are kInvalidArgument and start with the
-// native field path ("geo.latitude: out of range -90..90").
+// native field path ("timestamp: out of range 1970..9999").
 //
 // Checked: `type` present; a client id well-formed (event/event_id.h); every
 // string valid UTF-8 (invalid bytes are rejected, never replaced); times within
-// 1970..9999; `details` an object nested at most kMaxDetailsDepth deep;
-// latitude and longitude in range.
+// 1970..9999; `details` an object nested at most kMaxDetailsDepth deep.
+// Latitude and longitude are not range-checked (see validation.cc).
 
 #include <string_view>
 

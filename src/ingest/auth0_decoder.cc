@@ -1,0 +1,78 @@
+// Auth0: the log event object of the Management API (`GET /api/v2/logs`,
+// `GET /api/v2/users/{id}/logs`, log streams). Mapping: the registry's `auth0`
+// column (event/fields.h) plus the cases below; written out in
+// docs/dialects/auth0.md.
+//
+// Members with no canonical field (connection_id, strategy_type,
+// organization_id, ...) are merged into the record's own `details` object.
+// `result` and `name` come from the type code (ingest/auth0_log_types.h).
+
+#include <fmt/format.h>
+
+#include "common/no_destructor.h"
+#include "event/validation.h"
+#include "ingest/auth0_log_types.h"
+#include "ingest/decoders.h"
+#include "ingest/dialect_json.h"
+
+namespace auditlog::ingest {
+namespace {
+
+namespace json = event::json;
+using event::Event;
+
+const DialectNameTable& Auth0Names() {
+  static NoDestructor<DialectNameTable> names("auth0");
+  return *names;
+}
+
+class Auth0Decoder final : public RecordDecoder {
+ public:
+  Dialect dialect() const override { return Dialect::kAuth0; }
+
+  // `include_totals=true` responses: {"start":0,"limit":50,"length":N,"total":N,"logs":[...]}.
+  std::vector<std::string_view> EnvelopePointers() const override { return {"/logs"}; }
+
+  Status DecodeJson(event::PaddedView record, Event* out) override {
+    *out = Event();
+    od::document doc;
+    od::object object;
+    AL_RETURN_IF_ERROR(OpenRecordObject(parsers_.main, record, &doc, &object));
+    const DialectReadOptions options{event::EpochUnit::kMilliseconds, json::NullText::kIsText};
+    json::DetailsBuilder details;
+    std::vector<std::string> details_keys;
+    std::string mongo_id;
+
+    auto special = [&](std::string_view name, od::value& value, bool* consumed) -> Status {
+      if (name == "details") {
+        *consumed = true;
+        return json::CopyDetailsObject(value, name, parsers_.scratch, &out->details, &details_keys);
+      }
+      if (name == "_id") {
+        // Auth0 repeats log_id here; kept only when it differs.
+        *consumed = true;
+        return json::ReadStringOrNumber(value, name, &mongo_id);
+      }
+      return Status::OK();
+    };
+    AL_RETURN_IF_ERROR(DecodeMembers(object, Auth0Names(), options, parsers_.scratch, out, &details, special));
+    AL_RETURN_IF_ERROR(json::CheckAtEnd(doc));
+
+    if (!mongo_id.empty() && mongo_id != out->id) details.AddString("_id", mongo_id);
+    if (const auto type = FindAuth0LogType(out->type)) {
+      if (out->result == event::Outcome::kUnset) out->result = type->outcome;
+      if (out->name.empty()) out->name = std::string(type->name);
+    }
+    out->details = std::move(details).Finish(std::move(out->details), details_keys);
+    return event::ValidateEvent(*out);
+  }
+
+ private:
+  DialectParsers parsers_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordDecoder> MakeAuth0Decoder() { return std::make_unique<Auth0Decoder>(); }
+
+}  // namespace auditlog::ingest

@@ -1,0 +1,54 @@
+#pragma once
+
+// Splitting a request body into records before any record is decoded, so that
+// one bad record is reported by its position while the others still decode.
+// The splitters look only at structure (brackets, quotes, newlines); the
+// decoders validate everything else.
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace auditlog::ingest {
+
+// One record's bytes within the body.
+struct RecordSpan {
+  size_t offset = 0;  // byte offset in the body
+  size_t length = 0;
+  size_t line = 0;  // 1-based line the record starts on
+};
+
+enum class BodyFormat : uint8_t {
+  kAuto = 0,     // detect (DetectBodyFormat)
+  kObject = 1,   // one JSON object (possibly a dialect's list envelope)
+  kArray = 2,    // a JSON array of records
+  kNdjson = 3,   // one JSON object per line
+  kLogLines = 4, // one text log line per line (Authing "[ts] key=value ...")
+};
+
+std::string_view BodyFormatName(BodyFormat format);
+
+// Decides the format from the first bytes: '[' then a digit → kLogLines,
+// '[' otherwise → kArray; '{' → kNdjson when the first line holds a whole
+// object ('{' ... '}') and other non-blank lines follow, else kObject. Errors
+// on an empty body or one that starts with anything else.
+Result<BodyFormat> DetectBodyFormat(std::string_view body);
+
+// Splits on '\n' (a '\r' before it is dropped); blank lines are skipped but
+// counted, so RecordSpan::line is the line number a text editor shows.
+std::vector<RecordSpan> SplitLines(std::string_view body);
+
+// Splits a JSON array into its elements (whitespace trimmed). Errors when the
+// array's brackets or quotes do not balance, an element is empty ("[1,,2]"),
+// or anything but whitespace follows the closing ']'. `base_offset` and
+// `base_line` locate `array_text` within a larger body.
+Result<std::vector<RecordSpan>> SplitJsonArray(std::string_view array_text, size_t base_offset = 0,
+                                               size_t base_line = 1);
+
+// The length of the JSON value starting at body[0] (an object or array),
+// judged by bracket balance only; nullopt-like error when it never closes.
+Result<size_t> MeasureJsonContainer(std::string_view text);
+
+}  // namespace auditlog::ingest

@@ -1,0 +1,3 @@
+#include "ingest/body_splitter.h"
+#include <gtest/gtest.h>
+TEST(X,Y){}

@@ -1,0 +1,137 @@
+#include "ingest/dialect_json.h"
+
+#include <fmt/format.h>
+
+namespace auditlog::ingest {
+
+using event::FieldSpec;
+using event::FieldType;
+namespace json = event::json;
+
+DialectNameTable::DialectNameTable(std::string_view dialect, std::unordered_set<std::string_view> ignored)
+    : ignored_(std::move(ignored)) {
+  for (const FieldSpec& spec : event::AllFields()) {
+    const std::string_view name = dialect == "authing" ? spec.dialects.authing
+                                  : dialect == "enos"  ? spec.dialects.enos
+                                  : dialect == "auth0" ? spec.dialects.auth0
+                                                       : std::string_view();
+    if (name.empty()) continue;
+    const size_t dot = name.find('.');
+    if (dot == std::string_view::npos) {
+      top_level_[name].push_back(&spec);
+    } else {
+      groups_[name.substr(0, dot)][name.substr(dot + 1)].push_back(&spec);
+    }
+  }
+}
+
+const std::vector<const FieldSpec*>* DialectNameTable::Fields(std::string_view name) const {
+  const auto it = top_level_.find(name);
+  return it == top_level_.end() ? nullptr : &it->second;
+}
+
+const std::vector<const FieldSpec*>* DialectNameTable::GroupFields(std::string_view group,
+                                                                    std::string_view member) const {
+  const auto group_it = groups_.find(group);
+  if (group_it == groups_.end()) return nullptr;
+  const auto it = group_it->second.find(member);
+  return it == group_it->second.end() ? nullptr : &it->second;
+}
+
+Status ReadMapped(const std::vector<const FieldSpec*>& fields, od::value& value, std::string_view path,
+                  const DialectReadOptions& options, od::parser& scratch, event::Event* event,
+                  json::DetailsBuilder* details) {
+  const FieldSpec& first = *fields.front();
+  switch (first.type) {
+    case FieldType::kKeyword:
+    case FieldType::kText: {
+      std::string* target = first.string_member(*event);
+      AL_RETURN_IF_ERROR(json::ReadStringOrNumber(value, path, target, options.null_text));
+      for (size_t spec_idx = 1; spec_idx < fields.size(); ++spec_idx) {
+        if (fields[spec_idx]->string_member != nullptr) *fields[spec_idx]->string_member(*event) = *target;
+      }
+      return Status::OK();
+    }
+    case FieldType::kTime:
+      return json::ReadTime(value, path, options.epoch_unit,
+                            first.path == "timestamp" ? &event->timestamp : &event->received_at, options.null_text);
+    case FieldType::kUint64:
+      return json::ReadUint64(value, path, &event->seq);
+    case FieldType::kOutcome: {
+      std::string text;
+      od::json_type type;
+      if (auto error = value.type().get(type)) return json::SyntaxError(path, error);
+      if (type == od::json_type::boolean) return json::ReadOutcome(value, path, &event->result);
+      AL_RETURN_IF_ERROR(json::ReadStringOrNumber(value, path, &text, options.null_text));
+      if (text.empty()) return Status::OK();
+      if (const auto outcome = json::OutcomeFromText(text)) {
+        event->result = *outcome;
+      } else {
+        details->AddString(path, text);  // a result spelling we do not know: keep it
+      }
+      return Status::OK();
+    }
+    case FieldType::kDouble:
+      return json::ReadDouble(value, path, first.path == "geo.latitude" ? &event->geo.latitude : &event->geo.longitude);
+    case FieldType::kBool:
+      return json::ReadBool(value, path, &event->ua.is_mobile);
+    case FieldType::kJson:
+      return json::CopyDetailsObject(value, path, scratch, &event->details);
+  }
+  return Status::Internal(fmt::format("{}: unhandled field type", path));
+}
+
+Status ReadMappedGroup(const DialectNameTable& names, std::string_view group, od::value& value,
+                       const DialectReadOptions& options, od::parser& scratch, event::Event* event,
+                       json::DetailsBuilder* details) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return json::SyntaxError(group, error);
+  if (type == od::json_type::null) return Status::OK();
+  if (type != od::json_type::object) return json::TypeError(group, "an object");
+  od::object object;
+  if (auto error = value.get_object().get(object)) return json::SyntaxError(group, error);
+  for (auto field_result : object) {
+    od::field field;
+    if (auto error = std::move(field_result).get(field)) return json::SyntaxError(group, error);
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return json::SyntaxError(group, error);
+    const std::string path = json::JoinPath(group, key);
+    od::value member = field.value();
+    if (names.IsIgnored(path)) continue;
+    if (const auto* fields = names.GroupFields(group, key)) {
+      AL_RETURN_IF_ERROR(ReadMapped(*fields, member, path, options, scratch, event, details));
+    } else {
+      AL_RETURN_IF_ERROR(KeepUnmapped(path, member, options, scratch, details));
+    }
+  }
+  return Status::OK();
+}
+
+Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOptions& options, od::parser& scratch,
+                    json::DetailsBuilder* details) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return json::SyntaxError(name, error);
+  if (type == od::json_type::null) return Status::OK();
+  if (type == od::json_type::string && options.null_text == json::NullText::kIsAbsent) {
+    std::string_view text;
+    if (auto error = value.get_string().get(text)) return json::SyntaxError(name, error);
+    if (text != "null") details->AddString(name, text);
+    return Status::OK();
+  }
+  std::string raw;
+  // The member sits one level below the event; details allows that many levels.
+  AL_RETURN_IF_ERROR(json::CopyValidatedValue(value, name, event::kMaxDetailsDepth - 1, scratch, &raw));
+  details->AddRaw(name, raw);
+  return Status::OK();
+}
+
+Status OpenRecordObject(od::parser& parser, event::PaddedView record, od::document* doc, od::object* object) {
+  AL_RETURN_IF_ERROR(json::Iterate(parser, record, doc).WithContext("record"));
+  if (auto error = doc->get_object().get(*object)) {
+    if (error == simdjson::INCORRECT_TYPE) return Status::InvalidArgument("record: not a JSON object");
+    return json::SyntaxError("record", error);
+  }
+  return Status::OK();
+}
+
+}  // namespace auditlog::ingest
