@@ -34,28 +34,38 @@ struct Actor {
   std::string email;
   std::string type;  // user, admin, service, ...
   std::string role;
+
+  friend bool operator==(const Actor&, const Actor&) = default;
 };
 
 // The application (OAuth client) the event happened through.
 struct ClientApp {
   std::string id;
   std::string name;
+
+  friend bool operator==(const ClientApp&, const ClientApp&) = default;
 };
 
 struct Operation {
   std::string type;  // create, read, update, delete, login, ...
   std::string mode;  // console, api, sdk, ...
+
+  friend bool operator==(const Operation&, const Operation&) = default;
 };
 
 struct Resource {
   std::string type;
   std::string id;
   std::string name;
+
+  friend bool operator==(const Resource&, const Resource&) = default;
 };
 
 struct SecurityContext {
   std::string ja3;
   std::string ja4;
+
+  friend bool operator==(const SecurityContext&, const SecurityContext&) = default;
 };
 
 // Where the request came from, derived from `ip` at ingest (or supplied).
@@ -72,6 +82,8 @@ struct Geo {
   std::string continent_code;
 
   bool empty() const;
+
+  friend bool operator==(const Geo&, const Geo&) = default;
 };
 
 // The parsed `user_agent`, derived at ingest (or supplied).
@@ -86,6 +98,8 @@ struct UserAgentInfo {
   std::optional<bool> is_mobile;
 
   bool empty() const;
+
+  friend bool operator==(const UserAgentInfo&, const UserAgentInfo&) = default;
 };
 
 // The deepest nesting allowed inside `details`; `{}` has depth 1.

@@ -1,0 +1,51 @@
+# auditlog's entry points. `make run` and `make test` work on a fresh Debian 12
+# machine: both install what is missing first (scripts/install-deps.sh).
+#
+#   make build   release binary at build/auditlog
+#   make test    debug build with ASan+UBSan, every test through ctest
+#   make run     build, then start the server
+#   make bench   release build, then the micro benchmarks (bench/RESULTS.md)
+#   make fuzz    clang-16 libFuzzer targets, each run FUZZ_SECONDS (default 60)
+#   make fmt     clang-format every source file
+
+JOBS ?= 2
+FUZZ_SECONDS ?= 60
+# CI=true turns warnings into errors.
+CMAKE_EXTRA := $(if $(filter true 1,$(CI)),-DAL_WERROR=ON,)
+
+.PHONY: all deps build test run bench fuzz fmt clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake --preset release $(CMAKE_EXTRA)
+	cmake --build build/release -j$(JOBS)
+	cp build/release/src/server/auditlog build/auditlog
+	@echo "built build/auditlog"
+
+test: deps
+	cmake --preset debug $(CMAKE_EXTRA)
+	cmake --build build/debug -j$(JOBS)
+	ctest --preset debug
+
+run: build
+	@build/auditlog serve || { status=$$?; echo "(auditlog serve exited with $$status)"; exit 0; }
+
+bench: deps
+	cmake --preset release $(CMAKE_EXTRA)
+	cmake --build build/release -j$(JOBS)
+	build/release/bench/micro/decode_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+fuzz: deps
+	cmake --preset fuzz $(CMAKE_EXTRA)
+	cmake --build build/fuzz -j$(JOBS)
+	scripts/run-fuzzers.sh build/fuzz/fuzz $(FUZZ_SECONDS)
+
+fmt:
+	clang-format -i $$(git ls-files '*.h' '*.cc')
+
+clean:
+	rm -rf build

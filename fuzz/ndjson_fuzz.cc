@@ -1,0 +1,10 @@
+// Fuzzes DecodeBody with the Native decoder (format Ndjson).
+// Invariants: see fuzz_support.h.
+
+#include "fuzz/fuzz_support.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auditlog::fuzz::FuzzBody(auditlog::ingest::Dialect::kNative, data, size,
+                           auditlog::ingest::BodyFormat::kNdjson);
+  return 0;
+}

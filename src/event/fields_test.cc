@@ -1,0 +1,67 @@
+#include "event/fields.h"
+
+#include <set>
+
+#include <gtest/gtest.h>
+
+namespace auditlog::event {
+namespace {
+
+TEST(Fields, PathsAreUniqueAndGroupsContiguous) {
+  std::set<std::string_view> paths;
+  std::set<std::string_view> closed_groups;
+  std::string_view current_group;
+  for (const FieldSpec& spec : AllFields()) {
+    EXPECT_TRUE(paths.insert(spec.path).second) << spec.path;
+    const size_t dot = spec.path.find('.');
+    const std::string_view group = dot == std::string_view::npos ? "" : spec.path.substr(0, dot);
+    if (group != current_group) {
+      if (!current_group.empty()) closed_groups.insert(current_group);
+      EXPECT_FALSE(closed_groups.contains(group)) << "group " << group << " is split";
+      current_group = group;
+    }
+  }
+}
+
+TEST(Fields, StringFieldsHaveMembersAndOthersDoNot) {
+  Event event;
+  for (const FieldSpec& spec : AllFields()) {
+    const bool is_string = spec.type == FieldType::kKeyword || spec.type == FieldType::kText;
+    EXPECT_EQ(spec.string_member != nullptr, is_string) << spec.path;
+    if (is_string) {
+      // Each member is distinct: writing one is visible through it alone.
+      spec.string_member(event)->assign(spec.path);
+    }
+  }
+  for (const FieldSpec& spec : AllFields()) {
+    if (spec.string_member != nullptr) {
+      EXPECT_EQ(StringField(spec, event), spec.path);
+    }
+  }
+  EXPECT_EQ(event.actor.email, "actor.email");
+  EXPECT_EQ(event.geo.time_zone, "geo.time_zone");
+}
+
+TEST(Fields, LooksUpByPathAndByDialectName) {
+  ASSERT_NE(FindField("actor.id"), nullptr);
+  EXPECT_EQ(FindField("actor.id")->type, FieldType::kKeyword);
+  EXPECT_EQ(FindField("timestamp")->index, IndexKind::kSorted);
+  EXPECT_EQ(FindField("nope"), nullptr);
+  EXPECT_EQ(FindFieldByDialectName("authing", "userId")->path, "actor.id");
+  EXPECT_EQ(FindFieldByDialectName("enos", "account.id")->path, "actor.id");
+  EXPECT_EQ(FindFieldByDialectName("auth0", "user_id")->path, "actor.id");
+  EXPECT_EQ(FindFieldByDialectName("auth0", "client_id")->path, "client.id");
+  EXPECT_EQ(FindFieldByDialectName("auth0", ""), nullptr);
+}
+
+TEST(Fields, CoverEveryMemberOfEvent) {
+  // 46 string fields + seq, timestamp, received_at, result, details,
+  // latitude, longitude, is_mobile. A new Event member must be registered.
+  size_t strings = 0;
+  for (const FieldSpec& spec : AllFields()) strings += spec.string_member != nullptr;
+  EXPECT_EQ(strings, 46u);
+  EXPECT_EQ(AllFields().size(), 54u);
+}
+
+}  // namespace
+}  // namespace auditlog::event
