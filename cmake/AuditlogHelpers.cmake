@@ -19,7 +19,8 @@ function(al_add_test name)
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} al_testing GTest::gmock GTest::gtest_main)
-  target_compile_definitions(${name} PRIVATE AL_TESTDATA_DIR="${PROJECT_SOURCE_DIR}/tests/testdata")
+  target_compile_definitions(${name} PRIVATE AL_TESTDATA_DIR="${PROJECT_SOURCE_DIR}/tests/testdata"
+                                            AL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
 endfunction()
 

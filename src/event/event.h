@@ -151,6 +151,10 @@ struct Event {
   Geo geo;
   UserAgentInfo ua;
 
+  // Resets every field to absent, keeping string capacity (cheaper than
+  // assigning a fresh Event when decoding into reused or new objects).
+  void Clear();
+
   friend bool operator==(const Event&, const Event&) = default;
 };
 

@@ -27,10 +27,13 @@ constexpr std::array kFields = {
     FieldSpec{"result_message", T::kText, I::kTokens, {"eventResultMsg", "", ""}, AL_STR(result_message)},
     FieldSpec{"operation.type", T::kKeyword, I::kKeyword, {"operationType", "", ""}, AL_STR(operation.type)},
     FieldSpec{"operation.mode", T::kKeyword, I::kKeyword, {"operationMode", "", ""}, AL_STR(operation.mode)},
-    FieldSpec{"resource.type", T::kKeyword, I::kKeyword, {"resourceType", "resources.type", ""},
+    // Authing: resourceName is the kind of thing ("user"), resourceDetails the
+    // thing itself ("shxbxpbodj"); resourceType is a category (DATA, API, ...)
+    // with no canonical field, so it stays in details.
+    FieldSpec{"resource.type", T::kKeyword, I::kKeyword, {"resourceName", "resources.type", ""},
               AL_STR(resource.type)},
-    FieldSpec{"resource.id", T::kKeyword, I::kKeyword, {"resourceDetails", "", ""}, AL_STR(resource.id)},
-    FieldSpec{"resource.name", T::kKeyword, I::kKeyword, {"resourceName", "resources.content", ""},
+    FieldSpec{"resource.id", T::kKeyword, I::kKeyword, {"", "", ""}, AL_STR(resource.id)},
+    FieldSpec{"resource.name", T::kKeyword, I::kKeyword, {"resourceDetails", "resources.content", ""},
               AL_STR(resource.name)},
     FieldSpec{"origin_value", T::kText, I::kNone, {"originValue", "", ""}, AL_STR(origin_value)},
     FieldSpec{"target_value", T::kText, I::kNone, {"targetValue", "", ""}, AL_STR(target_value)},

@@ -65,3 +65,25 @@ TEST(Fields, CoverEveryMemberOfEvent) {
 
 }  // namespace
 }  // namespace auditlog::event
+
+namespace auditlog::event {
+namespace {
+
+TEST(Event, ClearResetsEveryRegisteredField) {
+  Event event;
+  for (const FieldSpec& spec : AllFields()) {
+    if (spec.string_member != nullptr) spec.string_member(event)->assign("x");
+  }
+  event.seq = 3;
+  event.timestamp = 1;
+  event.received_at = 2;
+  event.result = Outcome::kFailure;
+  event.geo.latitude = 1.0;
+  event.geo.longitude = 2.0;
+  event.ua.is_mobile = true;
+  event.Clear();
+  EXPECT_EQ(event, Event());
+}
+
+}  // namespace
+}  // namespace auditlog::event

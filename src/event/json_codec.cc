@@ -1,6 +1,5 @@
 #include "event/json_codec.h"
 
-#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -9,6 +8,7 @@
 #include "event/fields.h"
 #include "event/json_support.h"
 #include "event/json_writer.h"
+#include "event/name_index.h"
 #include "event/time.h"
 #include "event/validation.h"
 
@@ -22,23 +22,25 @@ namespace od = simdjson::ondemand;
 struct NativeNames {
   struct Group {
     std::string_view name;
-    std::unordered_map<std::string_view, const FieldSpec*> fields;  // by leaf name
+    NameIndex<const FieldSpec*> fields;  // by leaf name
   };
-  std::unordered_map<std::string_view, const FieldSpec*> top_level;
-  std::unordered_map<std::string_view, size_t> group_index;
+  NameIndex<const FieldSpec*> top_level;
+  NameIndex<size_t> group_index;
   std::vector<Group> groups;
 
   NativeNames() {
     for (const FieldSpec& spec : AllFields()) {
       const size_t dot = spec.path.find('.');
       if (dot == std::string_view::npos) {
-        top_level.emplace(spec.path, &spec);
+        top_level.Add(spec.path, &spec);
         continue;
       }
       const std::string_view group_name = spec.path.substr(0, dot);
-      auto [it, inserted] = group_index.emplace(group_name, groups.size());
-      if (inserted) groups.push_back(Group{group_name, {}});
-      groups[it->second].fields.emplace(spec.path.substr(dot + 1), &spec);
+      if (group_index.Find(group_name) == nullptr) {
+        group_index.Add(group_name, groups.size());
+        groups.push_back(Group{group_name, {}});
+      }
+      groups[*group_index.Find(group_name)].fields.Add(spec.path.substr(dot + 1), &spec);
     }
   }
 };
@@ -49,7 +51,7 @@ const NativeNames& Names() {
 }
 
 // Reads one registry field from `value` into `event`.
-Status ReadField(const FieldSpec& spec, od::value& value, od::parser& scratch, Event* event) {
+Status ReadField(const FieldSpec& spec, od::value& value, Event* event) {
   switch (spec.type) {
     case FieldType::kKeyword:
     case FieldType::kText:
@@ -67,12 +69,12 @@ Status ReadField(const FieldSpec& spec, od::value& value, od::parser& scratch, E
     case FieldType::kBool:
       return json::ReadBool(value, spec.path, &event->ua.is_mobile);
     case FieldType::kJson:
-      return json::CopyDetailsObject(value, spec.path, scratch, &event->details);
+      return json::CopyDetailsObject(value, spec.path, &event->details);
   }
   return Status::Internal(fmt::format("{}: unhandled field type", spec.path));
 }
 
-Status ReadGroup(const NativeNames::Group& group, od::value& value, od::parser& scratch, Event* event) {
+Status ReadGroup(const NativeNames::Group& group, od::value& value, Event* event) {
   od::json_type type;
   if (auto error = value.type().get(type)) return json::SyntaxError(group.name, error);
   if (type == od::json_type::null) return Status::OK();
@@ -84,12 +86,12 @@ Status ReadGroup(const NativeNames::Group& group, od::value& value, od::parser& 
     if (auto error = std::move(field_result).get(field)) return json::SyntaxError(group.name, error);
     std::string_view key;
     if (auto error = field.unescaped_key().get(key)) return json::SyntaxError(group.name, error);
-    const auto it = group.fields.find(key);
-    if (it == group.fields.end()) {
+    const FieldSpec* const* spec = group.fields.Find(key);
+    if (spec == nullptr) {
       return Status::InvalidArgument(fmt::format("{}.{}: unknown field", group.name, key));
     }
     od::value member = field.value();
-    AL_RETURN_IF_ERROR(ReadField(*it->second, member, scratch, event));
+    AL_RETURN_IF_ERROR(ReadField(**spec, member, event));
   }
   return Status::OK();
 }
@@ -206,7 +208,7 @@ NativeJsonDecoder::NativeJsonDecoder() : parsers_(std::make_unique<Parsers>()) {
 NativeJsonDecoder::~NativeJsonDecoder() = default;
 
 Status NativeJsonDecoder::Decode(PaddedView json, Event* out) {
-  *out = Event();
+  out->Clear();
   if (json.size > kMaxEventBytes) {
     return Status::InvalidArgument(fmt::format("event is {} bytes, over the limit of {}", json.size, kMaxEventBytes));
   }
@@ -224,16 +226,16 @@ Status NativeJsonDecoder::Decode(PaddedView json, Event* out) {
     std::string_view key;
     if (auto error = field.unescaped_key().get(key)) return json::SyntaxError("event", error);
     od::value value = field.value();
-    if (const auto top = names.top_level.find(key); top != names.top_level.end()) {
-      AL_RETURN_IF_ERROR(ReadField(*top->second, value, parsers_->scratch, out));
-    } else if (const auto group = names.group_index.find(key); group != names.group_index.end()) {
-      AL_RETURN_IF_ERROR(ReadGroup(names.groups[group->second], value, parsers_->scratch, out));
+    if (const FieldSpec* const* top = names.top_level.Find(key)) {
+      AL_RETURN_IF_ERROR(ReadField(**top, value, out));
+    } else if (const size_t* group = names.group_index.Find(key)) {
+      AL_RETURN_IF_ERROR(ReadGroup(names.groups[*group], value, out));
     } else {
       return Status::InvalidArgument(fmt::format("{}: unknown field", key));
     }
   }
   AL_RETURN_IF_ERROR(json::CheckAtEnd(doc));
-  return ValidateEvent(*out);
+  return ValidateEvent(*out, kDecoderShortcuts);
 }
 
 }  // namespace auditlog::event

@@ -21,38 +21,14 @@ bool IsLiteralNull(std::string_view text, NullText null_text) {
   return null_text == NullText::kIsAbsent && text == "null";
 }
 
-// Raw text of any value, consuming it.
-Status RawText(od::value& value, std::string_view path, std::string_view* raw) {
-  od::json_type type;
-  if (auto error = value.type().get(type)) return SyntaxError(path, error);
-  simdjson::error_code error = simdjson::SUCCESS;
-  switch (type) {
-    case od::json_type::object: {
-      od::object object;
-      error = value.get_object().get(object);
-      if (!error) error = object.raw_json().get(*raw);
-      break;
-    }
-    case od::json_type::array: {
-      od::array array;
-      error = value.get_array().get(array);
-      if (!error) error = array.raw_json().get(*raw);
-      break;
-    }
-    default:
-      *raw = TrimRight(value.raw_json_token());
-  }
-  if (error) return SyntaxError(path, error);
-  return Status::OK();
-}
-
 Status DepthError(std::string_view path, int max_depth) {
   return Status::InvalidArgument(fmt::format("{}: nesting deeper than {} levels", path, max_depth));
 }
 
 // Parses every scalar of `value` and checks nesting; `depth` is the depth of
 // the container holding `value` (0 at the root).
-Status Walk(od::value value, std::string_view path, int depth, int max_depth) {
+Status Walk(od::value value, std::string_view path, int depth, int max_depth,
+            std::vector<std::string>* top_keys = nullptr) {
   od::json_type type;
   if (auto error = value.type().get(type)) return SyntaxError(path, error);
   switch (type) {
@@ -65,6 +41,7 @@ Status Walk(od::value value, std::string_view path, int depth, int max_depth) {
         if (auto error = std::move(field_result).get(field)) return SyntaxError(path, error);
         std::string_view key;
         if (auto error = field.unescaped_key().get(key)) return SyntaxError(path, error);
+        if (top_keys != nullptr) top_keys->emplace_back(key);
         const std::string child_path = JoinPath(path, key);
         AL_RETURN_IF_ERROR(Walk(field.value(), child_path, depth + 1, max_depth));
       }
@@ -106,37 +83,6 @@ Status Walk(od::value value, std::string_view path, int depth, int max_depth) {
     }
   }
   return Status::InvalidArgument(fmt::format("{}: unknown JSON type", path));
-}
-
-// Validates a scalar document root (simdjson cannot turn it into a value).
-Status WalkScalarDocument(od::document& doc, std::string_view path, od::json_type type) {
-  simdjson::error_code error = simdjson::SUCCESS;
-  switch (type) {
-    case od::json_type::string: {
-      std::string_view text;
-      error = doc.get_string().get(text);
-      break;
-    }
-    case od::json_type::number: {
-      double number;
-      error = doc.get_double().get(number);
-      break;
-    }
-    case od::json_type::boolean: {
-      bool flag;
-      error = doc.get_bool().get(flag);
-      break;
-    }
-    case od::json_type::null: {
-      bool is_null = false;
-      error = doc.is_null().get(is_null);
-      if (!error && !is_null) return Status::InvalidArgument(fmt::format("{}: malformed literal", path));
-      break;
-    }
-    default: break;
-  }
-  if (error) return SyntaxError(path, error);
-  return Status::OK();
 }
 
 }  // namespace
@@ -330,27 +276,48 @@ Status ReadOutcome(od::value& value, std::string_view path, Outcome* out, NullTe
   return Status::OK();
 }
 
-Status CopyValidatedValue(od::value& value, std::string_view path, int max_depth, od::parser& scratch,
-                          std::string* out) {
-  std::string_view raw;
-  AL_RETURN_IF_ERROR(RawText(value, path, &raw));
-  // Re-read the value from its own text: the outer parser only checked its
-  // structure, not its scalars, and its iteration must not be disturbed.
-  od::document doc;
-  if (auto error = scratch.iterate(raw.data(), raw.size(), raw.size() + kJsonPadding).get(doc)) {
-    if (error == simdjson::DEPTH_ERROR) return DepthError(path, max_depth);
-    return SyntaxError(path, error);
+namespace {
+
+// Length of the object or array whose text starts at `start`, by bracket
+// balance. REQUIRES: the text is valid JSON (the caller walked it), so the
+// matching bracket exists and the scan stops there.
+size_t ContainerLength(const char* start) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t pos = 0;; ++pos) {
+    const char c = start[pos];
+    if (in_string) {
+      if (c == '\\') {
+        ++pos;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return pos + 1;
+    }
   }
+}
+
+Status CopyValidatedValueImpl(od::value& value, std::string_view path, int max_depth, std::string* out,
+                              std::vector<std::string>* top_keys) {
   od::json_type type;
-  if (auto error = doc.type().get(type)) return SyntaxError(path, error);
+  if (auto error = value.type().get(type)) return SyntaxError(path, error);
+  std::string_view raw;
   if (type == od::json_type::object || type == od::json_type::array) {
-    od::value root;
-    if (auto error = doc.get_value().get(root)) return SyntaxError(path, error);
-    AL_RETURN_IF_ERROR(Walk(root, path, 0, max_depth));
+    // Walk first (every scalar parsed, depth counted), then take the text from
+    // the opening bracket: simdjson's first pass checked only structure and
+    // UTF-8, so raw text alone could hide a bad literal or number.
+    const char* start = value.raw_json_token().data();
+    AL_RETURN_IF_ERROR(Walk(value, path, 0, max_depth, top_keys));
+    raw = std::string_view(start, ContainerLength(start));
   } else {
-    AL_RETURN_IF_ERROR(WalkScalarDocument(doc, path, type));
+    raw = TrimRight(value.raw_json_token());
+    AL_RETURN_IF_ERROR(Walk(value, path, 0, max_depth));
   }
-  AL_RETURN_IF_ERROR(CheckAtEnd(doc).WithContext(path));
   const size_t old_size = out->size();
   out->resize(old_size + raw.size());
   size_t minified_size = 0;
@@ -362,7 +329,13 @@ Status CopyValidatedValue(od::value& value, std::string_view path, int max_depth
   return Status::OK();
 }
 
-Status CopyDetailsObject(od::value& value, std::string_view path, od::parser& scratch, std::string* out,
+}  // namespace
+
+Status CopyValidatedValue(od::value& value, std::string_view path, int max_depth, std::string* out) {
+  return CopyValidatedValueImpl(value, path, max_depth, out, nullptr);
+}
+
+Status CopyDetailsObject(od::value& value, std::string_view path, std::string* out,
                          std::vector<std::string>* top_keys) {
   od::json_type type;
   if (auto error = value.type().get(type)) return SyntaxError(path, error);
@@ -372,26 +345,8 @@ Status CopyDetailsObject(od::value& value, std::string_view path, od::parser& sc
   }
   if (type != od::json_type::object) return TypeError(path, "an object");
   out->clear();
-  AL_RETURN_IF_ERROR(CopyValidatedValue(value, path, kMaxDetailsDepth, scratch, out));
+  AL_RETURN_IF_ERROR(CopyValidatedValueImpl(value, path, kMaxDetailsDepth, out, top_keys));
   if (out->size() <= 2) out->clear();  // "{}" carries nothing; absent is the canonical form
-  if (top_keys != nullptr && !out->empty()) {
-    // Read the member names back from the validated copy.
-    PaddedBuffer copy(*out);
-    od::document doc;
-    od::object object;
-    if (scratch.iterate(copy.view().data, copy.size(), copy.size() + kJsonPadding).get(doc) ||
-        doc.get_object().get(object)) {
-      return Status::Internal(fmt::format("{}: validated object failed to re-parse", path));
-    }
-    for (auto field_result : object) {
-      od::field field;
-      std::string_view key;
-      if (std::move(field_result).get(field) || field.unescaped_key().get(key)) {
-        return Status::Internal(fmt::format("{}: validated object failed to re-parse", path));
-      }
-      top_keys->emplace_back(key);
-    }
-  }
   return Status::OK();
 }
 

@@ -59,16 +59,13 @@ std::optional<Outcome> OutcomeFromText(std::string_view text);
 // Validates any JSON value fully (every scalar parsed, nesting at most
 // `max_depth` counting the value itself as 1) and appends its minified text to
 // `out`. Object values are the case that matters: `details`.
-//
-// `scratch` is a second parser: the value is re-read from its own text so that
-// the caller's iteration is undisturbed. REQUIRES: the text of `value` lies in a
-// padded buffer.
-Status CopyValidatedValue(od::value& value, std::string_view path, int max_depth, od::parser& scratch,
-                          std::string* out);
+// REQUIRES: the text of `value` lies in a padded buffer.
+Status CopyValidatedValue(od::value& value, std::string_view path, int max_depth, std::string* out);
 
-// Like CopyValidatedValue but the value must be an object; null leaves `out` empty.
-// When `top_keys` is given, the object's member names are appended to it.
-Status CopyDetailsObject(od::value& value, std::string_view path, od::parser& scratch, std::string* out,
+// Like CopyValidatedValue with the details nesting limit, but the value must
+// be an object; null leaves `out` empty, and so does `{}`. When `top_keys` is
+// given, the object's member names are appended to it.
+Status CopyDetailsObject(od::value& value, std::string_view path, std::string* out,
                          std::vector<std::string>* top_keys = nullptr);
 
 // Collects members for an event's `details` that a dialect has no canonical

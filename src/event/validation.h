@@ -16,7 +16,20 @@
 
 namespace auditlog::event {
 
-Status ValidateEvent(const Event& event);
+// What a decoder already guarantees, so validation need not repeat it.
+struct ValidationShortcuts {
+  // Every string came out of input already checked as UTF-8 (simdjson checks
+  // whole documents; the Authing line decoder checks the line).
+  bool strings_are_utf8 = false;
+  // `details` was produced by the validating JSON readers (event/json_support.h),
+  // which enforce object shape, UTF-8 and the nesting limit.
+  bool details_validated = false;
+};
+
+// What every JSON decoder of the project guarantees.
+inline constexpr ValidationShortcuts kDecoderShortcuts{.strings_are_utf8 = true, .details_validated = true};
+
+Status ValidateEvent(const Event& event, ValidationShortcuts shortcuts = {});
 
 // True when `text` is valid UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
 bool IsValidUtf8(std::string_view text);

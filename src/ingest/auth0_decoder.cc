@@ -7,6 +7,8 @@
 // organization_id, ...) are merged into the record's own `details` object.
 // `result` and `name` come from the type code (ingest/auth0_log_types.h).
 
+#include <functional>
+
 #include <fmt/format.h>
 
 #include "common/no_destructor.h"
@@ -34,7 +36,7 @@ class Auth0Decoder final : public RecordDecoder {
   std::vector<std::string_view> EnvelopePointers() const override { return {"/logs"}; }
 
   Status DecodeJson(event::PaddedView record, Event* out) override {
-    *out = Event();
+    out->Clear();
     od::document doc;
     od::object object;
     AL_RETURN_IF_ERROR(OpenRecordObject(parsers_.main, record, &doc, &object));
@@ -42,11 +44,31 @@ class Auth0Decoder final : public RecordDecoder {
     json::DetailsBuilder details;
     std::vector<std::string> details_keys;
     std::string mongo_id;
+    bool stream_unwrapped = false;
 
-    auto special = [&](std::string_view name, od::value& value, bool* consumed) -> Status {
+    std::function<Status(std::string_view, od::value&, bool*)>* self = nullptr;
+    std::function<Status(std::string_view, od::value&, bool*)> special =
+        [&](std::string_view name, od::value& value, bool* consumed) -> Status {
       if (name == "details") {
         *consumed = true;
-        return json::CopyDetailsObject(value, name, parsers_.scratch, &out->details, &details_keys);
+        return json::CopyDetailsObject(value, name, &out->details, &details_keys);
+      }
+      if (name == "scope") {
+        // Auth0 sends scope as a string or as an array of strings.
+        *consumed = true;
+        return ReadScope(value, &out->scope);
+      }
+      if (name == "data" && !stream_unwrapped) {
+        // Log streams deliver {"log_id": ..., "data": {<log event>}}: the
+        // event's members sit one level down.
+        od::json_type type;
+        if (auto error = value.type().get(type)) return json::SyntaxError(name, error);
+        if (type != od::json_type::object) return Status::OK();
+        *consumed = true;
+        stream_unwrapped = true;
+        od::object inner;
+        if (auto error = value.get_object().get(inner)) return json::SyntaxError(name, error);
+        return DecodeMembers(inner, Auth0Names(), options, out, &details, *self);
       }
       if (name == "_id") {
         // Auth0 repeats log_id here; kept only when it differs.
@@ -55,7 +77,8 @@ class Auth0Decoder final : public RecordDecoder {
       }
       return Status::OK();
     };
-    AL_RETURN_IF_ERROR(DecodeMembers(object, Auth0Names(), options, parsers_.scratch, out, &details, special));
+    self = &special;
+    AL_RETURN_IF_ERROR(DecodeMembers(object, Auth0Names(), options, out, &details, special));
     AL_RETURN_IF_ERROR(json::CheckAtEnd(doc));
 
     if (!mongo_id.empty() && mongo_id != out->id) details.AddString("_id", mongo_id);
@@ -64,10 +87,30 @@ class Auth0Decoder final : public RecordDecoder {
       if (out->name.empty()) out->name = std::string(type->name);
     }
     out->details = std::move(details).Finish(std::move(out->details), details_keys);
-    return event::ValidateEvent(*out);
+    return event::ValidateEvent(*out, event::kDecoderShortcuts);
   }
 
  private:
+  static Status ReadScope(od::value& value, std::string* out) {
+    od::json_type type;
+    if (auto error = value.type().get(type)) return json::SyntaxError("scope", error);
+    if (type != od::json_type::array) return json::ReadString(value, "scope", out);
+    od::array array;
+    if (auto error = value.get_array().get(array)) return json::SyntaxError("scope", error);
+    out->clear();
+    size_t element_idx = 0;
+    for (auto element_result : array) {
+      std::string_view scope;
+      if (std::move(element_result).get_string().get(scope)) {
+        return json::TypeError(fmt::format("scope[{}]", element_idx), "a string");
+      }
+      if (!out->empty()) out->push_back(' ');
+      out->append(scope);
+      ++element_idx;
+    }
+    return Status::OK();
+  }
+
   DialectParsers parsers_;
 };
 

@@ -110,18 +110,18 @@ class AuthingDecoder final : public RecordDecoder {
   std::vector<std::string_view> EnvelopePointers() const override { return {"/data/list"}; }
 
   Status DecodeLine(std::string_view line, Event* out) override {
-    *out = Event();
+    out->Clear();
     if (!event::IsValidUtf8(line)) return Status::InvalidArgument("log line: invalid UTF-8");
     AL_ASSIGN_OR_RETURN(const AuthingLogLine parsed, ParseAuthingLogLine(line));
     json::DetailsBuilder details;
     AL_RETURN_IF_ERROR(ApplyLine(parsed, out, &details));
     out->type = std::string(Trim(out->type));
     out->details = std::move(details).Finish({}, {});
-    return event::ValidateEvent(*out);
+    return event::ValidateEvent(*out, event::kDecoderShortcuts);
   }
 
   Status DecodeJson(event::PaddedView record, Event* out) override {
-    *out = Event();
+    out->Clear();
     od::document doc;
     od::object object;
     AL_RETURN_IF_ERROR(OpenRecordObject(parsers_.main, record, &doc, &object));
@@ -161,7 +161,7 @@ class AuthingDecoder final : public RecordDecoder {
       }
       return Status::OK();
     };
-    AL_RETURN_IF_ERROR(DecodeMembers(object, AuthingNames(), options, parsers_.scratch, out, &details, special));
+    AL_RETURN_IF_ERROR(DecodeMembers(object, AuthingNames(), options, out, &details, special));
     AL_RETURN_IF_ERROR(json::CheckAtEnd(doc));
 
     if (have_line) {
@@ -169,9 +169,11 @@ class AuthingDecoder final : public RecordDecoder {
     }
     if (!out->timestamp) out->timestamp = logstash_time;
     out->type = std::string(Trim(out->type));
-    details.Absorb(std::move(line_details));  // the line's own extras (roleCode, ...)
-    out->details = std::move(details).Finish({}, {});
-    return event::ValidateEvent(*out);
+    // The line's own extras (resourceType, roleCode, ...) take the plain names;
+    // the document's differing copies follow them (as "@name" on a clash).
+    line_details.Absorb(std::move(details));
+    out->details = std::move(line_details).Finish({}, {});
+    return event::ValidateEvent(*out, event::kDecoderShortcuts);
   }
 
  private:

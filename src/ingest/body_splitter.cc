@@ -1,5 +1,6 @@
 #include "ingest/body_splitter.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -57,9 +58,11 @@ Result<BodyFormat> DetectBodyFormat(std::string_view body) {
   if (start == body.size()) return Status::InvalidArgument("body: empty");
   const char first = body[start];
   if (first == '[') {
-    const size_t next = start + 1;
-    if (next < body.size() && body[next] >= '0' && body[next] <= '9') return BodyFormat::kLogLines;
-    return BodyFormat::kArray;
+    // A log line opens with "[YYYY-" (its time); a JSON array never does.
+    const std::string_view head = body.substr(start + 1, 5);
+    const bool dated = head.size() == 5 && head[4] == '-' &&
+                       std::all_of(head.begin(), head.begin() + 4, [](char c) { return c >= '0' && c <= '9'; });
+    return dated ? BodyFormat::kLogLines : BodyFormat::kArray;
   }
   if (first != '{') {
     return Status::InvalidArgument("body: expected a JSON object, a JSON array or NDJSON");

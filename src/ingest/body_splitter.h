@@ -30,7 +30,7 @@ enum class BodyFormat : uint8_t {
 
 std::string_view BodyFormatName(BodyFormat format);
 
-// Decides the format from the first bytes: '[' then a digit → kLogLines,
+// Decides the format from the first bytes: "[YYYY-" → kLogLines,
 // '[' otherwise → kArray; '{' → kNdjson when the first line holds a whole
 // object ('{' ... '}') and other non-blank lines follow, else kObject. Errors
 // on an empty body or one that starts with anything else.

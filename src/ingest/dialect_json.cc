@@ -8,6 +8,15 @@ using event::FieldSpec;
 using event::FieldType;
 namespace json = event::json;
 
+namespace {
+
+void Append(event::NameIndex<std::vector<const FieldSpec*>>& index, std::string_view name, const FieldSpec* spec) {
+  if (index.Find(name) == nullptr) index.Add(name, {});
+  index.FindMutable(name)->push_back(spec);
+}
+
+}  // namespace
+
 DialectNameTable::DialectNameTable(std::string_view dialect, std::unordered_set<std::string_view> ignored)
     : ignored_(std::move(ignored)) {
   for (const FieldSpec& spec : event::AllFields()) {
@@ -18,28 +27,27 @@ DialectNameTable::DialectNameTable(std::string_view dialect, std::unordered_set<
     if (name.empty()) continue;
     const size_t dot = name.find('.');
     if (dot == std::string_view::npos) {
-      top_level_[name].push_back(&spec);
+      Append(top_level_, name, &spec);
     } else {
-      groups_[name.substr(0, dot)][name.substr(dot + 1)].push_back(&spec);
+      const std::string_view group = name.substr(0, dot);
+      if (groups_.Find(group) == nullptr) groups_.Add(group, FieldsByName());
+      Append(*groups_.FindMutable(group), name.substr(dot + 1), &spec);
     }
   }
 }
 
 const std::vector<const FieldSpec*>* DialectNameTable::Fields(std::string_view name) const {
-  const auto it = top_level_.find(name);
-  return it == top_level_.end() ? nullptr : &it->second;
+  return top_level_.Find(name);
 }
 
 const std::vector<const FieldSpec*>* DialectNameTable::GroupFields(std::string_view group,
                                                                     std::string_view member) const {
-  const auto group_it = groups_.find(group);
-  if (group_it == groups_.end()) return nullptr;
-  const auto it = group_it->second.find(member);
-  return it == group_it->second.end() ? nullptr : &it->second;
+  const FieldsByName* fields = groups_.Find(group);
+  return fields == nullptr ? nullptr : fields->Find(member);
 }
 
 Status ReadMapped(const std::vector<const FieldSpec*>& fields, od::value& value, std::string_view path,
-                  const DialectReadOptions& options, od::parser& scratch, event::Event* event,
+                  const DialectReadOptions& options, event::Event* event,
                   json::DetailsBuilder* details) {
   const FieldSpec& first = *fields.front();
   switch (first.type) {
@@ -76,13 +84,13 @@ Status ReadMapped(const std::vector<const FieldSpec*>& fields, od::value& value,
     case FieldType::kBool:
       return json::ReadBool(value, path, &event->ua.is_mobile);
     case FieldType::kJson:
-      return json::CopyDetailsObject(value, path, scratch, &event->details);
+      return json::CopyDetailsObject(value, path, &event->details);
   }
   return Status::Internal(fmt::format("{}: unhandled field type", path));
 }
 
 Status ReadMappedGroup(const DialectNameTable& names, std::string_view group, od::value& value,
-                       const DialectReadOptions& options, od::parser& scratch, event::Event* event,
+                       const DialectReadOptions& options, event::Event* event,
                        json::DetailsBuilder* details) {
   od::json_type type;
   if (auto error = value.type().get(type)) return json::SyntaxError(group, error);
@@ -99,28 +107,31 @@ Status ReadMappedGroup(const DialectNameTable& names, std::string_view group, od
     od::value member = field.value();
     if (names.IsIgnored(path)) continue;
     if (const auto* fields = names.GroupFields(group, key)) {
-      AL_RETURN_IF_ERROR(ReadMapped(*fields, member, path, options, scratch, event, details));
+      AL_RETURN_IF_ERROR(ReadMapped(*fields, member, path, options, event, details));
     } else {
-      AL_RETURN_IF_ERROR(KeepUnmapped(path, member, options, scratch, details));
+      AL_RETURN_IF_ERROR(KeepUnmapped(path, member, options, details));
     }
   }
   return Status::OK();
 }
 
-Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOptions& options, od::parser& scratch,
+Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOptions& options,
                     json::DetailsBuilder* details) {
   od::json_type type;
   if (auto error = value.type().get(type)) return json::SyntaxError(name, error);
   if (type == od::json_type::null) return Status::OK();
-  if (type == od::json_type::string && options.null_text == json::NullText::kIsAbsent) {
+  if (type == od::json_type::string) {
+    // An empty string (and Authing's "null") carries nothing, as in the
+    // canonical fields.
     std::string_view text;
     if (auto error = value.get_string().get(text)) return json::SyntaxError(name, error);
-    if (text != "null") details->AddString(name, text);
+    const bool absent = text.empty() || (options.null_text == json::NullText::kIsAbsent && text == "null");
+    if (!absent) details->AddString(name, text);
     return Status::OK();
   }
   std::string raw;
   // The member sits one level below the event; details allows that many levels.
-  AL_RETURN_IF_ERROR(json::CopyValidatedValue(value, name, event::kMaxDetailsDepth - 1, scratch, &raw));
+  AL_RETURN_IF_ERROR(json::CopyValidatedValue(value, name, event::kMaxDetailsDepth - 1, &raw));
   details->AddRaw(name, raw);
   return Status::OK();
 }

@@ -15,6 +15,7 @@
 
 #include "event/fields.h"
 #include "event/json_support.h"
+#include "event/name_index.h"
 
 namespace auditlog::ingest {
 
@@ -36,13 +37,13 @@ class DialectNameTable {
   const std::vector<const event::FieldSpec*>* Fields(std::string_view name) const;
   // Fields of member `member` of group `group` ("location_info", "country_code").
   const std::vector<const event::FieldSpec*>* GroupFields(std::string_view group, std::string_view member) const;
-  bool IsGroup(std::string_view name) const { return groups_.contains(name); }
+  bool IsGroup(std::string_view name) const { return groups_.Find(name) != nullptr; }
   bool IsIgnored(std::string_view dotted_name) const { return ignored_.contains(dotted_name); }
 
  private:
-  using FieldsByName = std::unordered_map<std::string_view, std::vector<const event::FieldSpec*>>;
+  using FieldsByName = event::NameIndex<std::vector<const event::FieldSpec*>>;
   FieldsByName top_level_;
-  std::unordered_map<std::string_view, FieldsByName> groups_;
+  event::NameIndex<FieldsByName> groups_;
   std::unordered_set<std::string_view> ignored_;
 };
 
@@ -55,26 +56,24 @@ struct DialectParsers {
 // Reads `value` (member `path`) into every field of `fields`. Outcome fields
 // take the usual spellings; an unknown one is kept in details under `path`.
 Status ReadMapped(const std::vector<const event::FieldSpec*>& fields, od::value& value, std::string_view path,
-                  const DialectReadOptions& options, od::parser& scratch, event::Event* event,
+                  const DialectReadOptions& options, event::Event* event,
                   event::json::DetailsBuilder* details);
 
 // Reads a group object member by member: mapped members into fields, the
 // rest into details as "<group>.<member>". Null is absent.
 Status ReadMappedGroup(const DialectNameTable& names, std::string_view group, od::value& value,
-                       const DialectReadOptions& options, od::parser& scratch, event::Event* event,
+                       const DialectReadOptions& options, event::Event* event,
                        event::json::DetailsBuilder* details);
 
-// Keeps an unmapped member in details (validated, minified). Null, and with
-// NullText::kIsAbsent the string "null", are dropped as absent.
-Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOptions& options,
-                    od::parser& scratch, event::json::DetailsBuilder* details);
+// Keeps an unmapped member in details (validated, minified). Null, "", and
+// with NullText::kIsAbsent the string "null", are dropped as absent.
+Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOptions& options, event::json::DetailsBuilder* details);
 
 // The generic member loop: for each member of the record object, `special`
 // gets the first look (returns true when it consumed the member), then mapped
 // fields, groups, and finally details.
 template <typename SpecialFn>
-Status DecodeMembers(od::object& object, const DialectNameTable& names, const DialectReadOptions& options,
-                     od::parser& scratch, event::Event* event, event::json::DetailsBuilder* details,
+Status DecodeMembers(od::object& object, const DialectNameTable& names, const DialectReadOptions& options, event::Event* event, event::json::DetailsBuilder* details,
                      SpecialFn&& special) {
   for (auto field_result : object) {
     od::field field;
@@ -88,11 +87,11 @@ Status DecodeMembers(od::object& object, const DialectNameTable& names, const Di
     AL_RETURN_IF_ERROR(special(name, value, &consumed));
     if (consumed || names.IsIgnored(name)) continue;
     if (const auto* fields = names.Fields(name)) {
-      AL_RETURN_IF_ERROR(ReadMapped(*fields, value, name, options, scratch, event, details));
+      AL_RETURN_IF_ERROR(ReadMapped(*fields, value, name, options, event, details));
     } else if (names.IsGroup(name)) {
-      AL_RETURN_IF_ERROR(ReadMappedGroup(names, name, value, options, scratch, event, details));
+      AL_RETURN_IF_ERROR(ReadMappedGroup(names, name, value, options, event, details));
     } else {
-      AL_RETURN_IF_ERROR(KeepUnmapped(name, value, options, scratch, details));
+      AL_RETURN_IF_ERROR(KeepUnmapped(name, value, options, details));
     }
   }
   return Status::OK();

@@ -28,7 +28,7 @@ class EnosDecoder final : public RecordDecoder {
   std::vector<std::string_view> EnvelopePointers() const override { return {"/data/auditLog"}; }
 
   Status DecodeJson(event::PaddedView record, Event* out) override {
-    *out = Event();
+    out->Clear();
     od::document doc;
     od::object object;
     AL_RETURN_IF_ERROR(OpenRecordObject(parsers_.main, record, &doc, &object));
@@ -45,14 +45,13 @@ class EnosDecoder final : public RecordDecoder {
       if (type != od::json_type::array) return Status::OK();  // object or null: the generic group path
       *consumed = true;
       std::string array_text;
-      AL_RETURN_IF_ERROR(json::CopyValidatedValue(value, name, event::kMaxDetailsDepth - 1, parsers_.scratch,
-                                                  &array_text));
+      AL_RETURN_IF_ERROR(json::CopyValidatedValue(value, name, event::kMaxDetailsDepth - 1, &array_text));
       return ReadResources(array_text, out, &details);
     };
-    AL_RETURN_IF_ERROR(DecodeMembers(object, EnosNames(), options, parsers_.scratch, out, &details, special));
+    AL_RETURN_IF_ERROR(DecodeMembers(object, EnosNames(), options, out, &details, special));
     AL_RETURN_IF_ERROR(json::CheckAtEnd(doc));
     out->details = std::move(details).Finish({}, {});
-    return event::ValidateEvent(*out);
+    return event::ValidateEvent(*out, event::kDecoderShortcuts);
   }
 
  private:

@@ -1,0 +1,59 @@
+// The mapping tables in docs/dialects/<dialect>.md must list exactly the
+// registry's column for that dialect: the docs cannot drift from the code.
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include <gtest/gtest.h>
+
+#include "event/fields.h"
+
+namespace auditlog::ingest {
+namespace {
+
+using Pairs = std::set<std::pair<std::string, std::string>>;
+
+Pairs RegistryPairs(std::string_view dialect) {
+  Pairs pairs;
+  for (const event::FieldSpec& spec : event::AllFields()) {
+    const std::string_view name = dialect == "authing" ? spec.dialects.authing
+                                  : dialect == "enos"  ? spec.dialects.enos
+                                                       : spec.dialects.auth0;
+    if (!name.empty()) pairs.emplace(name, spec.path);
+  }
+  return pairs;
+}
+
+// Rows shaped "| `dialect name` | `event path` | ..." of the mapping table.
+Pairs DocumentedPairs(const std::string& markdown) {
+  Pairs pairs;
+  std::istringstream lines(markdown);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.starts_with("| `")) continue;
+    const size_t name_end = line.find('`', 3);
+    const size_t path_start = line.find('`', name_end + 1);
+    const size_t path_end = line.find('`', path_start + 1);
+    if (name_end == std::string::npos || path_start == std::string::npos || path_end == std::string::npos) continue;
+    pairs.emplace(line.substr(3, name_end - 3), line.substr(path_start + 1, path_end - path_start - 1));
+  }
+  return pairs;
+}
+
+class MappingDocs : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(MappingDocs, TableMatchesRegistry) {
+  const std::string path = std::string(AL_SOURCE_DIR) + "/docs/dialects/" + GetParam() + ".md";
+  std::ifstream file(path);
+  ASSERT_TRUE(file) << "missing " << path;
+  std::stringstream contents;
+  contents << file.rdbuf();
+  EXPECT_EQ(DocumentedPairs(contents.str()), RegistryPairs(GetParam()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, MappingDocs, ::testing::Values("authing", "enos", "auth0"));
+
+}  // namespace
+}  // namespace auditlog::ingest
