@@ -23,7 +23,9 @@ endif()
 # simdjson's On-Demand parser is compiled into our code, so the SIMD kernel it
 # uses is fixed by our -march: without one it falls back to scalar code. Build
 # for x86-64-v3 (AVX2, 2013+) when the build host has it, else x86-64-v2
-# (SSE4.2, 2009+). Override with -DAL_MARCH=... (e.g. native, or empty).
+# (SSE4.2, 2009+), and add PCLMUL either way: simdjson's haswell and westmere
+# kernels require it, and no ISA level includes it (every AVX2 CPU has it).
+# Override with -DAL_MARCH=... (e.g. native, or empty for the compiler default).
 if(NOT DEFINED AL_MARCH AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   include(CheckCXXSourceRuns)
   set(CMAKE_REQUIRED_QUIET ON)
@@ -36,5 +38,8 @@ if(NOT DEFINED AL_MARCH AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
 endif()
 if(AL_MARCH)
   add_compile_options(-march=${AL_MARCH})
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND NOT AL_MARCH STREQUAL "native")
+    add_compile_options(-mpclmul)
+  endif()
 endif()
 message(STATUS "auditlog: -march=${AL_MARCH}")

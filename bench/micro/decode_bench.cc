@@ -1,8 +1,9 @@
 // Ingest decoding micro benchmarks.
 //
 // Workloads (each over the same synthetic events, ~20k per iteration):
-//   BM_DecodeNdjson          native NDJSON body -> Events (split, parse, validate):
-//                            the ingest hot path. Target: >= 500 MB/s per core.
+//   BM_DecodeNdjson/N        native NDJSON bodies of N events -> Events (split,
+//                            parse, validate): the ingest hot path. Target:
+//                            >= 500 MB/s per core. N=1000 is a typical request.
 //   BM_SimdjsonWalkNdjson    the same bytes parsed by simdjson On-Demand, every
 //                            member visited, nothing kept: the ceiling for the above.
 //   BM_DecodeAuth0Array      an Auth0 log array -> Events.
@@ -16,6 +17,8 @@
 #include <benchmark/benchmark.h>
 
 #include <simdjson.h>
+
+#include <vector>
 
 #include "bench/micro/synthetic_events.h"
 #include "event/json_buffer.h"
@@ -38,25 +41,58 @@ const event::PaddedBuffer& NdjsonBody() {
   return *body;
 }
 
-void RunDecode(benchmark::State& state, ingest::Dialect dialect, const event::PaddedBuffer& body) {
+void RunDecode(benchmark::State& state, ingest::Dialect dialect, const std::vector<event::PaddedBuffer>& bodies) {
   auto decoder = ingest::MakeRecordDecoder(dialect);
   size_t events = 0;
+  size_t bytes = 0;
   for (auto _ : state) {
-    auto batch = ingest::DecodeBody(*decoder, body.view());
-    if (!batch.ok() || !batch->errors.empty()) {
-      state.SkipWithError(batch.ok() ? batch->errors[0].message.c_str() : "body rejected");
-      return;
+    events = 0;
+    bytes = 0;
+    for (const event::PaddedBuffer& body : bodies) {
+      auto batch = ingest::DecodeBody(*decoder, body.view());
+      if (!batch.ok() || !batch->errors.empty()) {
+        state.SkipWithError(batch.ok() ? batch->errors[0].message.c_str() : "body rejected");
+        return;
+      }
+      events += batch->events.size();
+      bytes += body.size();
+      benchmark::DoNotOptimize(batch->events.data());
     }
-    events = batch->events.size();
-    benchmark::DoNotOptimize(batch->events.data());
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * events));
-  state.counters["bytes_per_event"] = static_cast<double>(body.size()) / static_cast<double>(events);
+  state.counters["bytes_per_event"] = static_cast<double>(bytes) / static_cast<double>(events);
 }
 
-void BM_DecodeNdjson(benchmark::State& state) { RunDecode(state, ingest::Dialect::kNative, NdjsonBody()); }
-BENCHMARK(BM_DecodeNdjson)->Unit(benchmark::kMillisecond)->UseRealTime();
+void RunDecode(benchmark::State& state, ingest::Dialect dialect, const event::PaddedBuffer& body) {
+  std::vector<event::PaddedBuffer> bodies;
+  bodies.emplace_back(body.view().text());
+  RunDecode(state, dialect, bodies);
+}
+
+// The NDJSON corpus cut into request bodies of `events_per_body` lines.
+std::vector<event::PaddedBuffer> RequestBodies(size_t events_per_body) {
+  std::vector<event::PaddedBuffer> bodies;
+  const std::string_view text = NdjsonBody().view().text();
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = start;
+    for (size_t line = 0; line < events_per_body && end < text.size(); ++line) {
+      const size_t newline = text.find('\n', end);
+      end = newline == std::string_view::npos ? text.size() : newline + 1;
+    }
+    bodies.emplace_back(text.substr(start, end - start));
+    start = end;
+  }
+  return bodies;
+}
+
+// Arg: events per request body (1000 is a typical batch; 20000 one big body).
+void BM_DecodeNdjson(benchmark::State& state) {
+  const std::vector<event::PaddedBuffer> bodies = RequestBodies(static_cast<size_t>(state.range(0)));
+  RunDecode(state, ingest::Dialect::kNative, bodies);
+}
+BENCHMARK(BM_DecodeNdjson)->Arg(1000)->Arg(20000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_DecodeAuth0Array(benchmark::State& state) {
   static const event::PaddedBuffer body(SyntheticAuth0Array(kEventsPerIteration, kSeed));

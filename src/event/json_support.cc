@@ -25,64 +25,99 @@ Status DepthError(std::string_view path, int max_depth) {
   return Status::InvalidArgument(fmt::format("{}: nesting deeper than {} levels", path, max_depth));
 }
 
+// One step of a path inside a value being walked: a member name or an index.
+struct PathPart {
+  std::string_view key;  // empty for an array element
+  size_t index = 0;
+};
+
+// Where a Walk is: the value's own path plus the steps below it. Strings are
+// built only when an error needs one.
+struct WalkPath {
+  std::string_view root;
+  std::vector<PathPart> parts;
+
+  std::string ToString() const {
+    std::string path(root);
+    for (const PathPart& part : parts) {
+      if (part.key.empty()) {
+        fmt::format_to(std::back_inserter(path), "[{}]", part.index);
+      } else {
+        path.append(".").append(part.key);
+      }
+    }
+    return path;
+  }
+};
+
 // Parses every scalar of `value` and checks nesting; `depth` is the depth of
 // the container holding `value` (0 at the root).
-Status Walk(od::value value, std::string_view path, int depth, int max_depth,
+Status Walk(od::value value, WalkPath& path, int depth, int max_depth,
             std::vector<std::string>* top_keys = nullptr) {
   od::json_type type;
-  if (auto error = value.type().get(type)) return SyntaxError(path, error);
+  if (auto error = value.type().get(type)) return SyntaxError(path.ToString(), error);
   switch (type) {
     case od::json_type::object: {
-      if (depth + 1 > max_depth) return DepthError(path, max_depth);
+      if (depth + 1 > max_depth) return DepthError(path.ToString(), max_depth);
       od::object object;
-      if (auto error = value.get_object().get(object)) return SyntaxError(path, error);
+      if (auto error = value.get_object().get(object)) return SyntaxError(path.ToString(), error);
       for (auto field_result : object) {
         od::field field;
-        if (auto error = std::move(field_result).get(field)) return SyntaxError(path, error);
+        if (auto error = std::move(field_result).get(field)) return SyntaxError(path.ToString(), error);
         std::string_view key;
-        if (auto error = field.unescaped_key().get(key)) return SyntaxError(path, error);
+        if (auto error = field.unescaped_key().get(key)) return SyntaxError(path.ToString(), error);
         if (top_keys != nullptr) top_keys->emplace_back(key);
-        const std::string child_path = JoinPath(path, key);
-        AL_RETURN_IF_ERROR(Walk(field.value(), child_path, depth + 1, max_depth));
+        path.parts.push_back(PathPart{key.empty() ? std::string_view("\"\"") : key, 0});
+        AL_RETURN_IF_ERROR(Walk(field.value(), path, depth + 1, max_depth));
+        path.parts.pop_back();
       }
       return Status::OK();
     }
     case od::json_type::array: {
-      if (depth + 1 > max_depth) return DepthError(path, max_depth);
+      if (depth + 1 > max_depth) return DepthError(path.ToString(), max_depth);
       od::array array;
-      if (auto error = value.get_array().get(array)) return SyntaxError(path, error);
+      if (auto error = value.get_array().get(array)) return SyntaxError(path.ToString(), error);
       size_t element_idx = 0;
       for (auto element_result : array) {
         od::value element;
-        if (auto error = std::move(element_result).get(element)) return SyntaxError(path, error);
-        AL_RETURN_IF_ERROR(Walk(element, fmt::format("{}[{}]", path, element_idx), depth + 1, max_depth));
+        if (auto error = std::move(element_result).get(element)) return SyntaxError(path.ToString(), error);
+        path.parts.push_back(PathPart{std::string_view(), element_idx});
+        AL_RETURN_IF_ERROR(Walk(element, path, depth + 1, max_depth));
+        path.parts.pop_back();
         ++element_idx;
       }
       return Status::OK();
     }
     case od::json_type::string: {
       std::string_view text;
-      if (auto error = value.get_string().get(text)) return SyntaxError(path, error);
+      if (auto error = value.get_string().get(text)) return SyntaxError(path.ToString(), error);
       return Status::OK();
     }
     case od::json_type::number: {
       double number;
-      if (auto error = value.get_double().get(number)) return SyntaxError(path, error);
+      if (auto error = value.get_double().get(number)) return SyntaxError(path.ToString(), error);
       return Status::OK();
     }
     case od::json_type::boolean: {
       bool flag;
-      if (auto error = value.get_bool().get(flag)) return SyntaxError(path, error);
+      if (auto error = value.get_bool().get(flag)) return SyntaxError(path.ToString(), error);
       return Status::OK();
     }
     case od::json_type::null: {
       bool is_null = false;
-      if (auto error = value.is_null().get(is_null)) return SyntaxError(path, error);
-      if (!is_null) return Status::InvalidArgument(fmt::format("{}: malformed literal", path));
+      if (auto error = value.is_null().get(is_null)) return SyntaxError(path.ToString(), error);
+      if (!is_null) return Status::InvalidArgument(fmt::format("{}: malformed literal", path.ToString()));
       return Status::OK();
     }
   }
-  return Status::InvalidArgument(fmt::format("{}: unknown JSON type", path));
+  return Status::InvalidArgument(fmt::format("{}: unknown JSON type", path.ToString()));
+}
+
+bool HasJsonSpace(std::string_view text) {
+  for (char c : text) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -137,15 +172,19 @@ std::optional<Outcome> OutcomeFromText(std::string_view text) {
 }
 
 Status ReadString(od::value& value, std::string_view path, std::string* out, NullText null_text) {
-  od::json_type type;
-  if (auto error = value.type().get(type)) return SyntaxError(path, error);
-  if (type == od::json_type::null) {
-    out->clear();
-    return Status::OK();
-  }
-  if (type != od::json_type::string) return TypeError(path, "a string");
+  // Strings are the common case: try one first, and ask for the type only
+  // when it is something else.
   std::string_view text;
-  if (auto error = value.get_string().get(text)) return SyntaxError(path, error);
+  const simdjson::error_code error = value.get_string().get(text);
+  if (error == simdjson::INCORRECT_TYPE) {
+    bool is_null = false;
+    if (value.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+      out->clear();
+      return Status::OK();
+    }
+    return TypeError(path, "a string");
+  }
+  if (error) return SyntaxError(path, error);
   if (IsLiteralNull(text, null_text)) {
     out->clear();
   } else {
@@ -312,11 +351,17 @@ Status CopyValidatedValueImpl(od::value& value, std::string_view path, int max_d
     // the opening bracket: simdjson's first pass checked only structure and
     // UTF-8, so raw text alone could hide a bad literal or number.
     const char* start = value.raw_json_token().data();
-    AL_RETURN_IF_ERROR(Walk(value, path, 0, max_depth, top_keys));
+    WalkPath walk_path{path, {}};
+    AL_RETURN_IF_ERROR(Walk(value, walk_path, 0, max_depth, top_keys));
     raw = std::string_view(start, ContainerLength(start));
   } else {
     raw = TrimRight(value.raw_json_token());
-    AL_RETURN_IF_ERROR(Walk(value, path, 0, max_depth));
+    WalkPath walk_path{path, {}};
+    AL_RETURN_IF_ERROR(Walk(value, walk_path, 0, max_depth));
+  }
+  if (!HasJsonSpace(raw)) {
+    out->append(raw);  // already minified: the common case for machine-made JSON
+    return Status::OK();
   }
   const size_t old_size = out->size();
   out->resize(old_size + raw.size());

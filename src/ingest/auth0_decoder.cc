@@ -104,9 +104,10 @@ class Auth0Decoder final : public RecordDecoder {
       if (std::move(element_result).get_string().get(scope)) {
         return json::TypeError(fmt::format("scope[{}]", element_idx), "a string");
       }
+      ++element_idx;
+      if (scope.empty()) continue;
       if (!out->empty()) out->push_back(' ');
       out->append(scope);
-      ++element_idx;
     }
     return Status::OK();
   }
