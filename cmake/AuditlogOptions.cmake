@@ -1,7 +1,10 @@
 # Warnings and sanitizers for every target of the project (not for dependencies,
 # which come precompiled from Debian packages).
 
-add_compile_options(-Wall -Wextra -Wshadow=local -Wnon-virtual-dtor)
+add_compile_options(-Wall -Wextra -Wnon-virtual-dtor)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  add_compile_options(-Wshadow=local)
+endif()
 if(AL_WERROR)
   add_compile_options(-Werror)
 endif()

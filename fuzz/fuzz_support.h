@@ -23,7 +23,8 @@ inline void CheckRoundTrip(const event::Event& decoded) {
   if (!native->Decode(encoded.view(), &again).ok() || !(again == decoded)) std::abort();
 }
 
-inline void FuzzBody(ingest::Dialect dialect, const uint8_t* data, size_t size, ingest::BodyFormat format) {
+inline void FuzzBody(ingest::Dialect dialect, const uint8_t* data, size_t size,
+                     ingest::BodyFormat format) {
   static ingest::RecordDecoder* decoders[5] = {};
   auto& decoder = decoders[static_cast<int>(dialect)];
   if (decoder == nullptr) decoder = ingest::MakeRecordDecoder(dialect).release();

@@ -15,7 +15,6 @@
 // read that file instead of the synthetic events.
 
 #include <benchmark/benchmark.h>
-
 #include <simdjson.h>
 
 #include <vector>
@@ -41,7 +40,8 @@ const event::PaddedBuffer& NdjsonBody() {
   return *body;
 }
 
-void RunDecode(benchmark::State& state, ingest::Dialect dialect, const std::vector<event::PaddedBuffer>& bodies) {
+void RunDecode(benchmark::State& state, ingest::Dialect dialect,
+               const std::vector<event::PaddedBuffer>& bodies) {
   auto decoder = ingest::MakeRecordDecoder(dialect);
   size_t events = 0;
   size_t bytes = 0;
@@ -89,7 +89,8 @@ std::vector<event::PaddedBuffer> RequestBodies(size_t events_per_body) {
 
 // Arg: events per request body (1000 is a typical batch; 20000 one big body).
 void BM_DecodeNdjson(benchmark::State& state) {
-  const std::vector<event::PaddedBuffer> bodies = RequestBodies(static_cast<size_t>(state.range(0)));
+  const std::vector<event::PaddedBuffer> bodies =
+      RequestBodies(static_cast<size_t>(state.range(0)));
   RunDecode(state, ingest::Dialect::kNative, bodies);
 }
 BENCHMARK(BM_DecodeNdjson)->Arg(1000)->Arg(20000)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -12,7 +12,8 @@
 #include <cstdlib>
 
 namespace auditlog::internal {
-[[noreturn]] inline void CheckFailed(const char* file, int line, const char* cond, const char* why) {
+[[noreturn]] inline void CheckFailed(const char* file, int line, const char* cond,
+                                     const char* why) {
   std::fprintf(stderr, "%s:%d: check failed: %s (%s)\n", file, line, cond, why);
   std::abort();
 }

@@ -29,7 +29,9 @@ class ManualClock final : public Clock {
   int64_t NowMicros() const override { return now_micros_.load(std::memory_order_relaxed); }
   int64_t MonotonicNanos() const override { return NowMicros() * 1000; }
   void SetMicros(int64_t now_micros) { now_micros_.store(now_micros, std::memory_order_relaxed); }
-  void AdvanceMicros(int64_t delta_micros) { now_micros_.fetch_add(delta_micros, std::memory_order_relaxed); }
+  void AdvanceMicros(int64_t delta_micros) {
+    now_micros_.fetch_add(delta_micros, std::memory_order_relaxed);
+  }
 
  private:
   std::atomic<int64_t> now_micros_;

@@ -59,7 +59,8 @@ bool GetFixed64(std::string_view* input, uint64_t* value) {
 
 bool GetVarint64(std::string_view* input, uint64_t* value) {
   uint64_t result = 0;
-  for (int shift = 0, byte_idx = 0; byte_idx < kMaxVarint64Bytes && byte_idx < static_cast<int>(input->size());
+  for (int shift = 0, byte_idx = 0;
+       byte_idx < kMaxVarint64Bytes && byte_idx < static_cast<int>(input->size());
        shift += 7, ++byte_idx) {
     const uint64_t byte = static_cast<uint8_t>((*input)[static_cast<size_t>(byte_idx)]);
     // The tenth byte may carry only the top bit of a 64-bit value.

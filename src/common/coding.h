@@ -20,10 +20,12 @@ inline constexpr int kMaxVarint32Bytes = 5;
 inline constexpr int kMaxVarint64Bytes = 10;
 
 inline void EncodeFixed32(char* dst, uint32_t value) {
-  for (int byte_idx = 0; byte_idx < 4; ++byte_idx) dst[byte_idx] = static_cast<char>(value >> (8 * byte_idx));
+  for (int byte_idx = 0; byte_idx < 4; ++byte_idx)
+    dst[byte_idx] = static_cast<char>(value >> (8 * byte_idx));
 }
 inline void EncodeFixed64(char* dst, uint64_t value) {
-  for (int byte_idx = 0; byte_idx < 8; ++byte_idx) dst[byte_idx] = static_cast<char>(value >> (8 * byte_idx));
+  for (int byte_idx = 0; byte_idx < 8; ++byte_idx)
+    dst[byte_idx] = static_cast<char>(value >> (8 * byte_idx));
 }
 inline uint32_t DecodeFixed32(const char* src) {
   uint32_t value = 0;

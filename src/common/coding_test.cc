@@ -1,9 +1,9 @@
 #include "common/coding.h"
 
-#include <limits>
-
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
+
+#include <limits>
 
 namespace auditlog {
 namespace {
@@ -13,7 +13,8 @@ TEST(Coding, FixedIsLittleEndian) {
   PutFixed32(&out, 0x04030201u);
   PutFixed64(&out, 0x0c0b0a0908070605ull);
   ASSERT_EQ(out.size(), 12u);
-  for (int byte_idx = 0; byte_idx < 12; ++byte_idx) EXPECT_EQ(out[static_cast<size_t>(byte_idx)], byte_idx + 1);
+  for (int byte_idx = 0; byte_idx < 12; ++byte_idx)
+    EXPECT_EQ(out[static_cast<size_t>(byte_idx)], byte_idx + 1);
   std::string_view input = out;
   uint32_t small = 0;
   uint64_t large = 0;
@@ -26,8 +27,9 @@ TEST(Coding, FixedIsLittleEndian) {
 }
 
 TEST(Coding, VarintBoundaries) {
-  for (uint64_t value : {uint64_t{0}, uint64_t{127}, uint64_t{128}, uint64_t{16383}, uint64_t{16384},
-                         uint64_t{UINT32_MAX}, std::numeric_limits<uint64_t>::max()}) {
+  for (uint64_t value :
+       {uint64_t{0}, uint64_t{127}, uint64_t{128}, uint64_t{16383}, uint64_t{16384},
+        uint64_t{UINT32_MAX}, std::numeric_limits<uint64_t>::max()}) {
     std::string out;
     PutVarint64(&out, value);
     EXPECT_EQ(out.size(), static_cast<size_t>(VarintLength(value))) << value;
@@ -71,7 +73,8 @@ TEST(Coding, LengthPrefixedRejectsShortPayload) {
   EXPECT_FALSE(GetLengthPrefixed(&cut, &payload));
 }
 
-RC_GTEST_PROP(CodingProperty, SequencesRoundTrip, (const std::vector<int64_t>& values, const std::string& blob)) {
+RC_GTEST_PROP(CodingProperty, SequencesRoundTrip,
+              (const std::vector<int64_t>& values, const std::string& blob)) {
   std::string out;
   for (int64_t value : values) {
     PutVarintSigned64(&out, value);

@@ -26,7 +26,8 @@ constexpr std::array<uint32_t, 256> MakeTable() {
 constexpr std::array<uint32_t, 256> kTable = MakeTable();
 
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t crc, const void* data, size_t size) {
+__attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t crc, const void* data,
+                                                       size_t size) {
   const auto* bytes = static_cast<const uint8_t*>(data);
   uint64_t state = ~crc;
   while (size >= 8) {

@@ -1,9 +1,9 @@
 #include "common/crc32c.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
+
+#include <string>
 
 namespace auditlog::crc32c {
 namespace {
@@ -32,7 +32,8 @@ TEST(Crc32c, Rfc3720Vectors) {
 TEST(Crc32c, ExtendEqualsWhole) {
   const std::string text = "hello audit world, a little longer than eight bytes";
   for (size_t split = 0; split <= text.size(); ++split) {
-    EXPECT_EQ(Extend(Value(text.substr(0, split)), text.data() + split, text.size() - split), Value(text));
+    EXPECT_EQ(Extend(Value(text.substr(0, split)), text.data() + split, text.size() - split),
+              Value(text));
   }
 }
 
@@ -44,7 +45,8 @@ TEST(Crc32c, MaskRoundTripsAndChangesTheValue) {
 }
 
 RC_GTEST_PROP(Crc32cProperty, HardwareMatchesPortable, (const std::string& data, uint32_t seed)) {
-  RC_ASSERT(Extend(seed, data.data(), data.size()) == ExtendPortable(seed, data.data(), data.size()));
+  RC_ASSERT(Extend(seed, data.data(), data.size()) ==
+            ExtendPortable(seed, data.data(), data.size()));
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 #include "common/random.h"
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <set>
-
-#include <gtest/gtest.h>
 
 namespace auditlog {
 namespace {
@@ -41,9 +41,7 @@ TEST(Random, FillCoversOddLengths) {
   EXPECT_GT(nonzero, 8);
 }
 
-TEST(SecureRandom, DrawsDiffer) {
-  EXPECT_NE(SecureRandom().Next64(), SecureRandom().Next64());
-}
+TEST(SecureRandom, DrawsDiffer) { EXPECT_NE(SecureRandom().Next64(), SecureRandom().Next64()); }
 
 }  // namespace
 }  // namespace auditlog

@@ -22,16 +22,16 @@ class [[nodiscard]] Result {
 
  public:
   // Implicit on purpose: `return value;` and `return status;` both read well.
-  Result(const T& value) : data_(value) {}                // NOLINT
-  Result(T&& value) : data_(std::move(value)) {}          // NOLINT
-  Result(Status status) : data_(std::move(status)) {      // NOLINT
+  Result(const T& value) : data_(value) {}            // NOLINT
+  Result(T&& value) : data_(std::move(value)) {}      // NOLINT
+  Result(Status status) : data_(std::move(status)) {  // NOLINT
     // A Result built from OK would hold neither a value nor an error.
-    if (std::get<Status>(data_).ok()) data_ = Status::Internal("result: constructed from OK status");
+    if (std::get<Status>(data_).ok())
+      data_ = Status::Internal("result: constructed from OK status");
   }
-  template <typename U,
-            typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
-                                        !std::is_same_v<std::decay_t<U>, Status> &&
-                                        !std::is_same_v<std::decay_t<U>, Result>>>
+  template <typename U, typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
+                                                    !std::is_same_v<std::decay_t<U>, Status> &&
+                                                    !std::is_same_v<std::decay_t<U>, Result>>>
   Result(U&& value) : data_(T(std::forward<U>(value))) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(data_); }
@@ -44,9 +44,18 @@ class [[nodiscard]] Result {
   const Status& error() const { return std::get<Status>(data_); }
 
   // REQUIRES: ok(). Calling these on an error aborts: it is a bug, not an input problem.
-  T& value() & { CheckOk(); return std::get<T>(data_); }
-  const T& value() const& { CheckOk(); return std::get<T>(data_); }
-  T&& value() && { CheckOk(); return std::get<T>(std::move(data_)); }
+  T& value() & {
+    CheckOk();
+    return std::get<T>(data_);
+  }
+  const T& value() const& {
+    CheckOk();
+    return std::get<T>(data_);
+  }
+  T&& value() && {
+    CheckOk();
+    return std::get<T>(std::move(data_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -54,7 +63,9 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
 
   template <typename U>
-  T value_or(U&& fallback) const& { return ok() ? std::get<T>(data_) : T(std::forward<U>(fallback)); }
+  T value_or(U&& fallback) const& {
+    return ok() ? std::get<T>(data_) : T(std::forward<U>(fallback));
+  }
 
  private:
   void CheckOk() const {

@@ -51,14 +51,24 @@ class [[nodiscard]] Status {
   Status& operator=(Status&& other) noexcept = default;
 
   static Status OK() { return Status(); }
-  static Status InvalidArgument(std::string_view msg) { return {StatusCode::kInvalidArgument, msg}; }
-  static Status Unauthenticated(std::string_view msg) { return {StatusCode::kUnauthenticated, msg}; }
-  static Status PermissionDenied(std::string_view msg) { return {StatusCode::kPermissionDenied, msg}; }
+  static Status InvalidArgument(std::string_view msg) {
+    return {StatusCode::kInvalidArgument, msg};
+  }
+  static Status Unauthenticated(std::string_view msg) {
+    return {StatusCode::kUnauthenticated, msg};
+  }
+  static Status PermissionDenied(std::string_view msg) {
+    return {StatusCode::kPermissionDenied, msg};
+  }
   static Status NotFound(std::string_view msg) { return {StatusCode::kNotFound, msg}; }
   static Status AlreadyExists(std::string_view msg) { return {StatusCode::kAlreadyExists, msg}; }
-  static Status ResourceExhausted(std::string_view msg) { return {StatusCode::kResourceExhausted, msg}; }
+  static Status ResourceExhausted(std::string_view msg) {
+    return {StatusCode::kResourceExhausted, msg};
+  }
   static Status Unavailable(std::string_view msg) { return {StatusCode::kUnavailable, msg}; }
-  static Status DeadlineExceeded(std::string_view msg) { return {StatusCode::kDeadlineExceeded, msg}; }
+  static Status DeadlineExceeded(std::string_view msg) {
+    return {StatusCode::kDeadlineExceeded, msg};
+  }
   static Status Corruption(std::string_view msg) { return {StatusCode::kCorruption, msg}; }
   static Status IOError(std::string_view msg) { return {StatusCode::kIOError, msg}; }
   static Status Internal(std::string_view msg) { return {StatusCode::kInternal, msg}; }
@@ -66,7 +76,9 @@ class [[nodiscard]] Status {
   bool ok() const { return rep_ == nullptr; }
   StatusCode code() const { return rep_ ? rep_->code : StatusCode::kOk; }
   // Empty for OK.
-  std::string_view message() const { return rep_ ? std::string_view(rep_->message) : std::string_view(); }
+  std::string_view message() const {
+    return rep_ ? std::string_view(rep_->message) : std::string_view();
+  }
 
   // Returns a copy whose message is "<context>: <message>"; OK stays OK.
   Status WithContext(std::string_view context) const;
@@ -91,8 +103,8 @@ std::ostream& operator<<(std::ostream& os, const Status& status);
 }  // namespace auditlog
 
 // Returns from the enclosing function if `expr` (a Status) is not OK.
-#define AL_RETURN_IF_ERROR(expr)                           \
-  do {                                                     \
-    ::auditlog::Status al_status_tmp_ = (expr);            \
-    if (!al_status_tmp_.ok()) return al_status_tmp_;       \
+#define AL_RETURN_IF_ERROR(expr)                     \
+  do {                                               \
+    ::auditlog::Status al_status_tmp_ = (expr);      \
+    if (!al_status_tmp_.ok()) return al_status_tmp_; \
   } while (false)

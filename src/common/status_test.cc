@@ -27,9 +27,7 @@ TEST(Status, ErrorKeepsCodeAndMessage) {
   EXPECT_EQ(status.ToString(), "invalid_argument: actor.email: not a string");
 }
 
-TEST(Status, OkCodeWithMessageIsStillOk) {
-  EXPECT_TRUE(Status(StatusCode::kOk, "ignored").ok());
-}
+TEST(Status, OkCodeWithMessageIsStillOk) { EXPECT_TRUE(Status(StatusCode::kOk, "ignored").ok()); }
 
 TEST(Status, CopyIsDeepAndEqual) {
   const Status original = Status::IOError("wal: fsync failed");

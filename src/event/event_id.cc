@@ -22,9 +22,11 @@ int CrockfordValue(char c) {
 
 std::string EncodeUlid(uint64_t time_ms, const std::array<uint8_t, 10>& random_bits) {
   // 128 bits as two words: [time:48 | random:80].
-  const uint64_t high = (time_ms << 16) | (static_cast<uint64_t>(random_bits[0]) << 8) | random_bits[1];
+  const uint64_t high =
+      (time_ms << 16) | (static_cast<uint64_t>(random_bits[0]) << 8) | random_bits[1];
   uint64_t low = 0;
-  for (int byte_idx = 2; byte_idx < 10; ++byte_idx) low = (low << 8) | random_bits[static_cast<size_t>(byte_idx)];
+  for (int byte_idx = 2; byte_idx < 10; ++byte_idx)
+    low = (low << 8) | random_bits[static_cast<size_t>(byte_idx)];
   std::string out(kUlidLength, '0');
   // Character i holds bits [125 - 5i, 130 - 5i) of the 130-bit left-padded number.
   for (int char_idx = 0; char_idx < static_cast<int>(kUlidLength); ++char_idx) {
@@ -67,7 +69,8 @@ bool IsUlid(std::string_view text) {
 
 uint64_t UlidTimeMs(std::string_view text) {
   uint64_t value = 0;
-  for (size_t char_idx = 0; char_idx < 10; ++char_idx) value = (value << 5) | static_cast<uint64_t>(CrockfordValue(text[char_idx]));
+  for (size_t char_idx = 0; char_idx < 10; ++char_idx)
+    value = (value << 5) | static_cast<uint64_t>(CrockfordValue(text[char_idx]));
   return value;
 }
 
@@ -79,8 +82,8 @@ Status ValidateClientId(std::string_view id) {
   for (size_t byte_idx = 0; byte_idx < id.size(); ++byte_idx) {
     const auto c = static_cast<unsigned char>(id[byte_idx]);
     if (c <= 0x20 || c >= 0x7f) {
-      return Status::InvalidArgument(
-          fmt::format("id may hold only printable ASCII without spaces (byte {} is 0x{:02x})", byte_idx, c));
+      return Status::InvalidArgument(fmt::format(
+          "id may hold only printable ASCII without spaces (byte {} is 0x{:02x})", byte_idx, c));
     }
   }
   return Status::OK();

@@ -45,19 +45,22 @@ TEST(Ulid, StrictlyIncreasingWithinAndAcrossMilliseconds) {
 TEST(Ulid, RecognisesWellFormedIdsOnly) {
   EXPECT_TRUE(IsUlid("01JPE41QSYFJ5EPE3FGP8ZHK9T"));
   EXPECT_TRUE(IsUlid("01jpe41qsyfj5epe3fgp8zhk9t"));
-  EXPECT_FALSE(IsUlid("01JPE41QSYFJ5EPE3FGP8ZHK9"));    // 25 chars
-  EXPECT_FALSE(IsUlid("81JPE41QSYFJ5EPE3FGP8ZHK9T"));   // overflows 128 bits
-  EXPECT_FALSE(IsUlid("01JPE41QSYFJ5EPE3FGP8ZHK9U"));   // U is not Crockford
+  EXPECT_FALSE(IsUlid("01JPE41QSYFJ5EPE3FGP8ZHK9"));   // 25 chars
+  EXPECT_FALSE(IsUlid("81JPE41QSYFJ5EPE3FGP8ZHK9T"));  // overflows 128 bits
+  EXPECT_FALSE(IsUlid("01JPE41QSYFJ5EPE3FGP8ZHK9U"));  // U is not Crockford
 }
 
 TEST(ClientId, AcceptsPrintableAsciiUpTo128Bytes) {
   AL_EXPECT_OK(ValidateClientId("c72c118e-c1a9-4fbd-bafe-c45d00da173b"));
   AL_EXPECT_OK(ValidateClientId("90020211201185132572079310688835925971249535794074878050"));
   AL_EXPECT_OK(ValidateClientId(std::string(128, 'a')));
-  EXPECT_THAT(ValidateClientId(std::string(129, 'a')), StatusIs(StatusCode::kInvalidArgument, HasSubstr("128")));
+  EXPECT_THAT(ValidateClientId(std::string(129, 'a')),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("128")));
   EXPECT_THAT(ValidateClientId(""), StatusIs(StatusCode::kInvalidArgument, "empty id"));
-  EXPECT_THAT(ValidateClientId("a b"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("byte 1 is 0x20")));
-  EXPECT_THAT(ValidateClientId("caf\xc3\xa9"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("0xc3")));
+  EXPECT_THAT(ValidateClientId("a b"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("byte 1 is 0x20")));
+  EXPECT_THAT(ValidateClientId("caf\xc3\xa9"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("0xc3")));
 }
 
 }  // namespace

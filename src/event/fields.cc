@@ -21,31 +21,62 @@ constexpr std::array kFields = {
     FieldSpec{"received_at", T::kTime, I::kRange, {"", "", ""}, nullptr},
     FieldSpec{"type", T::kKeyword, I::kKeyword, {"eventType", "eventName", "type"}, AL_STR(type)},
     FieldSpec{"name", T::kKeyword, I::kKeyword, {"", "eventName", ""}, AL_STR(name)},
-    FieldSpec{"description", T::kText, I::kTokens, {"eventDetails", "description", "description"},
+    FieldSpec{"description",
+              T::kText,
+              I::kTokens,
+              {"eventDetails", "description", "description"},
               AL_STR(description)},
     FieldSpec{"result", T::kOutcome, I::kKeyword, {"eventResultCode", "", ""}, nullptr},
-    FieldSpec{"result_message", T::kText, I::kTokens, {"eventResultMsg", "", ""}, AL_STR(result_message)},
-    FieldSpec{"operation.type", T::kKeyword, I::kKeyword, {"operationType", "", ""}, AL_STR(operation.type)},
-    FieldSpec{"operation.mode", T::kKeyword, I::kKeyword, {"operationMode", "", ""}, AL_STR(operation.mode)},
+    FieldSpec{
+        "result_message", T::kText, I::kTokens, {"eventResultMsg", "", ""}, AL_STR(result_message)},
+    FieldSpec{"operation.type",
+              T::kKeyword,
+              I::kKeyword,
+              {"operationType", "", ""},
+              AL_STR(operation.type)},
+    FieldSpec{"operation.mode",
+              T::kKeyword,
+              I::kKeyword,
+              {"operationMode", "", ""},
+              AL_STR(operation.mode)},
     // Authing: resourceName is the kind of thing ("user"), resourceDetails the
     // thing itself ("shxbxpbodj"); resourceType is a category (DATA, API, ...)
     // with no canonical field, so it stays in details.
-    FieldSpec{"resource.type", T::kKeyword, I::kKeyword, {"resourceName", "resources.type", ""},
+    FieldSpec{"resource.type",
+              T::kKeyword,
+              I::kKeyword,
+              {"resourceName", "resources.type", ""},
               AL_STR(resource.type)},
     FieldSpec{"resource.id", T::kKeyword, I::kKeyword, {"", "", ""}, AL_STR(resource.id)},
-    FieldSpec{"resource.name", T::kKeyword, I::kKeyword, {"resourceDetails", "resources.content", ""},
+    FieldSpec{"resource.name",
+              T::kKeyword,
+              I::kKeyword,
+              {"resourceDetails", "resources.content", ""},
               AL_STR(resource.name)},
     FieldSpec{"origin_value", T::kText, I::kNone, {"originValue", "", ""}, AL_STR(origin_value)},
     FieldSpec{"target_value", T::kText, I::kNone, {"targetValue", "", ""}, AL_STR(target_value)},
     FieldSpec{"details", T::kJson, I::kNone, {"", "", "details"}, nullptr},
-    FieldSpec{"actor.id", T::kKeyword, I::kKeyword, {"userId", "account.id", "user_id"}, AL_STR(actor.id)},
-    FieldSpec{"actor.name", T::kKeyword, I::kKeyword, {"userName", "account.name", "user_name"},
+    FieldSpec{"actor.id",
+              T::kKeyword,
+              I::kKeyword,
+              {"userId", "account.id", "user_id"},
+              AL_STR(actor.id)},
+    FieldSpec{"actor.name",
+              T::kKeyword,
+              I::kKeyword,
+              {"userName", "account.name", "user_name"},
               AL_STR(actor.name)},
-    FieldSpec{"actor.email", T::kKeyword, I::kKeyword, {"", "account.email", ""}, AL_STR(actor.email)},
-    FieldSpec{"actor.type", T::kKeyword, I::kKeyword, {"", "account.userType", ""}, AL_STR(actor.type)},
+    FieldSpec{
+        "actor.email", T::kKeyword, I::kKeyword, {"", "account.email", ""}, AL_STR(actor.email)},
+    FieldSpec{
+        "actor.type", T::kKeyword, I::kKeyword, {"", "account.userType", ""}, AL_STR(actor.type)},
     FieldSpec{"actor.role", T::kKeyword, I::kKeyword, {"roleName", "", ""}, AL_STR(actor.role)},
     FieldSpec{"client.id", T::kKeyword, I::kKeyword, {"appId", "", "client_id"}, AL_STR(client.id)},
-    FieldSpec{"client.name", T::kKeyword, I::kKeyword, {"appName", "", "client_name"}, AL_STR(client.name)},
+    FieldSpec{"client.name",
+              T::kKeyword,
+              I::kKeyword,
+              {"appName", "", "client_name"},
+              AL_STR(client.name)},
     FieldSpec{"connection", T::kKeyword, I::kKeyword, {"", "", "connection"}, AL_STR(connection)},
     FieldSpec{"strategy", T::kKeyword, I::kKeyword, {"", "", "strategy"}, AL_STR(strategy)},
     FieldSpec{"audience", T::kKeyword, I::kKeyword, {"", "", "audience"}, AL_STR(audience)},
@@ -54,33 +85,75 @@ constexpr std::array kFields = {
     FieldSpec{"session_id", T::kKeyword, I::kKeyword, {"", "", ""}, AL_STR(session_id)},
     FieldSpec{"ip", T::kKeyword, I::kKeyword, {"clientIp", "ipAddress", "ip"}, AL_STR(ip)},
     FieldSpec{"hostname", T::kKeyword, I::kKeyword, {"", "", "hostname"}, AL_STR(hostname)},
-    FieldSpec{"user_agent", T::kText, I::kTokens, {"userAgent", "", "user_agent"}, AL_STR(user_agent)},
-    FieldSpec{"security_context.ja3", T::kKeyword, I::kKeyword, {"", "", "security_context.ja3"},
+    FieldSpec{
+        "user_agent", T::kText, I::kTokens, {"userAgent", "", "user_agent"}, AL_STR(user_agent)},
+    FieldSpec{"security_context.ja3",
+              T::kKeyword,
+              I::kKeyword,
+              {"", "", "security_context.ja3"},
               AL_STR(security_context.ja3)},
-    FieldSpec{"security_context.ja4", T::kKeyword, I::kKeyword, {"", "", "security_context.ja4"},
+    FieldSpec{"security_context.ja4",
+              T::kKeyword,
+              I::kKeyword,
+              {"", "", "security_context.ja4"},
               AL_STR(security_context.ja4)},
-    FieldSpec{"geo.country_code", T::kKeyword, I::kKeyword, {"geoip.country_code2", "", "location_info.country_code"},
+    FieldSpec{"geo.country_code",
+              T::kKeyword,
+              I::kKeyword,
+              {"geoip.country_code2", "", "location_info.country_code"},
               AL_STR(geo.country_code)},
-    FieldSpec{"geo.country_code3", T::kKeyword, I::kKeyword,
-              {"geoip.country_code3", "", "location_info.country_code3"}, AL_STR(geo.country_code3)},
-    FieldSpec{"geo.country_name", T::kKeyword, I::kKeyword,
-              {"geoip.country_name", "", "location_info.country_name"}, AL_STR(geo.country_name)},
-    FieldSpec{"geo.region_code", T::kKeyword, I::kKeyword, {"geoip.region_code", "", ""}, AL_STR(geo.region_code)},
-    FieldSpec{"geo.region_name", T::kKeyword, I::kKeyword, {"geoip.region_name", "", ""}, AL_STR(geo.region_name)},
-    FieldSpec{"geo.city_name", T::kKeyword, I::kKeyword, {"geoip.city_name", "", "location_info.city_name"},
+    FieldSpec{"geo.country_code3",
+              T::kKeyword,
+              I::kKeyword,
+              {"geoip.country_code3", "", "location_info.country_code3"},
+              AL_STR(geo.country_code3)},
+    FieldSpec{"geo.country_name",
+              T::kKeyword,
+              I::kKeyword,
+              {"geoip.country_name", "", "location_info.country_name"},
+              AL_STR(geo.country_name)},
+    FieldSpec{"geo.region_code",
+              T::kKeyword,
+              I::kKeyword,
+              {"geoip.region_code", "", ""},
+              AL_STR(geo.region_code)},
+    FieldSpec{"geo.region_name",
+              T::kKeyword,
+              I::kKeyword,
+              {"geoip.region_name", "", ""},
+              AL_STR(geo.region_name)},
+    FieldSpec{"geo.city_name",
+              T::kKeyword,
+              I::kKeyword,
+              {"geoip.city_name", "", "location_info.city_name"},
               AL_STR(geo.city_name)},
-    FieldSpec{"geo.latitude", T::kDouble, I::kRange, {"geoip.latitude", "", "location_info.latitude"}, nullptr},
-    FieldSpec{"geo.longitude", T::kDouble, I::kRange, {"geoip.longitude", "", "location_info.longitude"}, nullptr},
-    FieldSpec{"geo.time_zone", T::kKeyword, I::kKeyword, {"geoip.timezone", "", "location_info.time_zone"},
+    FieldSpec{"geo.latitude",
+              T::kDouble,
+              I::kRange,
+              {"geoip.latitude", "", "location_info.latitude"},
+              nullptr},
+    FieldSpec{"geo.longitude",
+              T::kDouble,
+              I::kRange,
+              {"geoip.longitude", "", "location_info.longitude"},
+              nullptr},
+    FieldSpec{"geo.time_zone",
+              T::kKeyword,
+              I::kKeyword,
+              {"geoip.timezone", "", "location_info.time_zone"},
               AL_STR(geo.time_zone)},
-    FieldSpec{"geo.continent_code", T::kKeyword, I::kKeyword,
-              {"geoip.continent_code", "", "location_info.continent_code"}, AL_STR(geo.continent_code)},
+    FieldSpec{"geo.continent_code",
+              T::kKeyword,
+              I::kKeyword,
+              {"geoip.continent_code", "", "location_info.continent_code"},
+              AL_STR(geo.continent_code)},
     FieldSpec{"ua.name", T::kKeyword, I::kKeyword, {"ua.name", "", ""}, AL_STR(ua.name)},
     FieldSpec{"ua.major", T::kKeyword, I::kKeyword, {"ua.major", "", ""}, AL_STR(ua.major)},
     FieldSpec{"ua.minor", T::kKeyword, I::kNone, {"ua.minor", "", ""}, AL_STR(ua.minor)},
     FieldSpec{"ua.patch", T::kKeyword, I::kNone, {"ua.patch", "", ""}, AL_STR(ua.patch)},
     FieldSpec{"ua.os", T::kKeyword, I::kKeyword, {"ua.os", "", ""}, AL_STR(ua.os)},
-    FieldSpec{"ua.os_major", T::kKeyword, I::kKeyword, {"ua.os_major", "", ""}, AL_STR(ua.os_major)},
+    FieldSpec{
+        "ua.os_major", T::kKeyword, I::kKeyword, {"ua.os_major", "", ""}, AL_STR(ua.os_major)},
     FieldSpec{"ua.device", T::kKeyword, I::kKeyword, {"ua.device", "", ""}, AL_STR(ua.device)},
     FieldSpec{"ua.is_mobile", T::kBool, I::kKeyword, {"", "", "isMobile"}, nullptr},
 };
@@ -112,25 +185,38 @@ const FieldSpec* FindFieldByDialectName(std::string_view dialect, std::string_vi
 
 std::string_view FieldTypeName(FieldType type) {
   switch (type) {
-    case FieldType::kKeyword: return "keyword";
-    case FieldType::kText: return "text";
-    case FieldType::kTime: return "time";
-    case FieldType::kUint64: return "uint64";
-    case FieldType::kOutcome: return "outcome";
-    case FieldType::kDouble: return "double";
-    case FieldType::kBool: return "bool";
-    case FieldType::kJson: return "json";
+    case FieldType::kKeyword:
+      return "keyword";
+    case FieldType::kText:
+      return "text";
+    case FieldType::kTime:
+      return "time";
+    case FieldType::kUint64:
+      return "uint64";
+    case FieldType::kOutcome:
+      return "outcome";
+    case FieldType::kDouble:
+      return "double";
+    case FieldType::kBool:
+      return "bool";
+    case FieldType::kJson:
+      return "json";
   }
   return "?";
 }
 
 std::string_view IndexKindName(IndexKind kind) {
   switch (kind) {
-    case IndexKind::kNone: return "none";
-    case IndexKind::kKeyword: return "keyword";
-    case IndexKind::kTokens: return "tokens";
-    case IndexKind::kSorted: return "sorted";
-    case IndexKind::kRange: return "range";
+    case IndexKind::kNone:
+      return "none";
+    case IndexKind::kKeyword:
+      return "keyword";
+    case IndexKind::kTokens:
+      return "tokens";
+    case IndexKind::kSorted:
+      return "sorted";
+    case IndexKind::kRange:
+      return "range";
   }
   return "?";
 }

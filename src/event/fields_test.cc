@@ -1,8 +1,8 @@
 #include "event/fields.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 namespace auditlog::event {
 namespace {

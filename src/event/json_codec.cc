@@ -1,8 +1,8 @@
 #include "event/json_codec.h"
 
-#include <vector>
-
 #include <fmt/format.h>
+
+#include <vector>
 
 #include "common/no_destructor.h"
 #include "event/fields.h"
@@ -64,8 +64,9 @@ Status ReadField(const FieldSpec& spec, od::value& value, Event* event) {
     case FieldType::kOutcome:
       return json::ReadOutcome(value, spec.path, &event->result);
     case FieldType::kDouble:
-      return json::ReadDouble(value, spec.path,
-                              spec.path == "geo.latitude" ? &event->geo.latitude : &event->geo.longitude);
+      return json::ReadDouble(
+          value, spec.path,
+          spec.path == "geo.latitude" ? &event->geo.latitude : &event->geo.longitude);
     case FieldType::kBool:
       return json::ReadBool(value, spec.path, &event->ua.is_mobile);
     case FieldType::kJson:
@@ -83,7 +84,8 @@ Status ReadGroup(const NativeNames::Group& group, od::value& value, Event* event
   if (auto error = value.get_object().get(object)) return json::SyntaxError(group.name, error);
   for (auto field_result : object) {
     od::field field;
-    if (auto error = std::move(field_result).get(field)) return json::SyntaxError(group.name, error);
+    if (auto error = std::move(field_result).get(field))
+      return json::SyntaxError(group.name, error);
     std::string_view key;
     if (auto error = field.unescaped_key().get(key)) return json::SyntaxError(group.name, error);
     const FieldSpec* const* spec = group.fields.Find(key);
@@ -97,7 +99,8 @@ Status ReadGroup(const NativeNames::Group& group, od::value& value, Event* event
 }
 
 // Writes every non-empty field of `group_fields` as one nested object.
-void WriteField(const FieldSpec& spec, const Event& event, JsonWriter& writer, std::string_view name) {
+void WriteField(const FieldSpec& spec, const Event& event, JsonWriter& writer,
+                std::string_view name) {
   switch (spec.type) {
     case FieldType::kKeyword:
     case FieldType::kText: {
@@ -145,14 +148,20 @@ void WriteField(const FieldSpec& spec, const Event& event, JsonWriter& writer, s
 bool FieldPresent(const FieldSpec& spec, const Event& event) {
   switch (spec.type) {
     case FieldType::kKeyword:
-    case FieldType::kText: return !StringField(spec, event).empty();
-    case FieldType::kTime: return (spec.path == "timestamp" ? event.timestamp : event.received_at).has_value();
-    case FieldType::kUint64: return event.seq != 0;
-    case FieldType::kOutcome: return event.result != Outcome::kUnset;
+    case FieldType::kText:
+      return !StringField(spec, event).empty();
+    case FieldType::kTime:
+      return (spec.path == "timestamp" ? event.timestamp : event.received_at).has_value();
+    case FieldType::kUint64:
+      return event.seq != 0;
+    case FieldType::kOutcome:
+      return event.result != Outcome::kUnset;
     case FieldType::kDouble:
       return (spec.path == "geo.latitude" ? event.geo.latitude : event.geo.longitude).has_value();
-    case FieldType::kBool: return event.ua.is_mobile.has_value();
-    case FieldType::kJson: return !event.details.empty();
+    case FieldType::kBool:
+      return event.ua.is_mobile.has_value();
+    case FieldType::kJson:
+      return !event.details.empty();
   }
   return false;
 }
@@ -210,13 +219,15 @@ NativeJsonDecoder::~NativeJsonDecoder() = default;
 Status NativeJsonDecoder::Decode(PaddedView json, Event* out) {
   out->Clear();
   if (json.size > kMaxEventBytes) {
-    return Status::InvalidArgument(fmt::format("event is {} bytes, over the limit of {}", json.size, kMaxEventBytes));
+    return Status::InvalidArgument(
+        fmt::format("event is {} bytes, over the limit of {}", json.size, kMaxEventBytes));
   }
   od::document doc;
   AL_RETURN_IF_ERROR(json::Iterate(parsers_->main, json, &doc).WithContext("event"));
   od::object object;
   if (auto error = doc.get_object().get(object)) {
-    if (error == simdjson::INCORRECT_TYPE) return Status::InvalidArgument("event: not a JSON object");
+    if (error == simdjson::INCORRECT_TYPE)
+      return Status::InvalidArgument("event: not a JSON object");
     return json::SyntaxError("event", error);
   }
   const NativeNames& names = Names();

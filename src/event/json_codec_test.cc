@@ -20,7 +20,8 @@ Status Decode(std::string_view json, Event* out) {
 }
 
 // The bench workload's event shape (gen_events.py), every group present.
-constexpr std::string_view kFullEvent = R"({"id":"01JPE41QSYFJ5EPE3FGP8ZHK9T","tenant":"acme","seq":7,
+constexpr std::string_view kFullEvent =
+    R"({"id":"01JPE41QSYFJ5EPE3FGP8ZHK9T","tenant":"acme","seq":7,
  "timestamp":"2025-03-16T00:01:42.549Z","received_at":1742083303000,
  "type":"s","name":"Success Login","description":"Nicole Barnes logged in","result":"success",
  "result_message":null,"operation":{"type":"login","mode":"sdk"},
@@ -121,20 +122,24 @@ TEST(NativeJson, ErrorsNameTheFieldPath) {
               StatusIs(StatusCode::kInvalidArgument, "acter: unknown field"));
   EXPECT_THAT(Decode(R"({"type":"s","actor":{"mail":"x"}})", &event),
               StatusIs(StatusCode::kInvalidArgument, "actor.mail: unknown field"));
-  EXPECT_THAT(Decode(R"({"type":"s","timestamp":"99999-01-01T00:00:00Z"})", &event),
-              StatusIs(StatusCode::kInvalidArgument, "timestamp: year 99999 out of range 1970..9999"));
+  EXPECT_THAT(
+      Decode(R"({"type":"s","timestamp":"99999-01-01T00:00:00Z"})", &event),
+      StatusIs(StatusCode::kInvalidArgument, "timestamp: year 99999 out of range 1970..9999"));
   EXPECT_THAT(Decode(R"({"type":"s","timestamp":true})", &event),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("timestamp: not a time")));
   EXPECT_THAT(Decode(R"({"type":"s","result":"maybe"})", &event),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("result: expected \"success\" or \"failure\"")));
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("result: expected \"success\" or \"failure\"")));
   EXPECT_THAT(Decode(R"({"type":"s","seq":-1})", &event),
               StatusIs(StatusCode::kInvalidArgument, "seq: not a non-negative integer"));
   EXPECT_THAT(Decode(R"({"type":"s","details":[1]})", &event),
               StatusIs(StatusCode::kInvalidArgument, "details: not an object"));
   EXPECT_THAT(Decode(R"({"type":"s","geo":{"latitude":"north"}})", &event),
               StatusIs(StatusCode::kInvalidArgument, "geo.latitude: not a number"));
-  EXPECT_THAT(Decode(R"({"name":"no type"})", &event), StatusIs(StatusCode::kInvalidArgument, "type: required"));
-  EXPECT_THAT(Decode(R"([{"type":"s"}])", &event), StatusIs(StatusCode::kInvalidArgument, "event: not a JSON object"));
+  EXPECT_THAT(Decode(R"({"name":"no type"})", &event),
+              StatusIs(StatusCode::kInvalidArgument, "type: required"));
+  EXPECT_THAT(Decode(R"([{"type":"s"}])", &event),
+              StatusIs(StatusCode::kInvalidArgument, "event: not a JSON object"));
 }
 
 TEST(NativeJson, MalformedJsonIsReportedNotCrashed) {
@@ -146,9 +151,12 @@ TEST(NativeJson, MalformedJsonIsReportedNotCrashed) {
   EXPECT_THAT(Decode(R"({"type":"s","details":{"a":tru}})", &event),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("details")));
   EXPECT_THAT(Decode(R"({"type":"s","details":{"a":1e999}})", &event),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("details.a: malformed or out-of-range number")));
-  EXPECT_THAT(Decode(R"({"type":"s\ud800"})", &event), StatusIs(StatusCode::kInvalidArgument, HasSubstr("type")));
-  EXPECT_THAT(Decode("{\"type\":\"s\xff\"}", &event), StatusIs(StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("details.a: malformed or out-of-range number")));
+  EXPECT_THAT(Decode(R"({"type":"s\ud800"})", &event),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("type")));
+  EXPECT_THAT(Decode("{\"type\":\"s\xff\"}", &event),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
   EXPECT_THAT(Decode("", &event), StatusIs(StatusCode::kInvalidArgument, HasSubstr("empty")));
 }
 
@@ -160,27 +168,33 @@ TEST(NativeJson, DetailsNestingLimitIsSixteen) {
            std::string(static_cast<size_t>(depth - 1), ']') + "}";
   };
   // With arrays inside the object the count is: object (1) + arrays.
-  const std::string ok = R"({"type":"s","details":{"a":)" + std::string(15, '[') + std::string(15, ']') + "}}";
-  const std::string deep = R"({"type":"s","details":{"a":)" + std::string(16, '[') + std::string(16, ']') + "}}";
+  const std::string ok =
+      R"({"type":"s","details":{"a":)" + std::string(15, '[') + std::string(15, ']') + "}}";
+  const std::string deep =
+      R"({"type":"s","details":{"a":)" + std::string(16, '[') + std::string(16, ']') + "}}";
   AL_EXPECT_OK(Decode(ok, &event));
   EXPECT_THAT(Decode(deep, &event),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("nesting deeper than 16 levels")));
   (void)nested;
   // A pathological depth (far beyond any parser limit) is an error, not a crash.
-  const std::string bomb = R"({"type":"s","details":{"a":)" + std::string(100000, '[') + std::string(100000, ']') + "}}";
+  const std::string bomb =
+      R"({"type":"s","details":{"a":)" + std::string(100000, '[') + std::string(100000, ']') + "}}";
   EXPECT_FALSE(Decode(bomb, &event).ok());
 }
 
 TEST(NativeJson, EventSizeLimit) {
   Event event;
-  const std::string big = R"({"type":"s","description":")" + std::string(kMaxEventBytes, 'x') + "\"}";
-  EXPECT_THAT(Decode(big, &event), StatusIs(StatusCode::kInvalidArgument, HasSubstr("over the limit of 262144")));
+  const std::string big =
+      R"({"type":"s","description":")" + std::string(kMaxEventBytes, 'x') + "\"}";
+  EXPECT_THAT(Decode(big, &event),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("over the limit of 262144")));
 }
 
 TEST(NativeJson, TimeForms) {
   Event event;
-  for (const char* form : {R"("2021-09-22T07:47:21.559-0000")", R"("2021-09-22T15:47:21.559+08:00")",
-                           "1632296841559", R"("1632296841559")", "1632296841559.0"}) {
+  for (const char* form :
+       {R"("2021-09-22T07:47:21.559-0000")", R"("2021-09-22T15:47:21.559+08:00")", "1632296841559",
+        R"("1632296841559")", "1632296841559.0"}) {
     AL_ASSERT_OK(Decode(std::string(R"({"type":"s","timestamp":)") + form + "}", &event));
     EXPECT_EQ(event.timestamp, 1632296841559000) << form;
   }
@@ -207,7 +221,8 @@ RC_GTEST_PROP(NativeJsonProperty, RoundTrip, ()) {
   if (event.type.empty()) event.type = "s";
   event.id.clear();  // ids have their own alphabet; covered by event_id_test
   event.seq = *rc::gen::inRange<uint64_t>(0, UINT64_MAX);
-  if (*rc::gen::arbitrary<bool>()) event.timestamp = *rc::gen::inRange<UnixMicros>(kMinTimeMicros, kMaxTimeMicros);
+  if (*rc::gen::arbitrary<bool>())
+    event.timestamp = *rc::gen::inRange<UnixMicros>(kMinTimeMicros, kMaxTimeMicros);
   event.result = static_cast<Outcome>(*rc::gen::inRange(0, 3));
   if (*rc::gen::arbitrary<bool>()) event.geo.latitude = *rc::gen::inRange(-90000, 90000) / 1000.0;
   if (*rc::gen::arbitrary<bool>()) event.ua.is_mobile = *rc::gen::arbitrary<bool>();

@@ -1,9 +1,9 @@
 #include "event/json_support.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
 
 #include "event/json_writer.h"
 
@@ -11,7 +11,8 @@ namespace auditlog::event::json {
 namespace {
 
 std::string_view TrimRight(std::string_view text) {
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t')) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' ||
+                           text.back() == '\t')) {
     text.remove_suffix(1);
   }
   return text;
@@ -63,7 +64,8 @@ Status Walk(od::value value, WalkPath& path, int depth, int max_depth,
       if (auto error = value.get_object().get(object)) return SyntaxError(path.ToString(), error);
       for (auto field_result : object) {
         od::field field;
-        if (auto error = std::move(field_result).get(field)) return SyntaxError(path.ToString(), error);
+        if (auto error = std::move(field_result).get(field))
+          return SyntaxError(path.ToString(), error);
         std::string_view key;
         if (auto error = field.unescaped_key().get(key)) return SyntaxError(path.ToString(), error);
         if (top_keys != nullptr) top_keys->emplace_back(key);
@@ -80,7 +82,8 @@ Status Walk(od::value value, WalkPath& path, int depth, int max_depth,
       size_t element_idx = 0;
       for (auto element_result : array) {
         od::value element;
-        if (auto error = std::move(element_result).get(element)) return SyntaxError(path.ToString(), error);
+        if (auto error = std::move(element_result).get(element))
+          return SyntaxError(path.ToString(), error);
         path.parts.push_back(PathPart{std::string_view(), element_idx});
         AL_RETURN_IF_ERROR(Walk(element, path, depth + 1, max_depth));
         path.parts.pop_back();
@@ -106,7 +109,8 @@ Status Walk(od::value value, WalkPath& path, int depth, int max_depth,
     case od::json_type::null: {
       bool is_null = false;
       if (auto error = value.is_null().get(is_null)) return SyntaxError(path.ToString(), error);
-      if (!is_null) return Status::InvalidArgument(fmt::format("{}: malformed literal", path.ToString()));
+      if (!is_null)
+        return Status::InvalidArgument(fmt::format("{}: malformed literal", path.ToString()));
       return Status::OK();
     }
   }
@@ -137,21 +141,44 @@ Status TypeError(std::string_view path, std::string_view expected) {
 Status SyntaxError(std::string_view path, simdjson::error_code error) {
   std::string_view what;
   switch (error) {
-    case simdjson::UTF8_ERROR: what = "invalid UTF-8"; break;
-    case simdjson::DEPTH_ERROR: what = "nesting too deep"; break;
-    case simdjson::STRING_ERROR: what = "malformed string (bad escape or invalid \\u surrogate)"; break;
-    case simdjson::UNESCAPED_CHARS: what = "unescaped control character in string"; break;
-    case simdjson::UNCLOSED_STRING: what = "unterminated string"; break;
-    case simdjson::NUMBER_ERROR: what = "malformed or out-of-range number"; break;
+    case simdjson::UTF8_ERROR:
+      what = "invalid UTF-8";
+      break;
+    case simdjson::DEPTH_ERROR:
+      what = "nesting too deep";
+      break;
+    case simdjson::STRING_ERROR:
+      what = "malformed string (bad escape or invalid \\u surrogate)";
+      break;
+    case simdjson::UNESCAPED_CHARS:
+      what = "unescaped control character in string";
+      break;
+    case simdjson::UNCLOSED_STRING:
+      what = "unterminated string";
+      break;
+    case simdjson::NUMBER_ERROR:
+      what = "malformed or out-of-range number";
+      break;
     case simdjson::T_ATOM_ERROR:
     case simdjson::F_ATOM_ERROR:
-    case simdjson::N_ATOM_ERROR: what = "malformed literal"; break;
+    case simdjson::N_ATOM_ERROR:
+      what = "malformed literal";
+      break;
     case simdjson::TAPE_ERROR:
-    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: what = "malformed JSON (truncated or unbalanced)"; break;
-    case simdjson::EMPTY: what = "empty document"; break;
-    case simdjson::CAPACITY: what = "document too large"; break;
-    case simdjson::TRAILING_CONTENT: what = "unexpected content after the JSON value"; break;
-    default: what = simdjson::error_message(error);
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
+      what = "malformed JSON (truncated or unbalanced)";
+      break;
+    case simdjson::EMPTY:
+      what = "empty document";
+      break;
+    case simdjson::CAPACITY:
+      what = "document too large";
+      break;
+    case simdjson::TRAILING_CONTENT:
+      what = "unexpected content after the JSON value";
+      break;
+    default:
+      what = simdjson::error_message(error);
   }
   if (path.empty()) return Status::InvalidArgument(what);
   return Status::InvalidArgument(fmt::format("{}: {}", path, what));
@@ -159,13 +186,14 @@ Status SyntaxError(std::string_view path, simdjson::error_code error) {
 
 std::optional<Outcome> OutcomeFromText(std::string_view text) {
   std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (lower == "success" || lower == "succeeded" || lower == "successful" || lower == "ok" || lower == "true" ||
-      lower == "成功") {
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (lower == "success" || lower == "succeeded" || lower == "successful" || lower == "ok" ||
+      lower == "true" || lower == "成功") {
     return Outcome::kSuccess;
   }
-  if (lower == "failure" || lower == "failed" || lower == "fail" || lower == "error" || lower == "false" ||
-      lower == "失败") {
+  if (lower == "failure" || lower == "failed" || lower == "fail" || lower == "error" ||
+      lower == "false" || lower == "失败") {
     return Outcome::kFailure;
   }
   return std::nullopt;
@@ -193,7 +221,8 @@ Status ReadString(od::value& value, std::string_view path, std::string* out, Nul
   return Status::OK();
 }
 
-Status ReadStringOrNumber(od::value& value, std::string_view path, std::string* out, NullText null_text) {
+Status ReadStringOrNumber(od::value& value, std::string_view path, std::string* out,
+                          NullText null_text) {
   od::json_type type;
   if (auto error = value.type().get(type)) return SyntaxError(path, error);
   if (type == od::json_type::number) {
@@ -203,12 +232,13 @@ Status ReadStringOrNumber(od::value& value, std::string_view path, std::string* 
     out->assign(TrimRight(raw));
     return Status::OK();
   }
-  if (type != od::json_type::string && type != od::json_type::null) return TypeError(path, "a string");
+  if (type != od::json_type::string && type != od::json_type::null)
+    return TypeError(path, "a string");
   return ReadString(value, path, out, null_text);
 }
 
-Status ReadTime(od::value& value, std::string_view path, EpochUnit unit, std::optional<UnixMicros>* out,
-                NullText null_text) {
+Status ReadTime(od::value& value, std::string_view path, EpochUnit unit,
+                std::optional<UnixMicros>* out, NullText null_text) {
   od::json_type type;
   if (auto error = value.type().get(type)) return SyntaxError(path, error);
   Result<UnixMicros> micros = Status::InvalidArgument("unset");
@@ -240,7 +270,8 @@ Status ReadTime(od::value& value, std::string_view path, EpochUnit unit, std::op
       }
       break;
     }
-    default: return TypeError(path, "a time (RFC 3339 string or epoch number)");
+    default:
+      return TypeError(path, "a time (RFC 3339 string or epoch number)");
   }
   if (!micros.ok()) return micros.error().WithContext(path);
   *out = *micros;
@@ -309,7 +340,8 @@ Status ReadOutcome(od::value& value, std::string_view path, Outcome* out, NullTe
   }
   const std::optional<Outcome> outcome = OutcomeFromText(text);
   if (!outcome) {
-    return Status::InvalidArgument(fmt::format("{}: expected \"success\" or \"failure\", got \"{}\"", path, text));
+    return Status::InvalidArgument(
+        fmt::format("{}: expected \"success\" or \"failure\", got \"{}\"", path, text));
   }
   *out = *outcome;
   return Status::OK();
@@ -341,8 +373,8 @@ size_t ContainerLength(const char* start) {
   }
 }
 
-Status CopyValidatedValueImpl(od::value& value, std::string_view path, int max_depth, std::string* out,
-                              std::vector<std::string>* top_keys) {
+Status CopyValidatedValueImpl(od::value& value, std::string_view path, int max_depth,
+                              std::string* out, std::vector<std::string>* top_keys) {
   od::json_type type;
   if (auto error = value.type().get(type)) return SyntaxError(path, error);
   std::string_view raw;
@@ -366,7 +398,8 @@ Status CopyValidatedValueImpl(od::value& value, std::string_view path, int max_d
   const size_t old_size = out->size();
   out->resize(old_size + raw.size());
   size_t minified_size = 0;
-  if (auto error = simdjson::minify(raw.data(), raw.size(), out->data() + old_size, minified_size)) {
+  if (auto error =
+          simdjson::minify(raw.data(), raw.size(), out->data() + old_size, minified_size)) {
     out->resize(old_size);
     return SyntaxError(path, error);
   }
@@ -376,7 +409,8 @@ Status CopyValidatedValueImpl(od::value& value, std::string_view path, int max_d
 
 }  // namespace
 
-Status CopyValidatedValue(od::value& value, std::string_view path, int max_depth, std::string* out) {
+Status CopyValidatedValue(od::value& value, std::string_view path, int max_depth,
+                          std::string* out) {
   return CopyValidatedValueImpl(value, path, max_depth, out, nullptr);
 }
 
@@ -425,7 +459,8 @@ std::string DetailsBuilder::Finish(std::string base, const std::vector<std::stri
   }
   for (auto& [key, raw] : members_) {
     std::string name = std::move(key);
-    while (std::find(taken.begin(), taken.end(), name) != taken.end()) name.insert(name.begin(), '@');
+    while (std::find(taken.begin(), taken.end(), name) != taken.end())
+      name.insert(name.begin(), '@');
     if (out.size() > 1) out.push_back(',');
     AppendJsonString(&out, name);
     out.push_back(':');

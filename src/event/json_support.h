@@ -38,19 +38,21 @@ Status SyntaxError(std::string_view path, simdjson::error_code error);
 enum class NullText : uint8_t { kIsText = 0, kIsAbsent = 1 };
 
 // Reads a string. JSON null leaves `out` empty. Any other type is an error.
-Status ReadString(od::value& value, std::string_view path, std::string* out, NullText null_text = NullText::kIsText);
+Status ReadString(od::value& value, std::string_view path, std::string* out,
+                  NullText null_text = NullText::kIsText);
 // Reads a string or a number (kept as its JSON text, e.g. 42 -> "42"): some
 // sources send ids and codes as numbers.
 Status ReadStringOrNumber(od::value& value, std::string_view path, std::string* out,
                           NullText null_text = NullText::kIsText);
 // Reads an RFC 3339 string, or an epoch number (number or digit string) in `unit`.
-Status ReadTime(od::value& value, std::string_view path, EpochUnit unit, std::optional<UnixMicros>* out,
-                NullText null_text = NullText::kIsText);
+Status ReadTime(od::value& value, std::string_view path, EpochUnit unit,
+                std::optional<UnixMicros>* out, NullText null_text = NullText::kIsText);
 Status ReadDouble(od::value& value, std::string_view path, std::optional<double>* out);
 Status ReadBool(od::value& value, std::string_view path, std::optional<bool>* out);
 Status ReadUint64(od::value& value, std::string_view path, uint64_t* out);
 // Accepts "success"/"failure" (and the synonyms of OutcomeFromText).
-Status ReadOutcome(od::value& value, std::string_view path, Outcome* out, NullText null_text = NullText::kIsText);
+Status ReadOutcome(od::value& value, std::string_view path, Outcome* out,
+                   NullText null_text = NullText::kIsText);
 
 // Maps the many spellings of a result onto Outcome: success/succeeded/ok/true/成功,
 // failure/failed/fail/error/false/失败 (case-insensitive). nullopt when unknown.

@@ -1,9 +1,9 @@
 #include "event/time.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdio>
-
-#include <fmt/format.h>
 
 namespace auditlog::event {
 namespace {
@@ -59,24 +59,31 @@ unsigned DaysInMonth(int64_t year, unsigned month) {
 
 Result<UnixMicros> CheckRange(UnixMicros micros) {
   if (micros < kMinTimeMicros) return Status::InvalidArgument("time before 1970-01-01T00:00:00Z");
-  if (micros > kMaxTimeMicros) return Status::InvalidArgument("time after 9999-12-31T23:59:59.999999Z");
+  if (micros > kMaxTimeMicros)
+    return Status::InvalidArgument("time after 9999-12-31T23:59:59.999999Z");
   return micros;
 }
 
 const char* UnitName(EpochUnit unit) {
   switch (unit) {
-    case EpochUnit::kSeconds: return "seconds";
-    case EpochUnit::kMilliseconds: return "milliseconds";
-    case EpochUnit::kMicroseconds: return "microseconds";
+    case EpochUnit::kSeconds:
+      return "seconds";
+    case EpochUnit::kMilliseconds:
+      return "milliseconds";
+    case EpochUnit::kMicroseconds:
+      return "microseconds";
   }
   return "?";
 }
 
 int64_t MicrosPerUnit(EpochUnit unit) {
   switch (unit) {
-    case EpochUnit::kSeconds: return kMicrosPerSecond;
-    case EpochUnit::kMilliseconds: return 1000;
-    case EpochUnit::kMicroseconds: return 1;
+    case EpochUnit::kSeconds:
+      return kMicrosPerSecond;
+    case EpochUnit::kMilliseconds:
+      return 1000;
+    case EpochUnit::kMicroseconds:
+      return 1;
   }
   return 1;
 }
@@ -108,9 +115,11 @@ Result<UnixMicros> ParseDateTime(std::string_view text) {
       !cursor.ReadDigits(2, &day)) {
     return Status::InvalidArgument("not a date-time: expected YYYY-MM-DD");
   }
-  if (month < 1 || month > 12) return Status::InvalidArgument(fmt::format("month {} out of range", month));
+  if (month < 1 || month > 12)
+    return Status::InvalidArgument(fmt::format("month {} out of range", month));
   if (day < 1 || static_cast<unsigned>(day) > DaysInMonth(year, static_cast<unsigned>(month))) {
-    return Status::InvalidArgument(fmt::format("day {} out of range for {:04}-{:02}", day, year, month));
+    return Status::InvalidArgument(
+        fmt::format("day {} out of range for {:04}-{:02}", day, year, month));
   }
   if (year < 1970) return Status::InvalidArgument("time before 1970-01-01T00:00:00Z");
 
@@ -126,7 +135,8 @@ Result<UnixMicros> ParseDateTime(std::string_view text) {
       return Status::InvalidArgument("not a date-time: expected hh:mm after the date");
     }
     if (cursor.Consume(':')) {
-      if (!cursor.ReadDigits(2, &second)) return Status::InvalidArgument("not a date-time: expected seconds");
+      if (!cursor.ReadDigits(2, &second))
+        return Status::InvalidArgument("not a date-time: expected seconds");
     }
     if (hour > 23) return Status::InvalidArgument(fmt::format("hour {} out of range", hour));
     if (minute > 59) return Status::InvalidArgument(fmt::format("minute {} out of range", minute));
@@ -150,21 +160,28 @@ Result<UnixMicros> ParseDateTime(std::string_view text) {
       const int sign = cursor.Peek() == '-' ? -1 : 1;
       cursor.Skip();
       int zone_hours = 0, zone_minutes = 0;
-      if (!cursor.ReadDigits(2, &zone_hours)) return Status::InvalidArgument("not a date-time: bad zone offset");
+      if (!cursor.ReadDigits(2, &zone_hours))
+        return Status::InvalidArgument("not a date-time: bad zone offset");
       if (cursor.Consume(':')) {
-        if (!cursor.ReadDigits(2, &zone_minutes)) return Status::InvalidArgument("not a date-time: bad zone offset");
+        if (!cursor.ReadDigits(2, &zone_minutes))
+          return Status::InvalidArgument("not a date-time: bad zone offset");
       } else if (!cursor.AtEnd()) {
-        if (!cursor.ReadDigits(2, &zone_minutes)) return Status::InvalidArgument("not a date-time: bad zone offset");
+        if (!cursor.ReadDigits(2, &zone_minutes))
+          return Status::InvalidArgument("not a date-time: bad zone offset");
       }
-      if (zone_hours > 23 || zone_minutes > 59) return Status::InvalidArgument("zone offset out of range");
+      if (zone_hours > 23 || zone_minutes > 59)
+        return Status::InvalidArgument("zone offset out of range");
       zone_offset_seconds = sign * (zone_hours * 3600 + zone_minutes * 60);
     }
   }
   if (!cursor.AtEnd()) {
-    return Status::InvalidArgument(fmt::format("not a date-time: unexpected text at offset {}", cursor.pos()));
+    return Status::InvalidArgument(
+        fmt::format("not a date-time: unexpected text at offset {}", cursor.pos()));
   }
-  const int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const int64_t seconds = days * kSecondsPerDay + hour * 3600 + minute * 60 + second - zone_offset_seconds;
+  const int64_t days =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const int64_t seconds =
+      days * kSecondsPerDay + hour * 3600 + minute * 60 + second - zone_offset_seconds;
   return CheckRange(seconds * kMicrosPerSecond + fraction_micros);
 }
 
@@ -183,8 +200,8 @@ Result<UnixMicros> EpochToMicros(double value, EpochUnit unit) {
   const double micros = std::floor(value * static_cast<double>(MicrosPerUnit(unit)));
   if (micros < 0) return Status::InvalidArgument("time before 1970-01-01T00:00:00Z");
   if (micros > static_cast<double>(kMaxTimeMicros)) {
-    return Status::InvalidArgument(fmt::format("epoch {} {} is after 9999-12-31T23:59:59.999999Z", value,
-                                               UnitName(unit)));
+    return Status::InvalidArgument(
+        fmt::format("epoch {} {} is after 9999-12-31T23:59:59.999999Z", value, UnitName(unit)));
   }
   return CheckRange(static_cast<UnixMicros>(micros));
 }
@@ -193,8 +210,8 @@ Result<UnixMicros> ParseEpochText(std::string_view digits, EpochUnit unit) {
   if (digits.empty()) return Status::InvalidArgument("empty time");
   // 19 digits always fit in int64; more than that is out of range in every unit.
   if (digits.size() > 18) {
-    return Status::InvalidArgument(fmt::format("epoch {} {} is after 9999-12-31T23:59:59.999999Z", digits,
-                                               UnitName(unit)));
+    return Status::InvalidArgument(
+        fmt::format("epoch {} {} is after 9999-12-31T23:59:59.999999Z", digits, UnitName(unit)));
   }
   int64_t value = 0;
   for (char c : digits) {
@@ -223,8 +240,10 @@ std::string FormatRfc3339(UnixMicros micros) {
   days += 719468;
   const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
   const auto day_of_era = static_cast<unsigned>(days - era * 146097);
-  const unsigned year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const unsigned month_index = (5 * day_of_year + 2) / 153;
   const unsigned day = day_of_year - (153 * month_index + 2) / 5 + 1;
   const unsigned month = month_index < 10 ? month_index + 3 : month_index - 9;
@@ -236,11 +255,13 @@ std::string FormatRfc3339(UnixMicros micros) {
   const int second = static_cast<int>(second_of_day % 60);
   int length;
   if (sub_micros % 1000 == 0) {
-    length = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%03lldZ", static_cast<long long>(year),
-                           month, day, hour, minute, second, static_cast<long long>(sub_micros / 1000));
+    length = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%03lldZ",
+                           static_cast<long long>(year), month, day, hour, minute, second,
+                           static_cast<long long>(sub_micros / 1000));
   } else {
-    length = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<long long>(year),
-                           month, day, hour, minute, second, static_cast<long long>(sub_micros));
+    length = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ",
+                           static_cast<long long>(year), month, day, hour, minute, second,
+                           static_cast<long long>(sub_micros));
   }
   return std::string(buf, static_cast<size_t>(length));
 }

@@ -18,8 +18,8 @@
 
 namespace auditlog::event {
 
-inline constexpr UnixMicros kMinTimeMicros = 0;                       // 1970-01-01T00:00:00Z
-inline constexpr UnixMicros kMaxTimeMicros = 253402300799999999;      // 9999-12-31T23:59:59.999999Z
+inline constexpr UnixMicros kMinTimeMicros = 0;                   // 1970-01-01T00:00:00Z
+inline constexpr UnixMicros kMaxTimeMicros = 253402300799999999;  // 9999-12-31T23:59:59.999999Z
 
 // How a bare number is read.
 enum class EpochUnit : uint8_t { kSeconds = 1, kMilliseconds = 2, kMicroseconds = 3 };

@@ -13,10 +13,11 @@ using ::testing::HasSubstr;
 constexpr UnixMicros kSeedLineMicros = 1632296841559000;  // 2021-09-22T07:47:21.559Z
 
 TEST(ParseDateTime, AcceptsEveryZoneSpelling) {
-  for (const char* text : {"2021-09-22T07:47:21.559Z", "2021-09-22T07:47:21.559z", "2021-09-22T07:47:21.559-0000",
-                           "2021-09-22T07:47:21.559+00:00", "2021-09-22T15:47:21.559+08:00",
-                           "2021-09-22T15:47:21.559+0800", "2021-09-22T15:47:21.559+08",
-                           "2021-09-22 07:47:21.559Z", "2021-09-22T07:47:21.559"}) {
+  for (const char* text :
+       {"2021-09-22T07:47:21.559Z", "2021-09-22T07:47:21.559z", "2021-09-22T07:47:21.559-0000",
+        "2021-09-22T07:47:21.559+00:00", "2021-09-22T15:47:21.559+08:00",
+        "2021-09-22T15:47:21.559+0800", "2021-09-22T15:47:21.559+08", "2021-09-22 07:47:21.559Z",
+        "2021-09-22T07:47:21.559"}) {
     AL_ASSERT_OK_AND_ASSIGN(UnixMicros micros, ParseDateTime(text));
     EXPECT_EQ(micros, kSeedLineMicros) << text;
   }
@@ -26,7 +27,8 @@ TEST(ParseDateTime, FractionDigitsFromOneToNine) {
   EXPECT_EQ(*ParseDateTime("1970-01-01T00:00:00.5Z"), 500000);
   EXPECT_EQ(*ParseDateTime("1970-01-01T00:00:00.123456Z"), 123456);
   EXPECT_EQ(*ParseDateTime("1970-01-01T00:00:00.123456789Z"), 123456);
-  EXPECT_THAT(ParseDateTime("1970-01-01T00:00:00.Z"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("fraction")));
+  EXPECT_THAT(ParseDateTime("1970-01-01T00:00:00.Z"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("fraction")));
 }
 
 TEST(ParseDateTime, DateOnlyAndZonelessSpaceForm) {
@@ -37,14 +39,21 @@ TEST(ParseDateTime, DateOnlyAndZonelessSpaceForm) {
 TEST(ParseDateTime, RejectsOutOfRangeParts) {
   EXPECT_THAT(ParseDateTime("99999-01-01T00:00:00Z"),
               StatusIs(StatusCode::kInvalidArgument, "year 99999 out of range 1970..9999"));
-  EXPECT_THAT(ParseDateTime("1969-12-31T23:59:59Z"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("before 1970")));
-  EXPECT_THAT(ParseDateTime("2021-13-01T00:00:00Z"), StatusIs(StatusCode::kInvalidArgument, "month 13 out of range"));
-  EXPECT_THAT(ParseDateTime("2021-02-29T00:00:00Z"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("day 29")));
+  EXPECT_THAT(ParseDateTime("1969-12-31T23:59:59Z"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("before 1970")));
+  EXPECT_THAT(ParseDateTime("2021-13-01T00:00:00Z"),
+              StatusIs(StatusCode::kInvalidArgument, "month 13 out of range"));
+  EXPECT_THAT(ParseDateTime("2021-02-29T00:00:00Z"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("day 29")));
   EXPECT_TRUE(ParseDateTime("2024-02-29T00:00:00Z").ok());
-  EXPECT_THAT(ParseDateTime("2021-01-01T24:00:00Z"), StatusIs(StatusCode::kInvalidArgument, "hour 24 out of range"));
-  EXPECT_THAT(ParseDateTime("2021-01-01T00:00:00+25:00"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("zone")));
-  EXPECT_THAT(ParseDateTime("2021-01-01T00:00:00Zjunk"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("offset 20")));
-  EXPECT_THAT(ParseDateTime("yesterday"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("4-digit year")));
+  EXPECT_THAT(ParseDateTime("2021-01-01T24:00:00Z"),
+              StatusIs(StatusCode::kInvalidArgument, "hour 24 out of range"));
+  EXPECT_THAT(ParseDateTime("2021-01-01T00:00:00+25:00"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("zone")));
+  EXPECT_THAT(ParseDateTime("2021-01-01T00:00:00Zjunk"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("offset 20")));
+  EXPECT_THAT(ParseDateTime("yesterday"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("4-digit year")));
   EXPECT_THAT(ParseDateTime(""), StatusIs(StatusCode::kInvalidArgument, HasSubstr("4-digit year")));
 }
 
@@ -69,7 +78,8 @@ TEST(EpochTime, RejectsNegativeAndFarFuture) {
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("after 9999")));
   EXPECT_THAT(ParseEpochText("9999999999999999999999", EpochUnit::kMilliseconds),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("after 9999")));
-  EXPECT_THAT(EpochToMicros(1e300, EpochUnit::kSeconds), StatusIs(StatusCode::kInvalidArgument, HasSubstr("after")));
+  EXPECT_THAT(EpochToMicros(1e300, EpochUnit::kSeconds),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("after")));
 }
 
 TEST(FormatRfc3339, MillisecondsUnlessFiner) {

@@ -1,8 +1,7 @@
 #include "event/validation.h"
 
-#include <simdjson.h>
-
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "event/event_id.h"
 #include "event/fields.h"
@@ -10,7 +9,9 @@
 
 namespace auditlog::event {
 
-bool IsValidUtf8(std::string_view text) { return simdjson::validate_utf8(text.data(), text.size()); }
+bool IsValidUtf8(std::string_view text) {
+  return simdjson::validate_utf8(text.data(), text.size());
+}
 
 int JsonNestingDepth(std::string_view json) {
   int depth = 0;
@@ -66,7 +67,8 @@ Status ValidateEvent(const Event& event, ValidationShortcuts shortcuts) {
     }
     if (!IsValidUtf8(event.details)) return Status::InvalidArgument("details: invalid UTF-8");
     if (JsonNestingDepth(event.details) > kMaxDetailsDepth) {
-      return Status::InvalidArgument(fmt::format("details: nesting deeper than {} levels", kMaxDetailsDepth));
+      return Status::InvalidArgument(
+          fmt::format("details: nesting deeper than {} levels", kMaxDetailsDepth));
     }
   }
   // Coordinates are kept as sent, even outside -90..90 / -180..180: sources

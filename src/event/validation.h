@@ -27,7 +27,8 @@ struct ValidationShortcuts {
 };
 
 // What every JSON decoder of the project guarantees.
-inline constexpr ValidationShortcuts kDecoderShortcuts{.strings_are_utf8 = true, .details_validated = true};
+inline constexpr ValidationShortcuts kDecoderShortcuts{.strings_are_utf8 = true,
+                                                       .details_validated = true};
 
 Status ValidateEvent(const Event& event, ValidationShortcuts shortcuts = {});
 

@@ -7,9 +7,9 @@
 // organization_id, ...) are merged into the record's own `details` object.
 // `result` and `name` come from the type code (ingest/auth0_log_types.h).
 
-#include <functional>
-
 #include <fmt/format.h>
+
+#include <functional>
 
 #include "common/no_destructor.h"
 #include "event/validation.h"

@@ -13,7 +13,8 @@ using event::Event;
 using event::Outcome;
 
 TEST(Auth0Decoder, UserLogsSampleFieldByField) {
-  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeTestData(Dialect::kAuth0, "seeds/auth0_user_logs_response.json"));
+  AL_ASSERT_OK_AND_ASSIGN(auto batch,
+                          DecodeTestData(Dialect::kAuth0, "seeds/auth0_user_logs_response.json"));
   EXPECT_EQ(batch.format, BodyFormat::kArray);
   ASSERT_EQ(batch.events.size(), 1u);
   const Event& event = batch.events[0];
@@ -50,7 +51,8 @@ TEST(Auth0Decoder, UserLogsSampleFieldByField) {
 }
 
 TEST(Auth0Decoder, IncludeTotalsEnvelopeDetailsMergeAndMongoId) {
-  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kAuth0, R"({"start":0,"limit":50,"length":2,"total":2,"logs":[
+  AL_ASSERT_OK_AND_ASSIGN(
+      auto batch, DecodeText(Dialect::kAuth0, R"({"start":0,"limit":50,"length":2,"total":2,"logs":[
     {"_id":"9001","log_id":"9001","date":"2024-01-02T03:04:05.678Z","type":"fp","user_id":"auth0|1",
      "details":{"error":{"message":"Wrong email or password."},"connection_id":"inner"},
      "connection_id":"con_1","organization_id":"org_1"},
@@ -61,9 +63,10 @@ TEST(Auth0Decoder, IncludeTotalsEnvelopeDetailsMergeAndMongoId) {
   EXPECT_EQ(failed.id, "9001");
   EXPECT_EQ(failed.result, Outcome::kFailure);
   EXPECT_EQ(failed.name, "Failed Login (Incorrect Password)");
-  EXPECT_EQ(failed.details,
-            R"({"error":{"message":"Wrong email or password."},"connection_id":"inner","@connection_id":"con_1",)"
-            R"("organization_id":"org_1"})");
+  EXPECT_EQ(
+      failed.details,
+      R"({"error":{"message":"Wrong email or password."},"connection_id":"inner","@connection_id":"con_1",)"
+      R"("organization_id":"org_1"})");
   const Event& unknown = batch.events[1];
   EXPECT_EQ(unknown.result, Outcome::kUnset);
   EXPECT_EQ(unknown.name, "");
@@ -103,8 +106,11 @@ namespace auditlog::ingest {
 namespace {
 
 TEST(Auth0Decoder, ScopeArraysAndLogStreamWrappers) {
-  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kAuth0,
-      R"({"log_id":"900","data":{"date":"2024-01-02T03:04:05Z","type":"s","user_id":"auth0|1","scope":["openid","profile"]}}
+  AL_ASSERT_OK_AND_ASSIGN(
+      auto batch,
+      DecodeText(
+          Dialect::kAuth0,
+          R"({"log_id":"900","data":{"date":"2024-01-02T03:04:05Z","type":"s","user_id":"auth0|1","scope":["openid","profile"]}}
 {"type":"s","scope":["openid",7]}
 )"));
   ASSERT_EQ(batch.events.size(), 1u);

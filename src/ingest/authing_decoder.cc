@@ -37,8 +37,8 @@ std::string_view Trim(std::string_view text) {
 const DialectNameTable& AuthingNames() {
   // Dropped because they repeat other members: geoip.ip (clientIp),
   // geoip.location (latitude/longitude).
-  static NoDestructor<DialectNameTable> names("authing",
-                                              std::unordered_set<std::string_view>{"geoip.ip", "geoip.location"});
+  static NoDestructor<DialectNameTable> names(
+      "authing", std::unordered_set<std::string_view>{"geoip.ip", "geoip.location"});
   return *names;
 }
 
@@ -71,7 +71,8 @@ Status ApplyLine(const AuthingLogLine& line, Event* event, json::DetailsBuilder*
         break;
       case FieldType::kTime: {
         auto member_time = event::ParseTimeText(value, event::EpochUnit::kMilliseconds);
-        if (!member_time.ok()) return member_time.status().WithContext(fmt::format("log line: {}", key));
+        if (!member_time.ok())
+          return member_time.status().WithContext(fmt::format("log line: {}", key));
         event->timestamp = *member_time;
         break;
       }
@@ -84,7 +85,8 @@ Status ApplyLine(const AuthingLogLine& line, Event* event, json::DetailsBuilder*
 
 // Folds the line's event into the document's: line values win; a document
 // value that differs is kept (eventType's as `name`, the others in details).
-void MergeLineIntoDocument(const Event& line_event, Event* doc_event, json::DetailsBuilder* details) {
+void MergeLineIntoDocument(const Event& line_event, Event* doc_event,
+                           json::DetailsBuilder* details) {
   for (const FieldSpec& spec : event::AllFields()) {
     if (spec.string_member == nullptr) continue;
     const std::string& line_value = event::StringField(spec, line_event);

@@ -41,7 +41,8 @@ void ExpectLineFields(const Event& event) {
 }
 
 TEST(AuthingDecoder, RawLineSample) {
-  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeTestData(Dialect::kAuthing, "seeds/authing_log_line.txt"));
+  AL_ASSERT_OK_AND_ASSIGN(auto batch,
+                          DecodeTestData(Dialect::kAuthing, "seeds/authing_log_line.txt"));
   EXPECT_EQ(batch.format, BodyFormat::kLogLines);
   ASSERT_EQ(batch.events.size(), 1u);
   EXPECT_TRUE(batch.errors.empty());
@@ -90,7 +91,8 @@ constexpr std::string_view kDocumentDetails =
     R"("userName":"lis","roleName":"管理员","requestId":"6939cb03-9013-4c08-8954-2920babe5"})";
 
 TEST(AuthingDecoder, ListResponseSampleChinese) {
-  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeTestData(Dialect::kAuthing, "seeds/authing_audit_list_zh.json"));
+  AL_ASSERT_OK_AND_ASSIGN(auto batch,
+                          DecodeTestData(Dialect::kAuthing, "seeds/authing_audit_list_zh.json"));
   EXPECT_EQ(batch.format, BodyFormat::kObject);
   ASSERT_EQ(batch.record_count, 1u) << "the record inside data.list";
   ASSERT_EQ(batch.events.size(), 1u);
@@ -101,7 +103,8 @@ TEST(AuthingDecoder, ListResponseSampleChinese) {
 }
 
 TEST(AuthingDecoder, ListResponseSampleEnglish) {
-  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeTestData(Dialect::kAuthing, "seeds/authing_audit_list_en.json"));
+  AL_ASSERT_OK_AND_ASSIGN(auto batch,
+                          DecodeTestData(Dialect::kAuthing, "seeds/authing_audit_list_en.json"));
   ASSERT_EQ(batch.events.size(), 1u);
   ExpectDocumentFields(batch.events[0]);
   EXPECT_EQ(batch.events[0].description, "Create「 shxbxpbodj 」Total 1 users");
@@ -120,15 +123,17 @@ TEST(AuthingDecoder, DocumentWithoutMessageUsesItsOwnValues) {
   EXPECT_EQ(event.client.id, "");
   EXPECT_EQ(event.client.name, "Console");
   EXPECT_EQ(event.tenant, "p1");
-  EXPECT_EQ(event.timestamp, *event::ParseDateTime("2021-09-22T07:47:21.897Z")) << "@timestamp as fallback";
+  EXPECT_EQ(event.timestamp, *event::ParseDateTime("2021-09-22T07:47:21.897Z"))
+      << "@timestamp as fallback";
   EXPECT_EQ(event.details, R"({"@timestamp":"2021-09-22T07:47:21.897Z"})");
 }
 
 TEST(AuthingDecoder, FailureAndUnknownResultCodes) {
-  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kAuthing,
-                                                 "[2021-09-22T07:47:21Z] eventType=login eventResultCode=failed "
-                                                 "eventResultMsg=wrong password given\n"
-                                                 "[2021-09-22T07:47:22Z] eventType=login eventResultCode=partial\n"));
+  AL_ASSERT_OK_AND_ASSIGN(
+      auto batch, DecodeText(Dialect::kAuthing,
+                             "[2021-09-22T07:47:21Z] eventType=login eventResultCode=failed "
+                             "eventResultMsg=wrong password given\n"
+                             "[2021-09-22T07:47:22Z] eventType=login eventResultCode=partial\n"));
   ASSERT_EQ(batch.events.size(), 2u);
   EXPECT_EQ(batch.events[0].result, Outcome::kFailure);
   EXPECT_EQ(batch.events[0].result_message, "wrong password given");
@@ -145,17 +150,20 @@ TEST(AuthingDecoder, BadLinesAreReportedByLine) {
                                                  "[2021-09-22T07:47:21Z] eventType=\xff\n"));
   EXPECT_EQ(batch.events.size(), 1u);
   ASSERT_EQ(batch.errors.size(), 4u);
-  EXPECT_EQ(batch.errors[0], (RecordError{1, 2, "log line: time: year 99999 out of range 1970..9999"}));
+  EXPECT_EQ(batch.errors[0],
+            (RecordError{1, 2, "log line: time: year 99999 out of range 1970..9999"}));
   EXPECT_EQ(batch.errors[1], (RecordError{2, 3, "log line: userId: unexpected space in value"}));
   EXPECT_EQ(batch.errors[2], (RecordError{3, 4, "type: required"}));
   EXPECT_EQ(batch.errors[3], (RecordError{4, 5, "log line: invalid UTF-8"}));
 }
 
 TEST(AuthingDecoder, WrongTypesNameTheAuthingField) {
-  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kAuthing, R"({"eventType":"x","geoip":{"latitude":"n"}})"));
+  AL_ASSERT_OK_AND_ASSIGN(
+      auto batch, DecodeText(Dialect::kAuthing, R"({"eventType":"x","geoip":{"latitude":"n"}})"));
   ASSERT_EQ(batch.errors.size(), 1u);
   EXPECT_EQ(batch.errors[0].message, "geoip.latitude: not a number");
-  AL_ASSERT_OK_AND_ASSIGN(batch, DecodeText(Dialect::kAuthing, R"({"eventType":"x","userId":{"a":1}})"));
+  AL_ASSERT_OK_AND_ASSIGN(batch,
+                          DecodeText(Dialect::kAuthing, R"({"eventType":"x","userId":{"a":1}})"));
   ASSERT_EQ(batch.errors.size(), 1u);
   EXPECT_EQ(batch.errors[0].message, "userId: not a string");
 }

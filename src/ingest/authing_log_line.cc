@@ -1,27 +1,28 @@
 #include "ingest/authing_log_line.h"
 
-#include <array>
-
 #include <fmt/format.h>
+
+#include <array>
 
 namespace auditlog::ingest {
 namespace {
 
 // Keys whose values are codes or ids: a space inside one is a format error.
 constexpr std::array<std::string_view, 13> kCodeKeys = {
-    "logId",         "appId",         "userPoolId",    "userId", "requestId", "roleCode",        "roleId",
-    "clientIp",      "eventType",     "resourceType",  "operationType", "operationMode", "eventResultCode"};
+    "logId",         "appId",         "userPoolId",     "userId",    "requestId",
+    "roleCode",      "roleId",        "clientIp",       "eventType", "resourceType",
+    "operationType", "operationMode", "eventResultCode"};
 
 // Keys whose values are free text and may hold spaces.
 constexpr std::array<std::string_view, 14> kFreeTextKeys = {
-    "userName",        "roleName",    "userAgent",      "eventDetails",   "resourceName",
-    "resourceDetails", "originValue", "targetValue",    "operationParam", "eventResultMsg",
-    "appName",         "userPoolName", "eventName",     "description"};
+    "userName",        "roleName",     "userAgent",   "eventDetails",   "resourceName",
+    "resourceDetails", "originValue",  "targetValue", "operationParam", "eventResultMsg",
+    "appName",         "userPoolName", "eventName",   "description"};
 
-bool IsKeyStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '@'; }
-bool IsKeyChar(char c) {
-  return IsKeyStart(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
+bool IsKeyStart(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '@';
 }
+bool IsKeyChar(char c) { return IsKeyStart(c) || (c >= '0' && c <= '9') || c == '.' || c == '-'; }
 
 // If a member key followed by '=' starts at `pos`, returns the key's length.
 size_t KeyLengthAt(std::string_view line, size_t pos) {
@@ -49,9 +50,11 @@ bool IsAuthingFreeTextKey(std::string_view key) {
 
 Result<AuthingLogLine> ParseAuthingLogLine(std::string_view line) {
   AuthingLogLine parsed;
-  if (line.empty() || line.front() != '[') return Status::InvalidArgument("log line: expected '[' and a time first");
+  if (line.empty() || line.front() != '[')
+    return Status::InvalidArgument("log line: expected '[' and a time first");
   const size_t close = line.find(']');
-  if (close == std::string_view::npos) return Status::InvalidArgument("log line: no ']' after the time");
+  if (close == std::string_view::npos)
+    return Status::InvalidArgument("log line: no ']' after the time");
   parsed.time_text = line.substr(1, close - 1);
 
   size_t pos = close + 1;
@@ -78,7 +81,8 @@ Result<AuthingLogLine> ParseAuthingLogLine(std::string_view line) {
       }
       const size_t next_key_length = KeyLengthAt(line, next);
       const bool boundary =
-          next_key_length > 0 && (!free_text || IsKnownAuthingLineKey(line.substr(next, next_key_length)));
+          next_key_length > 0 &&
+          (!free_text || IsKnownAuthingLineKey(line.substr(next, next_key_length)));
       if (boundary) {
         value_end = scan;
         break;

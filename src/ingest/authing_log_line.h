@@ -21,8 +21,9 @@
 namespace auditlog::ingest {
 
 struct AuthingLogLine {
-  std::string_view time_text;                                         // between the brackets
-  std::vector<std::pair<std::string_view, std::string_view>> members;  // in line order, views into the line
+  std::string_view time_text;  // between the brackets
+  std::vector<std::pair<std::string_view, std::string_view>>
+      members;  // in line order, views into the line
 };
 
 // Parses `line`. The returned views point into `line`.

@@ -13,22 +13,27 @@ using ::testing::HasSubstr;
 using ::testing::Pair;
 
 TEST(AuthingLogLine, SplitsMembersAndKeepsNullAsText) {
-  AL_ASSERT_OK_AND_ASSIGN(auto line, ParseAuthingLogLine("[2021-09-22T07:47:21.559-0000] logId=a appId=null userId=u"));
+  AL_ASSERT_OK_AND_ASSIGN(
+      auto line, ParseAuthingLogLine("[2021-09-22T07:47:21.559-0000] logId=a appId=null userId=u"));
   EXPECT_EQ(line.time_text, "2021-09-22T07:47:21.559-0000");
-  EXPECT_THAT(line.members, ElementsAre(Pair("logId", "a"), Pair("appId", "null"), Pair("userId", "u")));
+  EXPECT_THAT(line.members,
+              ElementsAre(Pair("logId", "a"), Pair("appId", "null"), Pair("userId", "u")));
 }
 
 TEST(AuthingLogLine, FreeTextValuesHoldSpacesUntilAKnownKey) {
   AL_ASSERT_OK_AND_ASSIGN(
-      auto line, ParseAuthingLogLine("[2021-09-22T07:47:21Z] userAgent=Mozilla/5.0 (X11; Linux x86_64) a=b "
-                                     "clientIp=1.2.3.4 eventDetails=创建「 x 」共 1 个用户 eventType=createUser"));
+      auto line, ParseAuthingLogLine(
+                     "[2021-09-22T07:47:21Z] userAgent=Mozilla/5.0 (X11; Linux x86_64) a=b "
+                     "clientIp=1.2.3.4 eventDetails=创建「 x 」共 1 个用户 eventType=createUser"));
   EXPECT_THAT(line.members, ElementsAre(Pair("userAgent", "Mozilla/5.0 (X11; Linux x86_64) a=b"),
-                                        Pair("clientIp", "1.2.3.4"), Pair("eventDetails", "创建「 x 」共 1 个用户"),
+                                        Pair("clientIp", "1.2.3.4"),
+                                        Pair("eventDetails", "创建「 x 」共 1 个用户"),
                                         Pair("eventType", "createUser")));
 }
 
 TEST(AuthingLogLine, UnknownKeysEndAtAnyKeyAndMayHoldSpaces) {
-  AL_ASSERT_OK_AND_ASSIGN(auto line, ParseAuthingLogLine("[2021-09-22T07:47:21Z] tag=two words other=x  "));
+  AL_ASSERT_OK_AND_ASSIGN(auto line,
+                          ParseAuthingLogLine("[2021-09-22T07:47:21Z] tag=two words other=x  "));
   EXPECT_THAT(line.members, ElementsAre(Pair("tag", "two words"), Pair("other", "x")));
 }
 
@@ -38,10 +43,13 @@ TEST(AuthingLogLine, EmptyValues) {
 }
 
 TEST(AuthingLogLine, Errors) {
-  EXPECT_THAT(ParseAuthingLogLine("logId=a"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("expected '['")));
-  EXPECT_THAT(ParseAuthingLogLine("[2021-09-22 logId=a"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("no ']'")));
-  EXPECT_THAT(ParseAuthingLogLine("[2021-09-22T07:47:21Z] userId=a b clientIp=1"),
-              StatusIs(StatusCode::kInvalidArgument, "log line: userId: unexpected space in value"));
+  EXPECT_THAT(ParseAuthingLogLine("logId=a"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("expected '['")));
+  EXPECT_THAT(ParseAuthingLogLine("[2021-09-22 logId=a"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("no ']'")));
+  EXPECT_THAT(
+      ParseAuthingLogLine("[2021-09-22T07:47:21Z] userId=a b clientIp=1"),
+      StatusIs(StatusCode::kInvalidArgument, "log line: userId: unexpected space in value"));
   EXPECT_THAT(ParseAuthingLogLine("[2021-09-22T07:47:21Z] =x"),
               StatusIs(StatusCode::kInvalidArgument, "log line: expected key=value at byte 23"));
 }

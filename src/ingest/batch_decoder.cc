@@ -1,8 +1,8 @@
 #include "ingest/batch_decoder.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "event/json_support.h"
 
@@ -12,7 +12,8 @@ namespace {
 namespace od = simdjson::ondemand;
 
 size_t LineOfOffset(std::string_view body, size_t offset) {
-  return 1 + static_cast<size_t>(std::count(body.begin(), body.begin() + static_cast<ptrdiff_t>(offset), '\n'));
+  return 1 + static_cast<size_t>(
+                 std::count(body.begin(), body.begin() + static_cast<ptrdiff_t>(offset), '\n'));
 }
 
 // A single object may be a dialect's list response; if so, returns its records.
@@ -75,8 +76,8 @@ Result<DecodedBatch> DecodeBody(RecordDecoder& decoder, event::PaddedView body, 
     Status status;
     event::Event& event = batch.events.emplace_back();
     if (span.length > event::kMaxEventBytes) {
-      status = Status::InvalidArgument(
-          fmt::format("event is {} bytes, over the limit of {}", span.length, event::kMaxEventBytes));
+      status = Status::InvalidArgument(fmt::format("event is {} bytes, over the limit of {}",
+                                                   span.length, event::kMaxEventBytes));
     } else if (line_oriented && body.data[span.offset] != '{') {
       status = decoder.DecodeLine(std::string_view(body.data + span.offset, span.length), &event);
     } else {

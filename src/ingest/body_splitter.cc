@@ -1,9 +1,9 @@
 #include "ingest/body_splitter.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace auditlog::ingest {
 namespace {
@@ -19,11 +19,16 @@ size_t SkipSpace(std::string_view text, size_t pos) {
 
 std::string_view BodyFormatName(BodyFormat format) {
   switch (format) {
-    case BodyFormat::kAuto: return "auto";
-    case BodyFormat::kObject: return "object";
-    case BodyFormat::kArray: return "array";
-    case BodyFormat::kNdjson: return "ndjson";
-    case BodyFormat::kLogLines: return "lines";
+    case BodyFormat::kAuto:
+      return "auto";
+    case BodyFormat::kObject:
+      return "object";
+    case BodyFormat::kArray:
+      return "array";
+    case BodyFormat::kNdjson:
+      return "ndjson";
+    case BodyFormat::kLogLines:
+      return "lines";
   }
   return "?";
 }
@@ -60,8 +65,9 @@ Result<BodyFormat> DetectBodyFormat(std::string_view body) {
   if (first == '[') {
     // A log line opens with "[YYYY-" (its time); a JSON array never does.
     const std::string_view head = body.substr(start + 1, 5);
-    const bool dated = head.size() == 5 && head[4] == '-' &&
-                       std::all_of(head.begin(), head.begin() + 4, [](char c) { return c >= '0' && c <= '9'; });
+    const bool dated =
+        head.size() == 5 && head[4] == '-' &&
+        std::all_of(head.begin(), head.begin() + 4, [](char c) { return c >= '0' && c <= '9'; });
     return dated ? BodyFormat::kLogLines : BodyFormat::kArray;
   }
   if (first != '{') {
@@ -86,7 +92,8 @@ std::vector<RecordSpan> SplitLines(std::string_view body) {
   while (line_start < body.size()) {
     const void* newline = std::memchr(body.data() + line_start, '\n', body.size() - line_start);
     const size_t line_end =
-        newline ? static_cast<size_t>(static_cast<const char*>(newline) - body.data()) : body.size();
+        newline ? static_cast<size_t>(static_cast<const char*>(newline) - body.data())
+                : body.size();
     size_t first = line_start;
     size_t last = line_end;
     while (first < last && IsJsonSpace(body[first])) ++first;
@@ -98,7 +105,8 @@ std::vector<RecordSpan> SplitLines(std::string_view body) {
   return spans;
 }
 
-Result<std::vector<RecordSpan>> SplitJsonArray(std::string_view array_text, size_t base_offset, size_t base_line) {
+Result<std::vector<RecordSpan>> SplitJsonArray(std::string_view array_text, size_t base_offset,
+                                               size_t base_line) {
   std::vector<RecordSpan> spans;
   size_t pos = SkipSpace(array_text, 0);
   size_t line = base_line;
@@ -115,9 +123,11 @@ Result<std::vector<RecordSpan>> SplitJsonArray(std::string_view array_text, size
   size_t element_end = 0;  // one past the element's last non-space byte
   auto finish_element = [&](size_t at) -> Status {
     if (element_start == std::string_view::npos) {
-      return Status::InvalidArgument(fmt::format("body: empty array element at byte {}", base_offset + at));
+      return Status::InvalidArgument(
+          fmt::format("body: empty array element at byte {}", base_offset + at));
     }
-    spans.push_back(RecordSpan{base_offset + element_start, element_end - element_start, element_line});
+    spans.push_back(
+        RecordSpan{base_offset + element_start, element_end - element_start, element_line});
     element_start = std::string_view::npos;
     return Status::OK();
   };
@@ -140,7 +150,8 @@ Result<std::vector<RecordSpan>> SplitJsonArray(std::string_view array_text, size
     }
     if (depth == 0 && c == ']') {
       // "[]" has no element; "[1,]" has an empty last one.
-      if (element_start != std::string_view::npos || !spans.empty()) AL_RETURN_IF_ERROR(finish_element(pos));
+      if (element_start != std::string_view::npos || !spans.empty())
+        AL_RETURN_IF_ERROR(finish_element(pos));
       closed = true;
       ++pos;
       break;
@@ -155,12 +166,14 @@ Result<std::vector<RecordSpan>> SplitJsonArray(std::string_view array_text, size
       ++depth;
     } else if (c == '}' || c == ']') {
       if (--depth < 0) {
-        return Status::InvalidArgument(fmt::format("body: unbalanced '{}' at byte {}", c, base_offset + pos));
+        return Status::InvalidArgument(
+            fmt::format("body: unbalanced '{}' at byte {}", c, base_offset + pos));
       }
     }
     element_end = pos + 1;
   }
-  if (!closed) return Status::InvalidArgument("body: malformed JSON array (truncated or unbalanced)");
+  if (!closed)
+    return Status::InvalidArgument("body: malformed JSON array (truncated or unbalanced)");
   if (SkipSpace(array_text, pos) != array_text.size()) {
     return Status::InvalidArgument(
         fmt::format("body: unexpected content after the JSON array at byte {}", base_offset + pos));

@@ -21,11 +21,11 @@ struct RecordSpan {
 };
 
 enum class BodyFormat : uint8_t {
-  kAuto = 0,     // detect (DetectBodyFormat)
-  kObject = 1,   // one JSON object (possibly a dialect's list envelope)
-  kArray = 2,    // a JSON array of records
-  kNdjson = 3,   // one JSON object per line
-  kLogLines = 4, // one text log line per line (Authing "[ts] key=value ...")
+  kAuto = 0,      // detect (DetectBodyFormat)
+  kObject = 1,    // one JSON object (possibly a dialect's list envelope)
+  kArray = 2,     // a JSON array of records
+  kNdjson = 3,    // one JSON object per line
+  kLogLines = 4,  // one text log line per line (Authing "[ts] key=value ...")
 };
 
 std::string_view BodyFormatName(BodyFormat format);

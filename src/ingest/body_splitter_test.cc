@@ -29,14 +29,16 @@ TEST(DetectBodyFormat, ByFirstBytes) {
   EXPECT_EQ(*DetectBodyFormat("[1,2]"), BodyFormat::kArray);
   EXPECT_EQ(*DetectBodyFormat("[2021]"), BodyFormat::kArray);
   EXPECT_THAT(DetectBodyFormat(" \n"), StatusIs(StatusCode::kInvalidArgument, "body: empty"));
-  EXPECT_THAT(DetectBodyFormat("42"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("expected a JSON object")));
+  EXPECT_THAT(DetectBodyFormat("42"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("expected a JSON object")));
 }
 
 TEST(SplitLines, SkipsBlankLinesButCountsThem) {
   const std::string_view body = "{\"a\":1}\r\n\n  \n{\"b\":2}  \n{\"c\":3}";
   const std::vector<RecordSpan> spans = SplitLines(body);
   ASSERT_EQ(spans.size(), 3u);
-  EXPECT_EQ(Texts(body, spans), (std::vector<std::string_view>{"{\"a\":1}", "{\"b\":2}", "{\"c\":3}"}));
+  EXPECT_EQ(Texts(body, spans),
+            (std::vector<std::string_view>{"{\"a\":1}", "{\"b\":2}", "{\"c\":3}"}));
   EXPECT_EQ(spans[0].line, 1u);
   EXPECT_EQ(spans[1].line, 4u);
   EXPECT_EQ(spans[2].line, 5u);
@@ -58,13 +60,20 @@ TEST(SplitJsonArray, EmptyArrayHasNoElements) {
 }
 
 TEST(SplitJsonArray, StructuralErrorsRejectTheWholeBody) {
-  EXPECT_THAT(SplitJsonArray("[{\"a\":1}"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("truncated")));
-  EXPECT_THAT(SplitJsonArray("[1,,2]"), StatusIs(StatusCode::kInvalidArgument, "body: empty array element at byte 3"));
-  EXPECT_THAT(SplitJsonArray("[1,]"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("empty array element")));
-  EXPECT_THAT(SplitJsonArray("[1}]"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("unbalanced '}'")));
-  EXPECT_THAT(SplitJsonArray("[1] x"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("after the JSON array")));
-  EXPECT_THAT(SplitJsonArray("{}"), StatusIs(StatusCode::kInvalidArgument, "body: expected a JSON array"));
-  EXPECT_THAT(SplitJsonArray("[\"open"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("truncated")));
+  EXPECT_THAT(SplitJsonArray("[{\"a\":1}"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("truncated")));
+  EXPECT_THAT(SplitJsonArray("[1,,2]"),
+              StatusIs(StatusCode::kInvalidArgument, "body: empty array element at byte 3"));
+  EXPECT_THAT(SplitJsonArray("[1,]"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("empty array element")));
+  EXPECT_THAT(SplitJsonArray("[1}]"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("unbalanced '}'")));
+  EXPECT_THAT(SplitJsonArray("[1] x"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("after the JSON array")));
+  EXPECT_THAT(SplitJsonArray("{}"),
+              StatusIs(StatusCode::kInvalidArgument, "body: expected a JSON array"));
+  EXPECT_THAT(SplitJsonArray("[\"open"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("truncated")));
 }
 
 TEST(SplitJsonArray, OffsetsAreRelativeToTheEnclosingBody) {

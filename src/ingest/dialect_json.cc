@@ -10,14 +10,16 @@ namespace json = event::json;
 
 namespace {
 
-void Append(event::NameIndex<std::vector<const FieldSpec*>>& index, std::string_view name, const FieldSpec* spec) {
+void Append(event::NameIndex<std::vector<const FieldSpec*>>& index, std::string_view name,
+            const FieldSpec* spec) {
   if (index.Find(name) == nullptr) index.Add(name, {});
   index.FindMutable(name)->push_back(spec);
 }
 
 }  // namespace
 
-DialectNameTable::DialectNameTable(std::string_view dialect, std::unordered_set<std::string_view> ignored)
+DialectNameTable::DialectNameTable(std::string_view dialect,
+                                   std::unordered_set<std::string_view> ignored)
     : ignored_(std::move(ignored)) {
   for (const FieldSpec& spec : event::AllFields()) {
     const std::string_view name = dialect == "authing" ? spec.dialects.authing
@@ -41,13 +43,13 @@ const std::vector<const FieldSpec*>* DialectNameTable::Fields(std::string_view n
 }
 
 const std::vector<const FieldSpec*>* DialectNameTable::GroupFields(std::string_view group,
-                                                                    std::string_view member) const {
+                                                                   std::string_view member) const {
   const FieldsByName* fields = groups_.Find(group);
   return fields == nullptr ? nullptr : fields->Find(member);
 }
 
-Status ReadMapped(const std::vector<const FieldSpec*>& fields, od::value& value, std::string_view path,
-                  const DialectReadOptions& options, event::Event* event,
+Status ReadMapped(const std::vector<const FieldSpec*>& fields, od::value& value,
+                  std::string_view path, const DialectReadOptions& options, event::Event* event,
                   json::DetailsBuilder* details) {
   const FieldSpec& first = *fields.front();
   switch (first.type) {
@@ -56,13 +58,15 @@ Status ReadMapped(const std::vector<const FieldSpec*>& fields, od::value& value,
       std::string* target = first.string_member(*event);
       AL_RETURN_IF_ERROR(json::ReadStringOrNumber(value, path, target, options.null_text));
       for (size_t spec_idx = 1; spec_idx < fields.size(); ++spec_idx) {
-        if (fields[spec_idx]->string_member != nullptr) *fields[spec_idx]->string_member(*event) = *target;
+        if (fields[spec_idx]->string_member != nullptr)
+          *fields[spec_idx]->string_member(*event) = *target;
       }
       return Status::OK();
     }
     case FieldType::kTime:
       return json::ReadTime(value, path, options.epoch_unit,
-                            first.path == "timestamp" ? &event->timestamp : &event->received_at, options.null_text);
+                            first.path == "timestamp" ? &event->timestamp : &event->received_at,
+                            options.null_text);
     case FieldType::kUint64:
       return json::ReadUint64(value, path, &event->seq);
     case FieldType::kOutcome: {
@@ -80,7 +84,8 @@ Status ReadMapped(const std::vector<const FieldSpec*>& fields, od::value& value,
       return Status::OK();
     }
     case FieldType::kDouble:
-      return json::ReadDouble(value, path, first.path == "geo.latitude" ? &event->geo.latitude : &event->geo.longitude);
+      return json::ReadDouble(
+          value, path, first.path == "geo.latitude" ? &event->geo.latitude : &event->geo.longitude);
     case FieldType::kBool:
       return json::ReadBool(value, path, &event->ua.is_mobile);
     case FieldType::kJson:
@@ -125,7 +130,8 @@ Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOp
     // canonical fields.
     std::string_view text;
     if (auto error = value.get_string().get(text)) return json::SyntaxError(name, error);
-    const bool absent = text.empty() || (options.null_text == json::NullText::kIsAbsent && text == "null");
+    const bool absent =
+        text.empty() || (options.null_text == json::NullText::kIsAbsent && text == "null");
     if (!absent) details->AddString(name, text);
     return Status::OK();
   }
@@ -136,10 +142,12 @@ Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOp
   return Status::OK();
 }
 
-Status OpenRecordObject(od::parser& parser, event::PaddedView record, od::document* doc, od::object* object) {
+Status OpenRecordObject(od::parser& parser, event::PaddedView record, od::document* doc,
+                        od::object* object) {
   AL_RETURN_IF_ERROR(json::Iterate(parser, record, doc).WithContext("record"));
   if (auto error = doc->get_object().get(*object)) {
-    if (error == simdjson::INCORRECT_TYPE) return Status::InvalidArgument("record: not a JSON object");
+    if (error == simdjson::INCORRECT_TYPE)
+      return Status::InvalidArgument("record: not a JSON object");
     return json::SyntaxError("record", error);
   }
   return Status::OK();

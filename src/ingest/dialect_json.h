@@ -36,7 +36,8 @@ class DialectNameTable {
   // Fields a top-level member maps to (EnOS "eventName" feeds two); null if none.
   const std::vector<const event::FieldSpec*>* Fields(std::string_view name) const;
   // Fields of member `member` of group `group` ("location_info", "country_code").
-  const std::vector<const event::FieldSpec*>* GroupFields(std::string_view group, std::string_view member) const;
+  const std::vector<const event::FieldSpec*>* GroupFields(std::string_view group,
+                                                          std::string_view member) const;
   bool IsGroup(std::string_view name) const { return groups_.Find(name) != nullptr; }
   bool IsIgnored(std::string_view dotted_name) const { return ignored_.contains(dotted_name); }
 
@@ -55,8 +56,8 @@ struct DialectParsers {
 
 // Reads `value` (member `path`) into every field of `fields`. Outcome fields
 // take the usual spellings; an unknown one is kept in details under `path`.
-Status ReadMapped(const std::vector<const event::FieldSpec*>& fields, od::value& value, std::string_view path,
-                  const DialectReadOptions& options, event::Event* event,
+Status ReadMapped(const std::vector<const event::FieldSpec*>& fields, od::value& value,
+                  std::string_view path, const DialectReadOptions& options, event::Event* event,
                   event::json::DetailsBuilder* details);
 
 // Reads a group object member by member: mapped members into fields, the
@@ -67,19 +68,23 @@ Status ReadMappedGroup(const DialectNameTable& names, std::string_view group, od
 
 // Keeps an unmapped member in details (validated, minified). Null, "", and
 // with NullText::kIsAbsent the string "null", are dropped as absent.
-Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOptions& options, event::json::DetailsBuilder* details);
+Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOptions& options,
+                    event::json::DetailsBuilder* details);
 
 // The generic member loop: for each member of the record object, `special`
 // gets the first look (returns true when it consumed the member), then mapped
 // fields, groups, and finally details.
 template <typename SpecialFn>
-Status DecodeMembers(od::object& object, const DialectNameTable& names, const DialectReadOptions& options, event::Event* event, event::json::DetailsBuilder* details,
-                     SpecialFn&& special) {
+Status DecodeMembers(od::object& object, const DialectNameTable& names,
+                     const DialectReadOptions& options, event::Event* event,
+                     event::json::DetailsBuilder* details, SpecialFn&& special) {
   for (auto field_result : object) {
     od::field field;
-    if (auto error = std::move(field_result).get(field)) return event::json::SyntaxError("record", error);
+    if (auto error = std::move(field_result).get(field))
+      return event::json::SyntaxError("record", error);
     std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) return event::json::SyntaxError("record", error);
+    if (auto error = field.unescaped_key().get(key))
+      return event::json::SyntaxError("record", error);
     // Unescaped keys live in the parser's string buffer until the next document.
     const std::string_view name = key;
     od::value value = field.value();
@@ -98,6 +103,7 @@ Status DecodeMembers(od::object& object, const DialectNameTable& names, const Di
 }
 
 // Opens `record` and returns its top-level object.
-Status OpenRecordObject(od::parser& parser, event::PaddedView record, od::document* doc, od::object* object);
+Status OpenRecordObject(od::parser& parser, event::PaddedView record, od::document* doc,
+                        od::object* object);
 
 }  // namespace auditlog::ingest

@@ -42,10 +42,12 @@ class EnosDecoder final : public RecordDecoder {
       if (name != "resources") return Status::OK();
       od::json_type type;
       if (auto error = value.type().get(type)) return json::SyntaxError(name, error);
-      if (type != od::json_type::array) return Status::OK();  // object or null: the generic group path
+      if (type != od::json_type::array)
+        return Status::OK();  // object or null: the generic group path
       *consumed = true;
       std::string array_text;
-      AL_RETURN_IF_ERROR(json::CopyValidatedValue(value, name, event::kMaxDetailsDepth - 1, &array_text));
+      AL_RETURN_IF_ERROR(
+          json::CopyValidatedValue(value, name, event::kMaxDetailsDepth - 1, &array_text));
       return ReadResources(array_text, out, &details);
     };
     AL_RETURN_IF_ERROR(DecodeMembers(object, EnosNames(), options, out, &details, special));
@@ -64,15 +66,18 @@ class EnosDecoder final : public RecordDecoder {
     size_t element_count = 0;
     for (auto element_result : array) {
       od::value element;
-      if (auto error = std::move(element_result).get(element)) return json::SyntaxError("resources", error);
+      if (auto error = std::move(element_result).get(element))
+        return json::SyntaxError("resources", error);
       if (element_count++ > 0) continue;
       od::object resource;
       if (element.get_object().get(resource)) return json::TypeError("resources[0]", "an object");
       for (auto field_result : resource) {
         od::field field;
         std::string_view key;
-        if (auto error = std::move(field_result).get(field)) return json::SyntaxError("resources[0]", error);
-        if (auto error = field.unescaped_key().get(key)) return json::SyntaxError("resources[0]", error);
+        if (auto error = std::move(field_result).get(field))
+          return json::SyntaxError("resources[0]", error);
+        if (auto error = field.unescaped_key().get(key))
+          return json::SyntaxError("resources[0]", error);
         const std::string path = fmt::format("resources[0].{}", key);
         od::value member = field.value();
         if (key == "type") {

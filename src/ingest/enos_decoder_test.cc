@@ -13,7 +13,8 @@ using event::Event;
 
 TEST(EnosDecoder, DocumentedSampleIsBrokenJsonAndSaysWhere) {
   // The vendor's return sample has `"name": "user2,` (an unterminated string).
-  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeTestData(Dialect::kEnos, "seeds/enos_query_response.json"));
+  AL_ASSERT_OK_AND_ASSIGN(auto batch,
+                          DecodeTestData(Dialect::kEnos, "seeds/enos_query_response.json"));
   EXPECT_TRUE(batch.events.empty());
   ASSERT_EQ(batch.errors.size(), 1u);
   EXPECT_EQ(batch.errors[0].index, 0u);
@@ -53,8 +54,11 @@ TEST(EnosDecoder, SampleRecordsFieldByField) {
 }
 
 TEST(EnosDecoder, TimeStringsResourceObjectsAndSeveralResources) {
-  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kEnos,
-      R"({"eventTime":"2018-11-20 10:04:20","eventName":"Update","description":"changed","resources":{"type":"App","content":"a1"}}
+  AL_ASSERT_OK_AND_ASSIGN(
+      auto batch,
+      DecodeText(
+          Dialect::kEnos,
+          R"({"eventTime":"2018-11-20 10:04:20","eventName":"Update","description":"changed","resources":{"type":"App","content":"a1"}}
 {"eventTime":"1631960934544","eventName":"Delete","resources":[{"type":"User","content":"u1"},{"type":"User","content":"u2"}]}
 {"eventTime":true,"eventName":"x"}
 )"));
@@ -65,9 +69,11 @@ TEST(EnosDecoder, TimeStringsResourceObjectsAndSeveralResources) {
   EXPECT_EQ(batch.events[0].resource.name, "a1");
   EXPECT_EQ(batch.events[1].timestamp, 1631960934544000);
   EXPECT_EQ(batch.events[1].resource.name, "u1");
-  EXPECT_EQ(batch.events[1].details, R"({"resources":[{"type":"User","content":"u1"},{"type":"User","content":"u2"}]})");
+  EXPECT_EQ(batch.events[1].details,
+            R"({"resources":[{"type":"User","content":"u1"},{"type":"User","content":"u2"}]})");
   ASSERT_EQ(batch.errors.size(), 1u);
-  EXPECT_EQ(batch.errors[0], (RecordError{2, 3, "eventTime: not a time (RFC 3339 string or epoch number)"}));
+  EXPECT_EQ(batch.errors[0],
+            (RecordError{2, 3, "eventTime: not a time (RFC 3339 string or epoch number)"}));
 }
 
 }  // namespace

@@ -1,12 +1,12 @@
 // The mapping tables in docs/dialects/<dialect>.md must list exactly the
 // registry's column for that dialect: the docs cannot drift from the code.
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <utility>
-
-#include <gtest/gtest.h>
 
 #include "event/fields.h"
 
@@ -36,8 +36,11 @@ Pairs DocumentedPairs(const std::string& markdown) {
     const size_t name_end = line.find('`', 3);
     const size_t path_start = line.find('`', name_end + 1);
     const size_t path_end = line.find('`', path_start + 1);
-    if (name_end == std::string::npos || path_start == std::string::npos || path_end == std::string::npos) continue;
-    pairs.emplace(line.substr(3, name_end - 3), line.substr(path_start + 1, path_end - path_start - 1));
+    if (name_end == std::string::npos || path_start == std::string::npos ||
+        path_end == std::string::npos)
+      continue;
+    pairs.emplace(line.substr(3, name_end - 3),
+                  line.substr(path_start + 1, path_end - path_start - 1));
   }
   return pairs;
 }

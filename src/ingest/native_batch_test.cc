@@ -2,9 +2,9 @@
 // ingest contract (docs/dialects/README.md): a bad record is reported by
 // index and line, the good ones are kept.
 
-#include <chrono>
-
 #include <gtest/gtest.h>
+
+#include <chrono>
 
 #include "ingest/decoder_test_util.h"
 #include "testing/status_matchers.h"
@@ -19,11 +19,13 @@ TEST(NativeBatch, SingleObjectArrayAndNdjson) {
   AL_ASSERT_OK_AND_ASSIGN(auto object, DecodeText(Dialect::kNative, "{\n  \"type\": \"s\"\n}\n"));
   EXPECT_EQ(object.format, BodyFormat::kObject);
   EXPECT_EQ(object.events.size(), 1u);
-  AL_ASSERT_OK_AND_ASSIGN(auto array, DecodeText(Dialect::kNative, R"([{"type":"s"},{"type":"f"}])"));
+  AL_ASSERT_OK_AND_ASSIGN(auto array,
+                          DecodeText(Dialect::kNative, R"([{"type":"s"},{"type":"f"}])"));
   EXPECT_EQ(array.format, BodyFormat::kArray);
   ASSERT_EQ(array.events.size(), 2u);
   EXPECT_EQ(array.events[1].type, "f");
-  AL_ASSERT_OK_AND_ASSIGN(auto ndjson, DecodeText(Dialect::kNative, "{\"type\":\"s\"}\r\n\n{\"type\":\"f\"}"));
+  AL_ASSERT_OK_AND_ASSIGN(auto ndjson,
+                          DecodeText(Dialect::kNative, "{\"type\":\"s\"}\r\n\n{\"type\":\"f\"}"));
   EXPECT_EQ(ndjson.format, BodyFormat::kNdjson);
   EXPECT_EQ(ndjson.events.size(), 2u);
   AL_ASSERT_OK_AND_ASSIGN(auto empty_array, DecodeText(Dialect::kNative, "[]"));
@@ -34,10 +36,10 @@ TEST(NativeBatch, BadLinesAreReportedAndGoodLinesKept) {
   const std::string body =
       "{\"type\":\"s\",\"id\":\"a\"}\n"
       "{\"type\":\"s\",\"actor\":{\"email\":42}}\n"  // wrong type
-      "{\"type\":\"s\",\"actor\":{\"id\":\"x\"\n"     // truncated
+      "{\"type\":\"s\",\"actor\":{\"id\":\"x\"\n"    // truncated
       "\n"
       "{\"type\":\"s\",\"timestamp\":\"99999-01-01T00:00:00Z\"}\n"
-      "{\"type\":\"s\xc3\x28\"}\n"                   // invalid UTF-8
+      "{\"type\":\"s\xc3\x28\"}\n"  // invalid UTF-8
       "{\"type\":\"s\",\"id\":\"b\"}\n";
   AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kNative, body));
   EXPECT_EQ(batch.format, BodyFormat::kNdjson);
@@ -48,7 +50,8 @@ TEST(NativeBatch, BadLinesAreReportedAndGoodLinesKept) {
   EXPECT_EQ(batch.event_indexes, (std::vector<size_t>{0, 5}));
   ASSERT_EQ(batch.errors.size(), 4u);
   EXPECT_EQ(batch.errors[0], (RecordError{1, 2, "actor.email: not a string"}));
-  EXPECT_EQ(batch.errors[1], (RecordError{2, 3, "event: malformed JSON (truncated or unbalanced)"}));
+  EXPECT_EQ(batch.errors[1],
+            (RecordError{2, 3, "event: malformed JSON (truncated or unbalanced)"}));
   EXPECT_EQ(batch.errors[2], (RecordError{3, 5, "timestamp: year 99999 out of range 1970..9999"}));
   EXPECT_EQ(batch.errors[3], (RecordError{4, 6, "event: invalid UTF-8"}));
 }
@@ -65,15 +68,18 @@ TEST(NativeBatch, TenMegabyteLineIsRejectedWithItsSize) {
 }
 
 TEST(NativeBatch, DeeplyNestedDetails) {
-  const std::string deep = "{\"type\":\"s\",\"details\":" + std::string(5000, '[') + std::string(5000, ']') + "}";
-  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kNative, "{\"type\":\"s\"}\n" + deep + "\n"));
+  const std::string deep =
+      "{\"type\":\"s\",\"details\":" + std::string(5000, '[') + std::string(5000, ']') + "}";
+  AL_ASSERT_OK_AND_ASSIGN(auto batch,
+                          DecodeText(Dialect::kNative, "{\"type\":\"s\"}\n" + deep + "\n"));
   EXPECT_EQ(batch.events.size(), 1u);
   ASSERT_EQ(batch.errors.size(), 1u);
   EXPECT_THAT(batch.errors[0].message, HasSubstr("details"));
 }
 
 TEST(NativeBatch, UnsplittableBodiesAreRejectedWhole) {
-  EXPECT_THAT(DecodeText(Dialect::kNative, ""), StatusIs(StatusCode::kInvalidArgument, "body: empty"));
+  EXPECT_THAT(DecodeText(Dialect::kNative, ""),
+              StatusIs(StatusCode::kInvalidArgument, "body: empty"));
   EXPECT_THAT(DecodeText(Dialect::kNative, "[{\"type\":\"s\"}"),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("truncated")));
   EXPECT_THAT(DecodeText(Dialect::kNative, "\"just a string\""),
@@ -89,9 +95,11 @@ TEST(NativeBatch, TruncatedSingleObjectIsOneBadRecord) {
 
 TEST(NativeBatch, ExplicitFormatOverridesDetection) {
   // A one-line object decoded as NDJSON, and log lines refused by a JSON-only dialect.
-  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kNative, "{\"type\":\"s\"}", BodyFormat::kNdjson));
+  AL_ASSERT_OK_AND_ASSIGN(auto batch,
+                          DecodeText(Dialect::kNative, "{\"type\":\"s\"}", BodyFormat::kNdjson));
   EXPECT_EQ(batch.events.size(), 1u);
-  AL_ASSERT_OK_AND_ASSIGN(batch, DecodeText(Dialect::kNative, "[2021-01-01T00:00:00Z] eventType=x"));
+  AL_ASSERT_OK_AND_ASSIGN(batch,
+                          DecodeText(Dialect::kNative, "[2021-01-01T00:00:00Z] eventType=x"));
   ASSERT_EQ(batch.errors.size(), 1u);
   EXPECT_EQ(batch.errors[0].message, "record: not a JSON object (native records are JSON)");
 }
@@ -102,7 +110,8 @@ TEST(Dialects, NamesRoundTrip) {
     EXPECT_EQ(parsed, dialect);
     EXPECT_EQ(MakeRecordDecoder(dialect)->dialect(), dialect);
   }
-  EXPECT_THAT(DialectFromName("okta"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown dialect")));
+  EXPECT_THAT(DialectFromName("okta"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown dialect")));
 }
 
 }  // namespace

@@ -9,7 +9,9 @@ namespace {
 class NativeDecoder final : public RecordDecoder {
  public:
   Dialect dialect() const override { return Dialect::kNative; }
-  Status DecodeJson(event::PaddedView record, event::Event* out) override { return decoder_.Decode(record, out); }
+  Status DecodeJson(event::PaddedView record, event::Event* out) override {
+    return decoder_.Decode(record, out);
+  }
 
  private:
   event::NativeJsonDecoder decoder_;

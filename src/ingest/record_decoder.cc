@@ -8,10 +8,14 @@ namespace auditlog::ingest {
 
 std::string_view DialectName(Dialect dialect) {
   switch (dialect) {
-    case Dialect::kNative: return "native";
-    case Dialect::kAuthing: return "authing";
-    case Dialect::kEnos: return "enos";
-    case Dialect::kAuth0: return "auth0";
+    case Dialect::kNative:
+      return "native";
+    case Dialect::kAuthing:
+      return "authing";
+    case Dialect::kEnos:
+      return "enos";
+    case Dialect::kAuth0:
+      return "auth0";
   }
   return "?";
 }
@@ -20,7 +24,8 @@ Result<Dialect> DialectFromName(std::string_view name) {
   for (Dialect dialect : {Dialect::kNative, Dialect::kAuthing, Dialect::kEnos, Dialect::kAuth0}) {
     if (DialectName(dialect) == name) return dialect;
   }
-  return Status::InvalidArgument(fmt::format("unknown dialect \"{}\" (native, authing, enos, auth0)", name));
+  return Status::InvalidArgument(
+      fmt::format("unknown dialect \"{}\" (native, authing, enos, auth0)", name));
 }
 
 Status RecordDecoder::DecodeLine(std::string_view /*line*/, event::Event* /*out*/) {
@@ -30,10 +35,14 @@ Status RecordDecoder::DecodeLine(std::string_view /*line*/, event::Event* /*out*
 
 std::unique_ptr<RecordDecoder> MakeRecordDecoder(Dialect dialect) {
   switch (dialect) {
-    case Dialect::kNative: return MakeNativeDecoder();
-    case Dialect::kAuthing: return MakeAuthingDecoder();
-    case Dialect::kEnos: return MakeEnosDecoder();
-    case Dialect::kAuth0: return MakeAuth0Decoder();
+    case Dialect::kNative:
+      return MakeNativeDecoder();
+    case Dialect::kAuthing:
+      return MakeAuthingDecoder();
+    case Dialect::kEnos:
+      return MakeEnosDecoder();
+    case Dialect::kAuth0:
+      return MakeAuth0Decoder();
   }
   return MakeNativeDecoder();
 }

@@ -2,16 +2,15 @@
 // to canonical NDJSON, for checking data before it is sent); `serve` arrives
 // with the server. The only file no test links: keep logic in libraries.
 
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "event/json_buffer.h"
 #include "event/json_codec.h"
@@ -38,21 +37,22 @@ Result<auditlog::event::PaddedBuffer> ReadInput(const std::string& path) {
 
 Result<auditlog::ingest::BodyFormat> ParseFormat(const std::string& name) {
   using auditlog::ingest::BodyFormat;
-  for (BodyFormat format : {BodyFormat::kAuto, BodyFormat::kObject, BodyFormat::kArray, BodyFormat::kNdjson,
-                            BodyFormat::kLogLines}) {
+  for (BodyFormat format : {BodyFormat::kAuto, BodyFormat::kObject, BodyFormat::kArray,
+                            BodyFormat::kNdjson, BodyFormat::kLogLines}) {
     if (auditlog::ingest::BodyFormatName(format) == name) return format;
   }
   return Status::InvalidArgument(fmt::format("unknown format \"{}\"", name));
 }
 
 // Returns the process exit code: 0 all records good, 1 some bad, 2 unusable input.
-int RunDecode(const std::string& dialect_name, const std::string& format_name, const std::string& path,
-              bool json_errors) {
+int RunDecode(const std::string& dialect_name, const std::string& format_name,
+              const std::string& path, bool json_errors) {
   const auto dialect = auditlog::ingest::DialectFromName(dialect_name);
   const auto format = ParseFormat(format_name);
   if (!dialect.ok() || !format.ok()) {
-    std::fprintf(stderr, "auditlog decode: %s\n",
-                 std::string((dialect.ok() ? format.status() : dialect.status()).message()).c_str());
+    std::fprintf(
+        stderr, "auditlog decode: %s\n",
+        std::string((dialect.ok() ? format.status() : dialect.status()).message()).c_str());
     return 2;
   }
   auto input = ReadInput(path);
@@ -74,13 +74,14 @@ int RunDecode(const std::string& dialect_name, const std::string& format_name, c
   std::fwrite(out.data(), 1, out.size(), stdout);
   for (const auto& error : batch->errors) {
     if (json_errors) {
-      std::string line = "{\"index\":" + std::to_string(error.index) + ",\"line\":" + std::to_string(error.line) +
-                         ",\"message\":";
+      std::string line = "{\"index\":" + std::to_string(error.index) +
+                         ",\"line\":" + std::to_string(error.line) + ",\"message\":";
       auditlog::event::AppendJsonString(&line, error.message);
       line += "}\n";
       std::fputs(line.c_str(), stderr);
     } else {
-      std::fprintf(stderr, "record %zu (line %zu): %s\n", error.index, error.line, error.message.c_str());
+      std::fprintf(stderr, "record %zu (line %zu): %s\n", error.index, error.line,
+                   error.message.c_str());
     }
   }
   if (!json_errors) {
@@ -103,9 +104,12 @@ int main(int argc, char** argv) {
   std::string path = "-";
   bool json_errors = false;
   CLI::App* decode = app.add_subcommand(
-      "decode", "Decode audit records (native, Authing, EnOS, Auth0) into canonical NDJSON on stdout");
-  decode->add_option("-d,--dialect", dialect, "Record shape: native, authing, enos, auth0")->capture_default_str();
-  decode->add_option("-f,--format", format, "Body format: auto, object, array, ndjson, lines")->capture_default_str();
+      "decode",
+      "Decode audit records (native, Authing, EnOS, Auth0) into canonical NDJSON on stdout");
+  decode->add_option("-d,--dialect", dialect, "Record shape: native, authing, enos, auth0")
+      ->capture_default_str();
+  decode->add_option("-f,--format", format, "Body format: auto, object, array, ndjson, lines")
+      ->capture_default_str();
   decode->add_flag("--json-errors", json_errors, "Report rejected records as JSON lines on stderr");
   decode->add_option("file", path, "Input file, or - for standard input")->capture_default_str();
 
@@ -115,7 +119,8 @@ int main(int argc, char** argv) {
   if (decode->parsed()) return RunDecode(dialect, format, path, json_errors);
   if (serve->parsed()) {
     std::fprintf(stderr,
-                 "auditlog serve: the HTTP server is not part of this build yet; it lands with the server issue.\n"
+                 "auditlog serve: the HTTP server is not part of this build yet; it lands with the "
+                 "server issue.\n"
                  "Meanwhile `auditlog decode` checks and converts records.\n");
     return 2;
   }

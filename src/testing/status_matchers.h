@@ -25,13 +25,16 @@ MATCHER_P2(StatusIs, code, message_matcher, "") {
   const Status status = ::auditlog::testing::ToStatus(arg);
   *result_listener << "status is " << status.ToString();
   return status.code() == code &&
-         ::testing::ExplainMatchResult(message_matcher, std::string(status.message()), result_listener);
+         ::testing::ExplainMatchResult(message_matcher, std::string(status.message()),
+                                       result_listener);
 }
 
 }  // namespace auditlog::testing
 
-#define AL_EXPECT_OK(expr) EXPECT_TRUE(::auditlog::testing::ToStatus(expr).ok()) << ::auditlog::testing::ToStatus(expr)
-#define AL_ASSERT_OK(expr) ASSERT_TRUE(::auditlog::testing::ToStatus(expr).ok()) << ::auditlog::testing::ToStatus(expr)
+#define AL_EXPECT_OK(expr) \
+  EXPECT_TRUE(::auditlog::testing::ToStatus(expr).ok()) << ::auditlog::testing::ToStatus(expr)
+#define AL_ASSERT_OK(expr) \
+  ASSERT_TRUE(::auditlog::testing::ToStatus(expr).ok()) << ::auditlog::testing::ToStatus(expr)
 #define AL_ASSERT_OK_AND_ASSIGN(lhs, expr) \
   AL_ASSERT_OK_AND_ASSIGN_IMPL_(AL_CONCAT_(al_test_result_, __LINE__), lhs, expr)
 #define AL_ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr) \
