@@ -36,10 +36,6 @@ class Auth0Decoder final : public RecordDecoder {
   std::vector<std::string_view> EnvelopePointers() const override { return {"/logs"}; }
 
   Status DecodeJson(event::PaddedView record, Event* out) override {
-    out->Clear();
-    od::document doc;
-    od::object object;
-    AL_RETURN_IF_ERROR(OpenRecordObject(parsers_.main, record, &doc, &object));
     const DialectReadOptions options{event::EpochUnit::kMilliseconds, json::NullText::kIsText};
     json::DetailsBuilder details;
     std::vector<std::string> details_keys;
@@ -78,8 +74,8 @@ class Auth0Decoder final : public RecordDecoder {
       return Status::OK();
     };
     self = &special;
-    AL_RETURN_IF_ERROR(DecodeMembers(object, Auth0Names(), options, out, &details, special));
-    AL_RETURN_IF_ERROR(json::CheckAtEnd(doc));
+    AL_RETURN_IF_ERROR(
+        DecodeRecordObject(parsers_, record, Auth0Names(), options, out, &details, special));
 
     if (!mongo_id.empty() && mongo_id != out->id) details.AddString("_id", mongo_id);
     if (const auto type = FindAuth0LogType(out->type)) {

@@ -123,10 +123,6 @@ class AuthingDecoder final : public RecordDecoder {
   }
 
   Status DecodeJson(event::PaddedView record, Event* out) override {
-    out->Clear();
-    od::document doc;
-    od::object object;
-    AL_RETURN_IF_ERROR(OpenRecordObject(parsers_.main, record, &doc, &object));
     const DialectReadOptions options{event::EpochUnit::kMilliseconds, json::NullText::kIsAbsent};
     json::DetailsBuilder details;
     json::DetailsBuilder line_details;
@@ -163,8 +159,8 @@ class AuthingDecoder final : public RecordDecoder {
       }
       return Status::OK();
     };
-    AL_RETURN_IF_ERROR(DecodeMembers(object, AuthingNames(), options, out, &details, special));
-    AL_RETURN_IF_ERROR(json::CheckAtEnd(doc));
+    AL_RETURN_IF_ERROR(
+        DecodeRecordObject(parsers_, record, AuthingNames(), options, out, &details, special));
 
     if (have_line) {
       MergeLineIntoDocument(line_event, out, &details);

@@ -33,31 +33,6 @@ std::string_view BodyFormatName(BodyFormat format) {
   return "?";
 }
 
-Result<size_t> MeasureJsonContainer(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t pos = 0; pos < text.size(); ++pos) {
-    const char c = text[pos];
-    if (in_string) {
-      if (c == '\\') {
-        ++pos;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (--depth == 0) return pos + 1;
-      if (depth < 0) break;
-    }
-  }
-  return Status::InvalidArgument("body: malformed JSON (truncated or unbalanced)");
-}
-
 Result<BodyFormat> DetectBodyFormat(std::string_view body) {
   const size_t start = SkipSpace(body, 0);
   if (start == body.size()) return Status::InvalidArgument("body: empty");

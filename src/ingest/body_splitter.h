@@ -47,8 +47,5 @@ std::vector<RecordSpan> SplitLines(std::string_view body);
 Result<std::vector<RecordSpan>> SplitJsonArray(std::string_view array_text, size_t base_offset = 0,
                                                size_t base_line = 1);
 
-// The length of the JSON value starting at body[0] (an object or array),
-// judged by bracket balance only; nullopt-like error when it never closes.
-Result<size_t> MeasureJsonContainer(std::string_view text);
 
 }  // namespace auditlog::ingest

@@ -102,8 +102,30 @@ Status DecodeMembers(od::object& object, const DialectNameTable& names,
   return Status::OK();
 }
 
+// Decodes one record object: clears `out`, opens `record`, runs DecodeMembers
+// over its members and checks that nothing follows the object. The caller
+// finishes `details` and validates.
+template <typename SpecialFn>
+Status DecodeRecordObject(DialectParsers& parsers, event::PaddedView record,
+                          const DialectNameTable& names, const DialectReadOptions& options,
+                          event::Event* out, event::json::DetailsBuilder* details,
+                          SpecialFn&& special);
+
 // Opens `record` and returns its top-level object.
 Status OpenRecordObject(od::parser& parser, event::PaddedView record, od::document* doc,
                         od::object* object);
+
+template <typename SpecialFn>
+Status DecodeRecordObject(DialectParsers& parsers, event::PaddedView record,
+                          const DialectNameTable& names, const DialectReadOptions& options,
+                          event::Event* out, event::json::DetailsBuilder* details,
+                          SpecialFn&& special) {
+  out->Clear();
+  od::document doc;
+  od::object object;
+  AL_RETURN_IF_ERROR(OpenRecordObject(parsers.main, record, &doc, &object));
+  AL_RETURN_IF_ERROR(DecodeMembers(object, names, options, out, details, special));
+  return event::json::CheckAtEnd(doc);
+}
 
 }  // namespace auditlog::ingest

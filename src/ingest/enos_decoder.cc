@@ -28,10 +28,6 @@ class EnosDecoder final : public RecordDecoder {
   std::vector<std::string_view> EnvelopePointers() const override { return {"/data/auditLog"}; }
 
   Status DecodeJson(event::PaddedView record, Event* out) override {
-    out->Clear();
-    od::document doc;
-    od::object object;
-    AL_RETURN_IF_ERROR(OpenRecordObject(parsers_.main, record, &doc, &object));
     const DialectReadOptions options{event::EpochUnit::kMilliseconds, json::NullText::kIsText};
     json::DetailsBuilder details;
 
@@ -50,8 +46,8 @@ class EnosDecoder final : public RecordDecoder {
           json::CopyValidatedValue(value, name, event::kMaxDetailsDepth - 1, &array_text));
       return ReadResources(array_text, out, &details);
     };
-    AL_RETURN_IF_ERROR(DecodeMembers(object, EnosNames(), options, out, &details, special));
-    AL_RETURN_IF_ERROR(json::CheckAtEnd(doc));
+    AL_RETURN_IF_ERROR(
+        DecodeRecordObject(parsers_, record, EnosNames(), options, out, &details, special));
     out->details = std::move(details).Finish({}, {});
     return event::ValidateEvent(*out, event::kDecoderShortcuts);
   }
