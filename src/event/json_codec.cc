@@ -87,7 +87,7 @@ Status ReadGroup(const NativeNames::Group& group, od::value& value, Event* event
     if (auto error = std::move(field_result).get(field))
       return json::SyntaxError(group.name, error);
     std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) return json::SyntaxError(group.name, error);
+    if (auto error = json::FieldName(field).get(key)) return json::SyntaxError(group.name, error);
     const FieldSpec* const* spec = group.fields.Find(key);
     if (spec == nullptr) {
       return Status::InvalidArgument(fmt::format("{}.{}: unknown field", group.name, key));
@@ -235,7 +235,7 @@ Status NativeJsonDecoder::Decode(PaddedView json, Event* out) {
     od::field field;
     if (auto error = std::move(field_result).get(field)) return json::SyntaxError("event", error);
     std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) return json::SyntaxError("event", error);
+    if (auto error = json::FieldName(field).get(key)) return json::SyntaxError("event", error);
     od::value value = field.value();
     if (const FieldSpec* const* top = names.top_level.Find(key)) {
       AL_RETURN_IF_ERROR(ReadField(**top, value, out));

@@ -29,6 +29,18 @@ static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING, "PaddedBuffer must sat
 // "prefix.key", or "key" when prefix is empty.
 std::string JoinPath(std::string_view prefix, std::string_view key);
 
+// The member name of `field`. Names without escapes (nearly all) are viewed
+// in place in the input, skipping simdjson's unescape copy; others are
+// unescaped into the parser's buffer. Valid until the parser's next document.
+inline simdjson::simdjson_result<std::string_view> FieldName(od::field& field) {
+  const char* start = field.key().raw();
+  const char* end = start;
+  // The closing quote exists: simdjson's first pass matched every string.
+  while (*end != '"' && *end != '\\') ++end;
+  if (*end == '"') return std::string_view(start, static_cast<size_t>(end - start));
+  return field.unescaped_key();
+}
+
 // "<path>: not a <expected>".
 Status TypeError(std::string_view path, std::string_view expected);
 // "<path>: <what simdjson found wrong>".

@@ -10,7 +10,6 @@
 // from many threads.
 
 #include <array>
-#include <cstring>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -28,8 +27,7 @@ class NameIndex {
 
   const Value* Find(std::string_view name) const {
     for (const auto& [candidate, value] : buckets_[Bucket(name.size())]) {
-      if (candidate.size() == name.size() && candidate.front() == name.front() &&
-          std::memcmp(candidate.data(), name.data(), name.size()) == 0) {
+      if (candidate.size() == name.size() && SameBytes(candidate.data(), name.data(), name.size())) {
         return &value;
       }
     }
@@ -39,6 +37,14 @@ class NameIndex {
   Value* FindMutable(std::string_view name) { return const_cast<Value*>(Find(name)); }
 
  private:
+  // Names are short: an inline loop beats a call to memcmp.
+  static bool SameBytes(const char* a, const char* b, size_t size) {
+    for (size_t byte_idx = 0; byte_idx < size; ++byte_idx) {
+      if (a[byte_idx] != b[byte_idx]) return false;
+    }
+    return true;
+  }
+
   static constexpr size_t kBuckets = 48;
   // Empty names share bucket 0 with nothing else that could match them.
   static size_t Bucket(size_t length) { return length < kBuckets ? length : kBuckets - 1; }

@@ -107,7 +107,7 @@ Status ReadMappedGroup(const DialectNameTable& names, std::string_view group, od
     od::field field;
     if (auto error = std::move(field_result).get(field)) return json::SyntaxError(group, error);
     std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) return json::SyntaxError(group, error);
+    if (auto error = json::FieldName(field).get(key)) return json::SyntaxError(group, error);
     const std::string path = json::JoinPath(group, key);
     od::value member = field.value();
     if (names.IsIgnored(path)) continue;

@@ -83,7 +83,7 @@ Status DecodeMembers(od::object& object, const DialectNameTable& names,
     if (auto error = std::move(field_result).get(field))
       return event::json::SyntaxError("record", error);
     std::string_view key;
-    if (auto error = field.unescaped_key().get(key))
+    if (auto error = event::json::FieldName(field).get(key))
       return event::json::SyntaxError("record", error);
     // Unescaped keys live in the parser's string buffer until the next document.
     const std::string_view name = key;
