@@ -12,11 +12,15 @@
 #include <iterator>
 #include <string>
 
+#include "common/clock.h"
+#include "common/random.h"
+#include "event/event_id.h"
 #include "event/json_buffer.h"
 #include "event/json_codec.h"
 #include "event/json_writer.h"
 #include "ingest/batch_decoder.h"
 #include "ingest/record_decoder.h"
+#include "ingest/stamp.h"
 
 namespace {
 
@@ -46,7 +50,7 @@ Result<auditlog::ingest::BodyFormat> ParseFormat(const std::string& name) {
 
 // Returns the process exit code: 0 all records good, 1 some bad, 2 unusable input.
 int RunDecode(const std::string& dialect_name, const std::string& format_name,
-              const std::string& path, bool json_errors) {
+              const std::string& path, bool json_errors, bool stamp) {
   const auto dialect = auditlog::ingest::DialectFromName(dialect_name);
   const auto format = ParseFormat(format_name);
   if (!dialect.ok() || !format.ok()) {
@@ -65,6 +69,10 @@ int RunDecode(const std::string& dialect_name, const std::string& format_name,
   if (!batch.ok()) {
     std::fprintf(stderr, "auditlog decode: %s\n", std::string(batch.status().message()).c_str());
     return 2;
+  }
+  if (stamp) {
+    auditlog::event::EventIdGenerator ids(auditlog::SecureRandom());
+    auditlog::ingest::StampAccepted(batch->events, auditlog::SystemClock().NowMicros(), ids);
   }
   std::string out;
   for (const auto& event : batch->events) {
@@ -103,6 +111,7 @@ int main(int argc, char** argv) {
   std::string format = "auto";
   std::string path = "-";
   bool json_errors = false;
+  bool stamp = false;
   CLI::App* decode = app.add_subcommand(
       "decode",
       "Decode audit records (native, Authing, EnOS, Auth0) into canonical NDJSON on stdout");
@@ -111,12 +120,15 @@ int main(int argc, char** argv) {
   decode->add_option("-f,--format", format, "Body format: auto, object, array, ndjson, lines")
       ->capture_default_str();
   decode->add_flag("--json-errors", json_errors, "Report rejected records as JSON lines on stderr");
+  decode->add_flag("--stamp", stamp,
+                   "Add what the server adds on acceptance: received_at, an id (ULID) where "
+                   "missing, timestamp where missing");
   decode->add_option("file", path, "Input file, or - for standard input")->capture_default_str();
 
   CLI::App* serve = app.add_subcommand("serve", "Start the server (not available yet)");
 
   CLI11_PARSE(app, argc, argv);
-  if (decode->parsed()) return RunDecode(dialect, format, path, json_errors);
+  if (decode->parsed()) return RunDecode(dialect, format, path, json_errors, stamp);
   if (serve->parsed()) {
     std::fprintf(stderr,
                  "auditlog serve: the HTTP server is not part of this build yet; it lands with the "
