@@ -9,6 +9,8 @@ using T = FieldType;
 using I = IndexKind;
 
 #define AL_STR(member) +[](Event& e) -> std::string* { return &e.member; }
+#define AL_TIME(member) +[](Event& e) -> std::optional<UnixMicros>* { return &e.member; }
+#define AL_DOUBLE(member) +[](Event& e) -> std::optional<double>* { return &e.member; }
 
 // The mapping columns are the decoders' tables in one place: ingest/*_decoder.cc
 // implement them and docs/dialects/*.md explain the cases a name cannot (the
@@ -17,8 +19,13 @@ constexpr std::array kFields = {
     FieldSpec{"id", T::kKeyword, I::kKeyword, {"logId", "", "log_id"}, AL_STR(id)},
     FieldSpec{"tenant", T::kKeyword, I::kKeyword, {"userPoolId", "", ""}, AL_STR(tenant)},
     FieldSpec{"seq", T::kUint64, I::kRange, {"", "", ""}, nullptr},
-    FieldSpec{"timestamp", T::kTime, I::kSorted, {"timestamp", "eventTime", "date"}, nullptr},
-    FieldSpec{"received_at", T::kTime, I::kRange, {"", "", ""}, nullptr},
+    FieldSpec{"timestamp",
+              T::kTime,
+              I::kSorted,
+              {"timestamp", "eventTime", "date"},
+              nullptr,
+              AL_TIME(timestamp)},
+    FieldSpec{"received_at", T::kTime, I::kRange, {"", "", ""}, nullptr, AL_TIME(received_at)},
     FieldSpec{"type", T::kKeyword, I::kKeyword, {"eventType", "eventName", "type"}, AL_STR(type)},
     FieldSpec{"name", T::kKeyword, I::kKeyword, {"", "eventName", ""}, AL_STR(name)},
     FieldSpec{"description",
@@ -131,12 +138,16 @@ constexpr std::array kFields = {
               T::kDouble,
               I::kRange,
               {"geoip.latitude", "", "location_info.latitude"},
-              nullptr},
+              nullptr,
+              nullptr,
+              AL_DOUBLE(geo.latitude)},
     FieldSpec{"geo.longitude",
               T::kDouble,
               I::kRange,
               {"geoip.longitude", "", "location_info.longitude"},
-              nullptr},
+              nullptr,
+              nullptr,
+              AL_DOUBLE(geo.longitude)},
     FieldSpec{"geo.time_zone",
               T::kKeyword,
               I::kKeyword,
@@ -159,6 +170,8 @@ constexpr std::array kFields = {
 };
 
 #undef AL_STR
+#undef AL_TIME
+#undef AL_DOUBLE
 
 }  // namespace
 

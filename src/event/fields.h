@@ -9,6 +9,7 @@
 // Thread-safety: the registry is immutable after first use.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,7 +51,11 @@ struct FieldSpec {
   IndexKind index;
   DialectNames dialects;
   // For kKeyword and kText fields: the member it names. Null for other types.
-  std::string* (*string_member)(Event&);
+  std::string* (*string_member)(Event&) = nullptr;
+  // For kTime fields: the member it names. Null for other types.
+  std::optional<UnixMicros>* (*time_member)(Event&) = nullptr;
+  // For kDouble fields: the member it names. Null for other types.
+  std::optional<double>* (*double_member)(Event&) = nullptr;
 };
 
 // Every field, in canonical order (the order of the native JSON encoding).

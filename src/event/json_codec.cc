@@ -57,16 +57,13 @@ Status ReadField(const FieldSpec& spec, od::value& value, Event* event) {
     case FieldType::kText:
       return json::ReadString(value, spec.path, spec.string_member(*event));
     case FieldType::kTime:
-      return json::ReadTime(value, spec.path, EpochUnit::kMilliseconds,
-                            spec.path == "timestamp" ? &event->timestamp : &event->received_at);
+      return json::ReadTime(value, spec.path, EpochUnit::kMilliseconds, spec.time_member(*event));
     case FieldType::kUint64:
       return json::ReadUint64(value, spec.path, &event->seq);
     case FieldType::kOutcome:
       return json::ReadOutcome(value, spec.path, &event->result);
     case FieldType::kDouble:
-      return json::ReadDouble(
-          value, spec.path,
-          spec.path == "geo.latitude" ? &event->geo.latitude : &event->geo.longitude);
+      return json::ReadDouble(value, spec.path, spec.double_member(*event));
     case FieldType::kBool:
       return json::ReadBool(value, spec.path, &event->ua.is_mobile);
     case FieldType::kJson:
@@ -109,7 +106,7 @@ void WriteField(const FieldSpec& spec, const Event& event, JsonWriter& writer,
       return;
     }
     case FieldType::kTime: {
-      const auto& time = spec.path == "timestamp" ? event.timestamp : event.received_at;
+      const auto& time = *spec.time_member(const_cast<Event&>(event));
       if (time) writer.Member(name, FormatRfc3339(*time));
       return;
     }
@@ -123,7 +120,7 @@ void WriteField(const FieldSpec& spec, const Event& event, JsonWriter& writer,
       if (event.result != Outcome::kUnset) writer.Member(name, OutcomeName(event.result));
       return;
     case FieldType::kDouble: {
-      const auto& number = spec.path == "geo.latitude" ? event.geo.latitude : event.geo.longitude;
+      const auto& number = *spec.double_member(const_cast<Event&>(event));
       if (number) {
         writer.Key(name);
         writer.Double(*number);
@@ -151,13 +148,13 @@ bool FieldPresent(const FieldSpec& spec, const Event& event) {
     case FieldType::kText:
       return !StringField(spec, event).empty();
     case FieldType::kTime:
-      return (spec.path == "timestamp" ? event.timestamp : event.received_at).has_value();
+      return spec.time_member(const_cast<Event&>(event))->has_value();
     case FieldType::kUint64:
       return event.seq != 0;
     case FieldType::kOutcome:
       return event.result != Outcome::kUnset;
     case FieldType::kDouble:
-      return (spec.path == "geo.latitude" ? event.geo.latitude : event.geo.longitude).has_value();
+      return spec.double_member(const_cast<Event&>(event))->has_value();
     case FieldType::kBool:
       return event.ua.is_mobile.has_value();
     case FieldType::kJson:

@@ -117,13 +117,6 @@ Status Walk(od::value value, WalkPath& path, int depth, int max_depth,
   return Status::InvalidArgument(fmt::format("{}: unknown JSON type", path.ToString()));
 }
 
-bool HasJsonSpace(std::string_view text) {
-  for (char c : text) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::string JoinPath(std::string_view prefix, std::string_view key) {
@@ -215,6 +208,8 @@ Status ReadString(od::value& value, std::string_view path, std::string* out, Nul
   if (error) return SyntaxError(path, error);
   if (IsLiteralNull(text, null_text)) {
     out->clear();
+  } else if (out->empty()) {
+    *out = std::string(text);  // constructing is cheaper than the general assign
   } else {
     out->assign(text);
   }
@@ -349,10 +344,16 @@ Status ReadOutcome(od::value& value, std::string_view path, Outcome* out, NullTe
 
 namespace {
 
-// Length of the object or array whose text starts at `start`, by bracket
+struct ContainerText {
+  size_t length = 0;
+  bool has_space = false;  // whitespace between tokens, which minifying removes
+};
+
+// Measures the object or array whose text starts at `start`, by bracket
 // balance. REQUIRES: the text is valid JSON (the caller walked it), so the
 // matching bracket exists and the scan stops there.
-size_t ContainerLength(const char* start) {
+ContainerText MeasureContainer(const char* start) {
+  ContainerText measured;
   int depth = 0;
   bool in_string = false;
   for (size_t pos = 0;; ++pos) {
@@ -368,7 +369,10 @@ size_t ContainerLength(const char* start) {
     } else if (c == '{' || c == '[') {
       ++depth;
     } else if ((c == '}' || c == ']') && --depth == 0) {
-      return pos + 1;
+      measured.length = pos + 1;
+      return measured;
+    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      measured.has_space = true;
     }
   }
 }
@@ -385,14 +389,18 @@ Status CopyValidatedValueImpl(od::value& value, std::string_view path, int max_d
     const char* start = value.raw_json_token().data();
     WalkPath walk_path{path, {}};
     AL_RETURN_IF_ERROR(Walk(value, walk_path, 0, max_depth, top_keys));
-    raw = std::string_view(start, ContainerLength(start));
+    const ContainerText measured = MeasureContainer(start);
+    raw = std::string_view(start, measured.length);
+    if (!measured.has_space) {
+      out->append(raw);  // already minified: the common case for machine-made JSON
+      return Status::OK();
+    }
   } else {
+    // A scalar's token has no inner whitespace (strings keep theirs either way).
     raw = TrimRight(value.raw_json_token());
     WalkPath walk_path{path, {}};
     AL_RETURN_IF_ERROR(Walk(value, walk_path, 0, max_depth));
-  }
-  if (!HasJsonSpace(raw)) {
-    out->append(raw);  // already minified: the common case for machine-made JSON
+    out->append(raw);
     return Status::OK();
   }
   const size_t old_size = out->size();

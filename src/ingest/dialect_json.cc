@@ -64,8 +64,7 @@ Status ReadMapped(const std::vector<const FieldSpec*>& fields, od::value& value,
       return Status::OK();
     }
     case FieldType::kTime:
-      return json::ReadTime(value, path, options.epoch_unit,
-                            first.path == "timestamp" ? &event->timestamp : &event->received_at,
+      return json::ReadTime(value, path, options.epoch_unit, first.time_member(*event),
                             options.null_text);
     case FieldType::kUint64:
       return json::ReadUint64(value, path, &event->seq);
@@ -84,8 +83,7 @@ Status ReadMapped(const std::vector<const FieldSpec*>& fields, od::value& value,
       return Status::OK();
     }
     case FieldType::kDouble:
-      return json::ReadDouble(
-          value, path, first.path == "geo.latitude" ? &event->geo.latitude : &event->geo.longitude);
+      return json::ReadDouble(value, path, first.double_member(*event));
     case FieldType::kBool:
       return json::ReadBool(value, path, &event->ua.is_mobile);
     case FieldType::kJson:
