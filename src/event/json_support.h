@@ -57,7 +57,7 @@ inline simdjson::simdjson_result<std::string_view> FieldName(od::field& field) {
   return field.unescaped_key();
 }
 
-// "<path>: not a <expected>".
+// "<path>: not <expected>", e.g. TypeError("actor.email", "a string").
 Status TypeError(std::string_view path, std::string_view expected);
 // "<path>: <what simdjson found wrong>".
 Status SyntaxError(std::string_view path, simdjson::error_code error);
