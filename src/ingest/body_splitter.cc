@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 
@@ -80,78 +84,153 @@ std::vector<RecordSpan> SplitLines(std::string_view body) {
   return spans;
 }
 
+namespace {
+
+bool IsStructural(char c) {
+  return c == '"' || c == '\\' || c == '{' || c == '}' || c == '[' || c == ']' || c == ',' ||
+         c == '\n';
+}
+
+// Calls `visit(pos)` for every position in text[from..) holding a byte that
+// matters to the array splitter (IsStructural), in order, until it returns
+// false. Sixteen bytes at a time: most of a body is string content and
+// whitespace, which this skips without looking at each byte.
+template <typename Visit>
+void ForEachStructural(std::string_view text, size_t from, Visit&& visit) {
+  size_t pos = from;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i open_brace = _mm_set1_epi8('{');
+  const __m128i close_brace = _mm_set1_epi8('}');
+  const __m128i open_bracket = _mm_set1_epi8('[');
+  const __m128i close_bracket = _mm_set1_epi8(']');
+  const __m128i comma = _mm_set1_epi8(',');
+  const __m128i newline = _mm_set1_epi8('\n');
+  for (; pos + 16 <= text.size(); pos += 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + pos));
+    const __m128i hits = _mm_or_si128(
+        _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)),
+            _mm_or_si128(_mm_cmpeq_epi8(chunk, open_brace), _mm_cmpeq_epi8(chunk, close_brace))),
+        _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(chunk, open_bracket), _mm_cmpeq_epi8(chunk, close_bracket)),
+            _mm_or_si128(_mm_cmpeq_epi8(chunk, comma), _mm_cmpeq_epi8(chunk, newline))));
+    auto mask = static_cast<unsigned>(_mm_movemask_epi8(hits));
+    while (mask != 0) {
+      const auto bit = static_cast<size_t>(__builtin_ctz(mask));
+      mask &= mask - 1;
+      if (!visit(pos + bit)) return;
+    }
+  }
+#endif
+  for (; pos < text.size(); ++pos) {
+    if (IsStructural(text[pos]) && !visit(pos)) return;
+  }
+}
+
+}  // namespace
+
 Result<std::vector<RecordSpan>> SplitJsonArray(std::string_view array_text, size_t base_offset,
                                                size_t base_line) {
   std::vector<RecordSpan> spans;
-  size_t pos = SkipSpace(array_text, 0);
-  size_t line = base_line;
-  for (size_t skipped = 0; skipped < pos; ++skipped) line += array_text[skipped] == '\n' ? 1 : 0;
-  if (pos == array_text.size() || array_text[pos] != '[') {
+  const size_t open = SkipSpace(array_text, 0);
+  if (open == array_text.size() || array_text[open] != '[') {
     return Status::InvalidArgument("body: expected a JSON array");
   }
-  ++pos;
-  int depth = 0;
-  bool in_string = false;
-  bool closed = false;
-  size_t element_start = std::string_view::npos;
-  size_t element_line = line;
-  size_t element_end = 0;  // one past the element's last non-space byte
-  auto finish_element = [&](size_t at) -> Status {
-    if (element_start == std::string_view::npos) {
-      return Status::InvalidArgument(
-          fmt::format("body: empty array element at byte {}", base_offset + at));
-    }
+  size_t line = base_line;
+  for (size_t skipped = 0; skipped < open; ++skipped) line += array_text[skipped] == '\n' ? 1 : 0;
+
+  // The element that starts after the '[' or ',' at `separator`, and its line.
+  size_t element_start = 0;
+  size_t element_line = 0;
+  auto begin_element = [&](size_t separator) {
+    element_start = SkipSpace(array_text, separator + 1);
+    element_line = line;
+    for (size_t ws = separator + 1; ws < element_start; ++ws)
+      element_line += array_text[ws] == '\n';
+  };
+  auto finish_element = [&](size_t separator) {
+    size_t element_end = separator;
+    while (element_end > element_start && IsJsonSpace(array_text[element_end - 1])) --element_end;
     spans.push_back(
         RecordSpan{base_offset + element_start, element_end - element_start, element_line});
-    element_start = std::string_view::npos;
-    return Status::OK();
   };
-  for (; pos < array_text.size(); ++pos) {
+  begin_element(open);
+
+  int depth = 0;
+  bool in_string = false;
+  size_t resume = 0;  // a backslash in a string makes the next byte plain
+  size_t close = std::string_view::npos;
+  Status status;
+  ForEachStructural(array_text, open + 1, [&](size_t pos) {
+    if (pos < resume) return true;
     const char c = array_text[pos];
-    if (c == '\n') ++line;
+    if (c == '\n') {
+      ++line;
+      return true;
+    }
     if (in_string) {
       if (c == '\\') {
-        ++pos;
+        resume = pos + 2;
+        // The escaped byte is skipped; a (malformed) raw newline still counts.
+        if (pos + 1 < array_text.size() && array_text[pos + 1] == '\n') ++line;
       } else if (c == '"') {
         in_string = false;
       }
-      element_end = pos + 1;
-      continue;
+      return true;
     }
-    if (IsJsonSpace(c)) continue;
-    if (depth == 0 && c == ',') {
-      AL_RETURN_IF_ERROR(finish_element(pos));
-      continue;
+    switch (c) {
+      case '"':
+        in_string = true;
+        return true;
+      case '{':
+      case '[':
+        ++depth;
+        return true;
+      case '}':
+      case ']':
+        if (depth > 0) {
+          --depth;
+          return true;
+        }
+        if (c == '}') {
+          status = Status::InvalidArgument(
+              fmt::format("body: unbalanced '}}' at byte {}", base_offset + pos));
+          return false;
+        }
+        // The closing ']': "[]" holds no element; "[1,]" has an empty last one.
+        if (element_start == pos) {
+          if (!spans.empty()) {
+            status = Status::InvalidArgument(
+                fmt::format("body: empty array element at byte {}", base_offset + pos));
+          }
+        } else {
+          finish_element(pos);
+        }
+        close = pos;
+        return false;
+      case ',':
+        if (depth > 0) return true;
+        if (element_start == pos) {
+          status = Status::InvalidArgument(
+              fmt::format("body: empty array element at byte {}", base_offset + pos));
+          return false;
+        }
+        finish_element(pos);
+        begin_element(pos);
+        return true;
+      default:
+        return true;  // a backslash outside a string: the element's decoder will say why
     }
-    if (depth == 0 && c == ']') {
-      // "[]" has no element; "[1,]" has an empty last one.
-      if (element_start != std::string_view::npos || !spans.empty())
-        AL_RETURN_IF_ERROR(finish_element(pos));
-      closed = true;
-      ++pos;
-      break;
-    }
-    if (element_start == std::string_view::npos) {
-      element_start = pos;
-      element_line = line;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (--depth < 0) {
-        return Status::InvalidArgument(
-            fmt::format("body: unbalanced '{}' at byte {}", c, base_offset + pos));
-      }
-    }
-    element_end = pos + 1;
-  }
-  if (!closed)
+  });
+  AL_RETURN_IF_ERROR(status);
+  if (close == std::string_view::npos) {
     return Status::InvalidArgument("body: malformed JSON array (truncated or unbalanced)");
-  if (SkipSpace(array_text, pos) != array_text.size()) {
-    return Status::InvalidArgument(
-        fmt::format("body: unexpected content after the JSON array at byte {}", base_offset + pos));
+  }
+  if (SkipSpace(array_text, close + 1) != array_text.size()) {
+    return Status::InvalidArgument(fmt::format(
+        "body: unexpected content after the JSON array at byte {}", base_offset + close + 1));
   }
   return spans;
 }

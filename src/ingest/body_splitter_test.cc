@@ -85,3 +85,111 @@ TEST(SplitJsonArray, OffsetsAreRelativeToTheEnclosingBody) {
 
 }  // namespace
 }  // namespace auditlog::ingest
+
+#include <rapidcheck/gtest.h>
+
+namespace auditlog::ingest {
+namespace {
+
+// The obvious byte-at-a-time splitter: the oracle for the vectorised one.
+Result<std::vector<RecordSpan>> ReferenceSplit(std::string_view text) {
+  auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
+  std::vector<RecordSpan> spans;
+  size_t pos = 0;
+  size_t line = 1;
+  while (pos < text.size() && is_space(text[pos])) line += text[pos++] == '\n';
+  if (pos == text.size() || text[pos] != '[') return Status::InvalidArgument("not an array");
+  ++pos;
+  int depth = 0;
+  bool in_string = false;
+  bool closed = false;
+  size_t start = std::string_view::npos;
+  size_t start_line = line;
+  size_t end = 0;
+  auto finish = [&]() -> bool {
+    if (start == std::string_view::npos) return false;
+    spans.push_back(RecordSpan{start, end - start, start_line});
+    start = std::string_view::npos;
+    return true;
+  };
+  for (; pos < text.size(); ++pos) {
+    const char c = text[pos];
+    if (c == '\n') ++line;
+    if (in_string) {
+      if (c == '\\') {
+        ++pos;
+        if (pos < text.size() && text[pos] == '\n') ++line;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      end = pos + 1;
+      continue;
+    }
+    if (is_space(c)) continue;
+    if (depth == 0 && c == ',') {
+      if (!finish()) return Status::InvalidArgument("empty");
+      continue;
+    }
+    if (depth == 0 && c == ']') {
+      if ((start != std::string_view::npos || !spans.empty()) && !finish()) {
+        return Status::InvalidArgument("empty");
+      }
+      closed = true;
+      ++pos;
+      break;
+    }
+    if (start == std::string_view::npos) {
+      start = pos;
+      start_line = line;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth < 0) {
+      return Status::InvalidArgument("unbalanced");
+    }
+    end = pos + 1;
+  }
+  if (!closed) return Status::InvalidArgument("truncated");
+  while (pos < text.size()) {
+    if (!is_space(text[pos++])) return Status::InvalidArgument("trailing");
+  }
+  return spans;
+}
+
+RC_GTEST_PROP(SplitJsonArrayProperty, AgreesWithByteAtATimeReference, ()) {
+  const auto text = *rc::gen::container<std::string>(
+      rc::gen::element('[', ']', '{', '}', '"', '\\', ',', ' ', '\n', 'a', '1', ':'));
+  const std::string body = "[" + text;
+  const auto fast = SplitJsonArray(body);
+  const auto reference = ReferenceSplit(body);
+  RC_ASSERT(fast.ok() == reference.ok());
+  if (!fast.ok()) return;
+  RC_ASSERT(fast->size() == reference->size());
+  for (size_t span_idx = 0; span_idx < fast->size(); ++span_idx) {
+    RC_ASSERT((*fast)[span_idx].offset == (*reference)[span_idx].offset);
+    RC_ASSERT((*fast)[span_idx].length == (*reference)[span_idx].length);
+    RC_ASSERT((*fast)[span_idx].line == (*reference)[span_idx].line);
+  }
+}
+
+TEST(SplitJsonArray, LongBodiesCrossChunkBoundaries) {
+  std::string body = "[";
+  for (int element_idx = 0; element_idx < 200; ++element_idx) {
+    if (element_idx > 0) body += element_idx % 3 == 0 ? ",\n" : ", ";
+    body += R"({"k":"a\"b\\","n":[1,{"x":"]"}]})";
+  }
+  body += "]";
+  AL_ASSERT_OK_AND_ASSIGN(auto fast, SplitJsonArray(body));
+  AL_ASSERT_OK_AND_ASSIGN(auto reference, ReferenceSplit(body));
+  ASSERT_EQ(fast.size(), 200u);
+  for (size_t span_idx = 0; span_idx < fast.size(); ++span_idx) {
+    EXPECT_EQ(fast[span_idx].offset, reference[span_idx].offset);
+    EXPECT_EQ(fast[span_idx].length, reference[span_idx].length);
+    EXPECT_EQ(fast[span_idx].line, reference[span_idx].line);
+  }
+}
+
+}  // namespace
+}  // namespace auditlog::ingest

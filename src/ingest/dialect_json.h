@@ -39,7 +39,9 @@ class DialectNameTable {
   const std::vector<const event::FieldSpec*>* GroupFields(std::string_view group,
                                                           std::string_view member) const;
   bool IsGroup(std::string_view name) const { return groups_.Find(name) != nullptr; }
-  bool IsIgnored(std::string_view dotted_name) const { return ignored_.contains(dotted_name); }
+  bool IsIgnored(std::string_view dotted_name) const {
+    return !ignored_.empty() && ignored_.contains(dotted_name);
+  }
 
  private:
   using FieldsByName = event::NameIndex<std::vector<const event::FieldSpec*>>;
