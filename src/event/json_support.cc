@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 #include <cctype>
 
 #include "event/json_writer.h"
@@ -438,9 +440,11 @@ Status CopyDetailsObject(od::value& value, std::string_view path, std::string* o
 }
 
 void DetailsBuilder::AddRaw(std::string_view key, std::string_view raw_json) {
-  for (const auto& [name, raw] : members_) {
-    if (name == key && raw == raw_json) return;
-  }
+  std::string member;
+  member.reserve(key.size() + 1 + raw_json.size());
+  member.append(key).push_back('\0');  // raw JSON never holds a NUL, so the last one separates
+  member.append(raw_json);
+  if (!seen_.insert(std::move(member)).second) return;
   members_.emplace_back(std::string(key), std::string(raw_json));
 }
 
@@ -453,11 +457,14 @@ void DetailsBuilder::AddString(std::string_view key, std::string_view value) {
 void DetailsBuilder::Absorb(DetailsBuilder&& other) {
   for (auto& [name, raw] : other.members_) AddRaw(name, raw);
   other.members_.clear();
+  other.seen_.clear();
 }
 
 std::string DetailsBuilder::Finish(std::string base, const std::vector<std::string>& base_keys) && {
   if (members_.empty()) return base;
-  std::vector<std::string> taken = base_keys;
+  std::unordered_set<std::string> taken(base_keys.begin(), base_keys.end());
+  // Next suffix to try per clashing name, so n clashes of one name cost O(n).
+  std::unordered_map<std::string, size_t> next_suffix;
   std::string out;
   if (base.empty()) {
     out = "{";
@@ -467,13 +474,18 @@ std::string DetailsBuilder::Finish(std::string base, const std::vector<std::stri
   }
   for (auto& [key, raw] : members_) {
     std::string name = std::move(key);
-    while (std::find(taken.begin(), taken.end(), name) != taken.end())
-      name.insert(name.begin(), '@');
+    if (taken.contains(name)) {
+      // "@name" for the first clash, then "@name#2", "@name#3", ...
+      std::string renamed = "@" + name;
+      size_t& suffix = next_suffix[name];
+      while (taken.contains(renamed)) renamed = fmt::format("@{}#{}", name, suffix++ + 2);
+      name = std::move(renamed);
+    }
     if (out.size() > 1) out.push_back(',');
     AppendJsonString(&out, name);
     out.push_back(':');
     out.append(raw);
-    taken.push_back(std::move(name));
+    taken.insert(std::move(name));
   }
   out.push_back('}');
   return out;

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
@@ -100,8 +101,9 @@ Status CopyDetailsObject(od::value& value, std::string_view path, std::string* o
 
 // Collects members for an event's `details` that a dialect has no canonical
 // field for, then merges them into the details object the record carried (if
-// any). A name already taken is stored as "@<name>" (then "@@<name>", ...), so
-// nothing is lost (docs/dialects/README.md).
+// any). A name already taken is stored as "@<name>" (then "@<name>#2",
+// "@<name>#3", ...), so nothing is lost (docs/dialects/README.md). Linear in
+// the number of members, however many share a name.
 class DetailsBuilder {
  public:
   bool empty() const { return members_.empty(); }
@@ -118,6 +120,7 @@ class DetailsBuilder {
 
  private:
   std::vector<std::pair<std::string, std::string>> members_;  // name, raw JSON
+  std::unordered_set<std::string> seen_;                       // name '\0' raw JSON
 };
 
 // Opens `json` as an On-Demand document. The caller checks the document type.

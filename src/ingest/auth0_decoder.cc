@@ -46,8 +46,15 @@ class Auth0Decoder final : public RecordDecoder {
     std::function<Status(std::string_view, od::value&, bool*)> special =
         [&](std::string_view name, od::value& value, bool* consumed) -> Status {
       if (name == "details") {
+        // A second `details` (a repeated member, or the wrapper's next to the
+        // event's in a log-stream delivery): the latest is the event's own,
+        // the earlier one is kept in it as "details".
         *consumed = true;
-        return json::CopyDetailsObject(value, name, &out->details, &details_keys);
+        std::string earlier = std::move(out->details);
+        details_keys.clear();
+        AL_RETURN_IF_ERROR(json::CopyDetailsObject(value, name, &out->details, &details_keys));
+        if (!earlier.empty()) details.AddRaw("details", earlier);
+        return Status::OK();
       }
       if (name == "scope") {
         // Auth0 sends scope as a string or as an array of strings.

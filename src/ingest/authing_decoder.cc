@@ -113,6 +113,7 @@ class AuthingDecoder final : public RecordDecoder {
 
   Status DecodeLine(std::string_view line, Event* out) override {
     out->Clear();
+    AL_RETURN_IF_ERROR(CheckRecordSize(line.size()));
     if (!event::IsValidUtf8(line)) return Status::InvalidArgument("log line: invalid UTF-8");
     AL_ASSIGN_OR_RETURN(const AuthingLogLine parsed, ParseAuthingLogLine(line));
     json::DetailsBuilder details;

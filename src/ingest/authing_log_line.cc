@@ -90,6 +90,7 @@ Result<AuthingLogLine> ParseAuthingLogLine(std::string_view line) {
       if (code) {
         return Status::InvalidArgument(fmt::format("log line: {}: unexpected space in value", key));
       }
+      scan = next - 1;  // the run of spaces is settled: go on after it
     }
     parsed.members.emplace_back(key, line.substr(value_start, value_end - value_start));
     pos = value_end;

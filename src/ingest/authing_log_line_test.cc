@@ -37,6 +37,14 @@ TEST(AuthingLogLine, UnknownKeysEndAtAnyKeyAndMayHoldSpaces) {
   EXPECT_THAT(line.members, ElementsAre(Pair("tag", "two words"), Pair("other", "x")));
 }
 
+TEST(AuthingLogLine, LongRunsOfSpacesInFreeText) {
+  const std::string line = "[2021-09-22T07:47:21Z] userName=a" + std::string(200000, ' ') + "b eventType=x";
+  AL_ASSERT_OK_AND_ASSIGN(auto parsed, ParseAuthingLogLine(line));
+  ASSERT_EQ(parsed.members.size(), 2u);
+  EXPECT_EQ(parsed.members[0].second.size(), 200002u);
+  EXPECT_EQ(parsed.members[1], std::make_pair(std::string_view("eventType"), std::string_view("x")));
+}
+
 TEST(AuthingLogLine, EmptyValues) {
   AL_ASSERT_OK_AND_ASSIGN(auto line, ParseAuthingLogLine("[2021-09-22T07:47:21Z] appId= userId=u"));
   EXPECT_THAT(line.members, ElementsAre(Pair("appId", ""), Pair("userId", "u")));

@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
-#include "event/json_support.h"
+
 
 namespace auditlog::ingest {
 namespace {
 
-namespace od = simdjson::ondemand;
 
 size_t LineOfOffset(std::string_view body, size_t offset) {
   return 1 + static_cast<size_t>(
@@ -19,21 +19,13 @@ size_t LineOfOffset(std::string_view body, size_t offset) {
 // A single object may be a dialect's list response; if so, returns its records.
 Result<std::vector<RecordSpan>> SplitObject(RecordDecoder& decoder, event::PaddedView body) {
   const std::string_view text = body.text();
-  const std::vector<std::string_view> pointers = decoder.EnvelopePointers();
-  if (!pointers.empty()) {
-    od::parser parser;
-    od::document doc;
-    if (!parser.iterate(body.data, body.size, body.size + event::kJsonPadding).get(doc)) {
-      for (std::string_view pointer : pointers) {
-        od::array array;
-        std::string_view raw;
-        if (doc.at_pointer(pointer).get_array().get(array) || array.raw_json().get(raw)) continue;
-        const auto offset = static_cast<size_t>(raw.data() - body.data);
-        return SplitJsonArray(raw, offset, LineOfOffset(text, offset));
-      }
+  for (std::string_view pointer : decoder.EnvelopePointers()) {
+    if (const auto array = FindEnvelopeArray(text, pointer)) {
+      const auto [offset, length] = *array;
+      return SplitJsonArray(text.substr(offset, length), offset, LineOfOffset(text, offset));
     }
   }
-  // Not an envelope (or not even valid JSON: the decoder will say why).
+  // Not an envelope (or not even balanced JSON: the decoder will say why).
   size_t first = 0;
   size_t last = text.size();
   while (first < last && std::isspace(static_cast<unsigned char>(text[first]))) ++first;
@@ -75,10 +67,8 @@ Result<DecodedBatch> DecodeBody(RecordDecoder& decoder, event::PaddedView body, 
     const RecordSpan& span = spans[record_idx];
     Status status;
     event::Event& event = batch.events.emplace_back();
-    if (span.length > event::kMaxEventBytes) {
-      status = Status::InvalidArgument(fmt::format("event is {} bytes, over the limit of {}",
-                                                   span.length, event::kMaxEventBytes));
-    } else if (line_oriented && body.data[span.offset] != '{') {
+    // Every decoder enforces kMaxEventBytes itself, before parsing.
+    if (line_oriented && body.data[span.offset] != '{') {
       status = decoder.DecodeLine(std::string_view(body.data + span.offset, span.length), &event);
     } else {
       status = decoder.DecodeJson(body.Slice(span.offset, span.length), &event);

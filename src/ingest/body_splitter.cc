@@ -52,16 +52,23 @@ Result<BodyFormat> DetectBodyFormat(std::string_view body) {
   if (first != '{') {
     return Status::InvalidArgument("body: expected a JSON object, a JSON array or NDJSON");
   }
-  // NDJSON when the first line is a whole object on its own and more lines
-  // follow; a pretty-printed object has a lone '{' (or a partial object) on
-  // its first line. Judged by the line's ends only, so a broken first record
-  // still lets the good lines after it through.
-  size_t line_end = body.find('\n', start);
+  // NDJSON when more lines follow and either the first line or the second
+  // non-blank one is a whole object on its own ('{' ... '}'); a pretty-printed
+  // object has a lone '{' (or a partial object) on its first line and a member
+  // on its second. Judged by the lines' ends only, so a broken record on either
+  // line still lets the good lines through.
+  const size_t line_end = body.find('\n', start);
   if (line_end == std::string_view::npos) return BodyFormat::kObject;
-  size_t last = line_end;
-  while (last > start && IsJsonSpace(body[last - 1])) --last;
-  if (last - start < 2 || body[last - 1] != '}') return BodyFormat::kObject;
-  return SkipSpace(body, line_end) == body.size() ? BodyFormat::kObject : BodyFormat::kNdjson;
+  const size_t second_start = SkipSpace(body, line_end);
+  if (second_start == body.size()) return BodyFormat::kObject;
+  auto whole_object_line = [&](size_t from) {
+    size_t to = body.find('\n', from);
+    if (to == std::string_view::npos) to = body.size();
+    while (to > from && IsJsonSpace(body[to - 1])) --to;
+    return to - from >= 2 && body[from] == '{' && body[to - 1] == '}';
+  };
+  return whole_object_line(start) || whole_object_line(second_start) ? BodyFormat::kNdjson
+                                                                     : BodyFormat::kObject;
 }
 
 std::vector<RecordSpan> SplitLines(std::string_view body) {
@@ -233,6 +240,93 @@ Result<std::vector<RecordSpan>> SplitJsonArray(std::string_view array_text, size
         "body: unexpected content after the JSON array at byte {}", base_offset + close + 1));
   }
   return spans;
+}
+
+namespace {
+
+// The end (one past) of the string whose opening quote is at `pos`, or npos.
+size_t SkipString(std::string_view text, size_t pos) {
+  for (size_t at = pos + 1; at < text.size(); ++at) {
+    if (text[at] == '\\') {
+      ++at;
+    } else if (text[at] == '"') {
+      return at + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The end (one past) of the JSON value starting at `pos`, judged by
+// structure only (brackets, quotes), or npos when it never ends.
+size_t SkipValue(std::string_view text, size_t pos) {
+  if (pos >= text.size()) return std::string_view::npos;
+  const char first = text[pos];
+  if (first == '"') return SkipString(text, pos);
+  if (first != '{' && first != '[') {
+    size_t at = pos;
+    while (at < text.size() && text[at] != ',' && text[at] != '}' && text[at] != ']' &&
+           !IsJsonSpace(text[at])) {
+      ++at;
+    }
+    return at;
+  }
+  int depth = 0;
+  for (size_t at = pos; at < text.size(); ++at) {
+    const char c = text[at];
+    if (c == '"') {
+      at = SkipString(text, at);
+      if (at == std::string_view::npos) return at;
+      --at;  // the loop's ++ moves past the closing quote
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return at + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The offset of the value of member `name` in the object starting at `pos`, or npos.
+size_t FindMember(std::string_view text, size_t pos, std::string_view name) {
+  if (pos >= text.size() || text[pos] != '{') return std::string_view::npos;
+  size_t at = SkipSpace(text, pos + 1);
+  while (at < text.size() && text[at] == '"') {
+    const size_t key_end = SkipString(text, at);
+    if (key_end == std::string_view::npos) return key_end;
+    const std::string_view key = text.substr(at + 1, key_end - at - 2);
+    at = SkipSpace(text, key_end);
+    if (at >= text.size() || text[at] != ':') return std::string_view::npos;
+    const size_t value = SkipSpace(text, at + 1);
+    if (key == name) return value;
+    at = SkipSpace(text, SkipValue(text, value));
+    if (at >= text.size() || text[at] != ',') return std::string_view::npos;
+    at = SkipSpace(text, at + 1);
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::optional<std::pair<size_t, size_t>> FindEnvelopeArray(std::string_view body,
+                                                           std::string_view pointer) {
+  const size_t start = SkipSpace(body, 0);
+  const size_t end = SkipValue(body, start);
+  if (start >= body.size() || body[start] != '{' || end == std::string_view::npos ||
+      SkipSpace(body, end) != body.size()) {
+    return std::nullopt;
+  }
+  size_t at = start;
+  while (!pointer.empty()) {
+    if (pointer.front() != '/') return std::nullopt;
+    pointer.remove_prefix(1);
+    const size_t slash = pointer.find('/');
+    const std::string_view name = pointer.substr(0, slash);
+    pointer = slash == std::string_view::npos ? std::string_view() : pointer.substr(slash);
+    at = FindMember(body, at, name);
+    if (at == std::string_view::npos) return std::nullopt;
+  }
+  if (at >= body.size() || body[at] != '[') return std::nullopt;
+  return std::make_pair(at, SkipValue(body, at) - at);
 }
 
 }  // namespace auditlog::ingest

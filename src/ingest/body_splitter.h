@@ -6,6 +6,8 @@
 // decoders validate everything else.
 
 #include <cstddef>
+#include <optional>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -31,9 +33,10 @@ enum class BodyFormat : uint8_t {
 std::string_view BodyFormatName(BodyFormat format);
 
 // Decides the format from the first bytes: "[YYYY-" → kLogLines,
-// '[' otherwise → kArray; '{' → kNdjson when the first line holds a whole
-// object ('{' ... '}') and other non-blank lines follow, else kObject. Errors
-// on an empty body or one that starts with anything else.
+// '[' otherwise → kArray; '{' → kNdjson when other non-blank lines follow and
+// the first line or the second non-blank one holds a whole object ('{' ...
+// '}'), else kObject. Errors on an empty body or one that starts with
+// anything else.
 Result<BodyFormat> DetectBodyFormat(std::string_view body);
 
 // Splits on '\n' (a '\r' before it is dropped); blank lines are skipped but
@@ -47,5 +50,14 @@ std::vector<RecordSpan> SplitLines(std::string_view body);
 Result<std::vector<RecordSpan>> SplitJsonArray(std::string_view array_text, size_t base_offset = 0,
                                                size_t base_line = 1);
 
+
+// Finds the JSON array at `pointer` (a JSON pointer such as "/data/list") in
+// the object that is `body`, by structure alone: one malformed record inside
+// the array must not hide the good ones around it. Returns the array's offset
+// and length within `body`, or nullopt when the body is not one balanced
+// object, a name on the path is missing, or the value there is not an array.
+// Names are compared as written (envelope names carry no escapes).
+std::optional<std::pair<size_t, size_t>> FindEnvelopeArray(std::string_view body,
+                                                           std::string_view pointer);
 
 }  // namespace auditlog::ingest

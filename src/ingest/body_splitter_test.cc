@@ -22,7 +22,9 @@ TEST(DetectBodyFormat, ByFirstBytes) {
   EXPECT_EQ(*DetectBodyFormat("{\n  \"type\": \"s\"\n}\n"), BodyFormat::kObject);
   EXPECT_EQ(*DetectBodyFormat("{\"type\":\"s\"}\n{\"type\":\"f\"}\n"), BodyFormat::kNdjson);
   EXPECT_EQ(*DetectBodyFormat("{\"type\":\"s\"}\r\n{broken\n"), BodyFormat::kNdjson);
-  EXPECT_EQ(*DetectBodyFormat("{broken\n{\"type\":\"f\"}\n"), BodyFormat::kObject);
+  EXPECT_EQ(*DetectBodyFormat("{broken\n{\"type\":\"f\"}\n"), BodyFormat::kNdjson)
+      << "a truncated first record must not hide the good lines after it";
+  EXPECT_EQ(*DetectBodyFormat("{\n  \"a\": {\"b\": 1}\n}\n"), BodyFormat::kObject);
   EXPECT_EQ(*DetectBodyFormat("[{\"type\":\"s\"}]"), BodyFormat::kArray);
   EXPECT_EQ(*DetectBodyFormat(" [ ]"), BodyFormat::kArray);
   EXPECT_EQ(*DetectBodyFormat("[2021-09-22T07:47:21.559-0000] logId=x"), BodyFormat::kLogLines);
@@ -74,6 +76,19 @@ TEST(SplitJsonArray, StructuralErrorsRejectTheWholeBody) {
               StatusIs(StatusCode::kInvalidArgument, "body: expected a JSON array"));
   EXPECT_THAT(SplitJsonArray("[\"open"),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("truncated")));
+}
+
+TEST(FindEnvelopeArray, ByStructureAlone) {
+  const std::string_view body = R"( {"code":200,"msg":"a\"}","data":{"total":[1],"list":[{"x":"\xff"},2]}} )";
+  const auto found = FindEnvelopeArray(body, "/data/list");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(body.substr(found->first, found->second), R"([{"x":"\xff"},2])");
+  EXPECT_FALSE(FindEnvelopeArray(body, "/data/total/x").has_value());
+  EXPECT_FALSE(FindEnvelopeArray(body, "/code").has_value()) << "not an array";
+  EXPECT_FALSE(FindEnvelopeArray(body, "/logs").has_value());
+  EXPECT_FALSE(FindEnvelopeArray(R"({"logs":[1,2]}, "x")", "/logs").has_value()) << "trailing text";
+  EXPECT_FALSE(FindEnvelopeArray(R"({"logs":[1,2], "x": [1,})", "/logs").has_value()) << "unbalanced";
+  EXPECT_FALSE(FindEnvelopeArray(R"([{"logs":[1]}])", "/logs").has_value());
 }
 
 TEST(SplitJsonArray, OffsetsAreRelativeToTheEnclosingBody) {

@@ -140,6 +140,12 @@ Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOp
   return Status::OK();
 }
 
+Status CheckRecordSize(size_t record_bytes) {
+  if (record_bytes <= event::kMaxEventBytes) return Status::OK();
+  return Status::InvalidArgument(fmt::format("event is {} bytes, over the limit of {}", record_bytes,
+                                             event::kMaxEventBytes));
+}
+
 Status OpenRecordObject(od::parser& parser, event::PaddedView record, od::document* doc,
                         od::object* object) {
   AL_RETURN_IF_ERROR(json::Iterate(parser, record, doc).WithContext("record"));

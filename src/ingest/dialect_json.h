@@ -113,6 +113,9 @@ Status DecodeRecordObject(DialectParsers& parsers, event::PaddedView record,
                           event::Event* out, event::json::DetailsBuilder* details,
                           SpecialFn&& special);
 
+// kInvalidArgument when a record's source text is over kMaxEventBytes.
+Status CheckRecordSize(size_t record_bytes);
+
 // Opens `record` and returns its top-level object.
 Status OpenRecordObject(od::parser& parser, event::PaddedView record, od::document* doc,
                         od::object* object);
@@ -123,6 +126,7 @@ Status DecodeRecordObject(DialectParsers& parsers, event::PaddedView record,
                           event::Event* out, event::json::DetailsBuilder* details,
                           SpecialFn&& special) {
   out->Clear();
+  AL_RETURN_IF_ERROR(CheckRecordSize(record.size));
   od::document doc;
   od::object object;
   AL_RETURN_IF_ERROR(OpenRecordObject(parsers.main, record, &doc, &object));
