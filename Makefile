@@ -10,8 +10,8 @@
 
 JOBS ?= 2
 FUZZ_SECONDS ?= 60
-# CI=true turns warnings into errors.
-CMAKE_EXTRA := $(if $(filter true 1,$(CI)),-DAL_WERROR=ON,)
+# CI=true turns warnings into errors (set either way: it is a cached option).
+CMAKE_EXTRA := -DAL_WERROR=$(if $(filter true 1,$(CI)),ON,OFF)
 
 .PHONY: all deps build test run bench fuzz fmt clean
 

@@ -19,7 +19,9 @@ endif()
 
 if(AL_BUILD_FUZZ)
   # Instrument everything for coverage; only the fuzz executables link the driver.
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  # No recovery: a UBSan report must stop the fuzzer and fail the run.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
 

@@ -9,7 +9,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace auditlog::event;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  for (EpochUnit unit : {EpochUnit::kSeconds, EpochUnit::kMilliseconds}) {
+  for (EpochUnit unit : {EpochUnit::kSeconds, EpochUnit::kMilliseconds, EpochUnit::kMicroseconds}) {
     auto parsed = ParseTimeText(text, unit);
     if (!parsed.ok()) continue;
     if (*parsed < kMinTimeMicros || *parsed > kMaxTimeMicros) std::abort();

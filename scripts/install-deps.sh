@@ -9,7 +9,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  g++ cmake ninja-build pkg-config ccache make
+  g++ cmake ninja-build pkg-config ccache make clang-format
   # server, crypto
   libboost1.81-dev libssl-dev libsodium-dev
   # JSON

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/micro/synthetic_events.h"
+#include "common/no_destructor.h"
 #include "event/json_buffer.h"
 #include "event/json_codec.h"
 #include "ingest/batch_decoder.h"
@@ -96,14 +97,16 @@ void BM_DecodeNdjson(benchmark::State& state) {
 BENCHMARK(BM_DecodeNdjson)->Arg(1000)->Arg(20000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_DecodeAuth0Array(benchmark::State& state) {
-  static const event::PaddedBuffer body(SyntheticAuth0Array(kEventsPerIteration, kSeed));
-  RunDecode(state, ingest::Dialect::kAuth0, body);
+  static const NoDestructor<event::PaddedBuffer> body(
+      SyntheticAuth0Array(kEventsPerIteration, kSeed));
+  RunDecode(state, ingest::Dialect::kAuth0, *body);
 }
 BENCHMARK(BM_DecodeAuth0Array)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_DecodeAuthingLines(benchmark::State& state) {
-  static const event::PaddedBuffer body(SyntheticAuthingLines(kEventsPerIteration, kSeed));
-  RunDecode(state, ingest::Dialect::kAuthing, body);
+  static const NoDestructor<event::PaddedBuffer> body(
+      SyntheticAuthingLines(kEventsPerIteration, kSeed));
+  RunDecode(state, ingest::Dialect::kAuthing, *body);
 }
 BENCHMARK(BM_DecodeAuthingLines)->Unit(benchmark::kMillisecond)->UseRealTime();
 

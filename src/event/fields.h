@@ -18,6 +18,10 @@
 
 namespace auditlog::event {
 
+// kUint64 (seq), kOutcome (result), kBool (ua.is_mobile) and kJson (details)
+// each type exactly one field, which the codecs address directly; a second
+// field of one of these types needs a member pointer in FieldSpec, as strings,
+// times and doubles have (Fields.SingletonTypesNameOneFieldEach checks this).
 enum class FieldType : uint8_t {
   kKeyword = 1,  // exact-match string: ids, codes, names
   kText = 2,     // free text, searched by token

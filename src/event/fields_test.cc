@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
+#include <vector>
 
 namespace auditlog::event {
 namespace {
@@ -40,6 +42,19 @@ TEST(Fields, StringFieldsHaveMembersAndOthersDoNot) {
   }
   EXPECT_EQ(event.actor.email, "actor.email");
   EXPECT_EQ(event.geo.time_zone, "geo.time_zone");
+}
+
+TEST(Fields, SingletonTypesNameOneFieldEach) {
+  std::map<FieldType, std::vector<std::string_view>> by_type;
+  for (const FieldSpec& spec : AllFields()) by_type[spec.type].push_back(spec.path);
+  EXPECT_EQ(by_type[FieldType::kUint64], std::vector<std::string_view>{"seq"});
+  EXPECT_EQ(by_type[FieldType::kOutcome], std::vector<std::string_view>{"result"});
+  EXPECT_EQ(by_type[FieldType::kBool], std::vector<std::string_view>{"ua.is_mobile"});
+  EXPECT_EQ(by_type[FieldType::kJson], std::vector<std::string_view>{"details"});
+  for (const FieldSpec& spec : AllFields()) {
+    EXPECT_EQ(spec.time_member != nullptr, spec.type == FieldType::kTime) << spec.path;
+    EXPECT_EQ(spec.double_member != nullptr, spec.type == FieldType::kDouble) << spec.path;
+  }
 }
 
 TEST(Fields, LooksUpByPathAndByDialectName) {

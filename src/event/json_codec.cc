@@ -207,7 +207,6 @@ std::string EventToJson(const Event& event) {
 
 struct NativeJsonDecoder::Parsers {
   od::parser main;
-  od::parser scratch;
 };
 
 NativeJsonDecoder::NativeJsonDecoder() : parsers_(std::make_unique<Parsers>()) {}

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <unordered_map>
 #include <unordered_set>
-#include <cctype>
 
 #include "event/json_writer.h"
 
@@ -143,7 +143,7 @@ Status SyntaxError(std::string_view path, simdjson::error_code error) {
       what = "nesting too deep";
       break;
     case simdjson::STRING_ERROR:
-      what = "malformed string (bad escape or invalid \\u surrogate)";
+      what = "malformed string (bad escape, invalid \\u surrogate or unescaped control character)";
       break;
     case simdjson::UNESCAPED_CHARS:
       what = "unescaped control character in string";
@@ -172,8 +172,18 @@ Status SyntaxError(std::string_view path, simdjson::error_code error) {
     case simdjson::TRAILING_CONTENT:
       what = "unexpected content after the JSON value";
       break;
-    default:
-      what = simdjson::error_message(error);
+    case simdjson::INCORRECT_TYPE:
+      what = "malformed value";
+      break;
+    default: {
+      // simdjson's own text, in our message style: lower case, no final period.
+      std::string text = simdjson::error_message(error);
+      if (!text.empty() && text.back() == '.') text.pop_back();
+      if (!text.empty())
+        text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+      if (path.empty()) return Status::InvalidArgument(text);
+      return Status::InvalidArgument(fmt::format("{}: {}", path, text));
+    }
   }
   if (path.empty()) return Status::InvalidArgument(what);
   return Status::InvalidArgument(fmt::format("{}: {}", path, what));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -134,15 +135,21 @@ Result<UnixMicros> ParseDateTime(std::string_view text) {
     if (!cursor.ReadDigits(2, &hour) || !cursor.Consume(':') || !cursor.ReadDigits(2, &minute)) {
       return Status::InvalidArgument("not a date-time: expected hh:mm after the date");
     }
+    bool has_seconds = false;
     if (cursor.Consume(':')) {
       if (!cursor.ReadDigits(2, &second))
         return Status::InvalidArgument("not a date-time: expected seconds");
+      has_seconds = true;
     }
     if (hour > 23) return Status::InvalidArgument(fmt::format("hour {} out of range", hour));
     if (minute > 59) return Status::InvalidArgument(fmt::format("minute {} out of range", minute));
     // 60 is a leap second; POSIX time folds it onto the next second.
     if (second > 60) return Status::InvalidArgument(fmt::format("second {} out of range", second));
-    if (cursor.Consume('.') || cursor.Consume(',')) {
+    if (cursor.Peek() == '.' || cursor.Peek() == ',') {
+      // RFC 3339 has fractions of seconds only; ISO 8601's fractions of
+      // minutes ("07:47.5") are rejected rather than misread.
+      if (!has_seconds) return Status::InvalidArgument("not a date-time: a fraction needs seconds");
+      cursor.Skip();
       const size_t fraction_digits = cursor.CountDigitsAhead();
       if (fraction_digits == 0 || fraction_digits > 9) {
         return Status::InvalidArgument("not a date-time: expected 1 to 9 fraction digits");
@@ -208,16 +215,19 @@ Result<UnixMicros> EpochToMicros(double value, EpochUnit unit) {
 
 Result<UnixMicros> ParseEpochText(std::string_view digits, EpochUnit unit) {
   if (digits.empty()) return Status::InvalidArgument("empty time");
-  // 19 digits always fit in int64; more than that is out of range in every unit.
-  if (digits.size() > 18) {
+  for (char c : digits) {
+    if (!IsDigit(c)) return Status::InvalidArgument("not an epoch number");
+  }
+  const std::string_view significant =
+      digits.substr(std::min(digits.find_first_not_of('0'), digits.size()));
+  // 18 digits always fit in int64, and the largest valid time (in microseconds)
+  // has 18; anything longer is after 9999 in every unit.
+  if (significant.size() > 18) {
     return Status::InvalidArgument(
         fmt::format("epoch {} {} is after 9999-12-31T23:59:59.999999Z", digits, UnitName(unit)));
   }
   int64_t value = 0;
-  for (char c : digits) {
-    if (!IsDigit(c)) return Status::InvalidArgument("not an epoch number");
-    value = value * 10 + (c - '0');
-  }
+  for (char c : significant) value = value * 10 + (c - '0');
   return EpochToMicros(value, unit);
 }
 

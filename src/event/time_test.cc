@@ -27,6 +27,8 @@ TEST(ParseDateTime, FractionDigitsFromOneToNine) {
   EXPECT_EQ(*ParseDateTime("1970-01-01T00:00:00.5Z"), 500000);
   EXPECT_EQ(*ParseDateTime("1970-01-01T00:00:00.123456Z"), 123456);
   EXPECT_EQ(*ParseDateTime("1970-01-01T00:00:00.123456789Z"), 123456);
+  EXPECT_THAT(ParseDateTime("2021-09-22T07:47.5Z"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("a fraction needs seconds")));
   EXPECT_THAT(ParseDateTime("1970-01-01T00:00:00.Z"),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("fraction")));
 }
@@ -69,6 +71,9 @@ TEST(EpochTime, MillisecondsAsNumberOrText) {
   EXPECT_EQ(*ParseTimeText("1631960934544", EpochUnit::kMilliseconds), 1631960934544000);
   EXPECT_EQ(*EpochToMicros(1631960934.5, EpochUnit::kSeconds), 1631960934500000);
   EXPECT_EQ(*EpochToMicros(int64_t{1631960934}, EpochUnit::kSeconds), 1631960934000000);
+  EXPECT_EQ(*ParseEpochText("00000000000000000000001631960934544", EpochUnit::kMilliseconds),
+            1631960934544000)
+      << "leading zeros do not count towards the length limit";
 }
 
 TEST(EpochTime, RejectsNegativeAndFarFuture) {

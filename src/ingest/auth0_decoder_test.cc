@@ -107,8 +107,10 @@ namespace {
 
 TEST(Auth0Decoder, OneBadRecordInAnEnvelopeKeepsTheOthers) {
   AL_ASSERT_OK_AND_ASSIGN(
-      auto batch, DecodeText(Dialect::kAuth0,
-                             "{\"total\":2,\"logs\":[{\"type\":\"s\"},{\"type\":\"f\",\"user_name\":\"\xff\"}]}"));
+      auto batch,
+      DecodeText(
+          Dialect::kAuth0,
+          "{\"total\":2,\"logs\":[{\"type\":\"s\"},{\"type\":\"f\",\"user_name\":\"\xff\"}]}"));
   EXPECT_EQ(batch.record_count, 2u);
   ASSERT_EQ(batch.events.size(), 1u);
   EXPECT_EQ(batch.events[0].type, "s");
@@ -116,16 +118,16 @@ TEST(Auth0Decoder, OneBadRecordInAnEnvelopeKeepsTheOthers) {
   EXPECT_EQ(batch.errors[0].index, 1u);
   EXPECT_EQ(batch.errors[0].message, "record: invalid UTF-8");
   // Broken JSON after the list: not an envelope, so one bad record, not a silent pass.
-  AL_ASSERT_OK_AND_ASSIGN(batch, DecodeText(Dialect::kAuth0,
-                                            R"({"logs":[{"type":"s"}], "x": [1,})"));
+  AL_ASSERT_OK_AND_ASSIGN(batch,
+                          DecodeText(Dialect::kAuth0, R"({"logs":[{"type":"s"}], "x": [1,})"));
   EXPECT_TRUE(batch.events.empty());
   EXPECT_EQ(batch.errors.size(), 1u);
 }
 
 TEST(Auth0Decoder, RepeatedDetailsKeepBoth) {
-  AL_ASSERT_OK_AND_ASSIGN(auto batch,
-                          DecodeText(Dialect::kAuth0,
-                                     R"({"details":{"a":1},"data":{"type":"s","details":{"b":2},"a":5}})"));
+  AL_ASSERT_OK_AND_ASSIGN(
+      auto batch, DecodeText(Dialect::kAuth0,
+                             R"({"details":{"a":1},"data":{"type":"s","details":{"b":2},"a":5}})"));
   ASSERT_EQ(batch.events.size(), 1u) << batch.errors[0].message;
   EXPECT_EQ(batch.events[0].details, R"({"b":2,"details":{"a":1},"a":5})");
 }
@@ -139,7 +141,8 @@ TEST(Auth0Decoder, ManyClashingNamesStayLinear) {
   AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kAuth0, record));
   ASSERT_EQ(batch.events.size(), 1u);
   const std::string& details = batch.events[0].details;
-  EXPECT_NE(details.find(R"("@k":1,"@k#2":2,"@k#3":3)"), std::string::npos) << details.substr(0, 80);
+  EXPECT_NE(details.find(R"("@k":1,"@k#2":2,"@k#3":3)"), std::string::npos)
+      << details.substr(0, 80);
   EXPECT_NE(details.find(R"("@k#3000":3000})"), std::string::npos);
   EXPECT_LT(details.size(), record.size() * 2) << "output grows linearly with the input";
 }

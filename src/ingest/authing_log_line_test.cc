@@ -38,11 +38,13 @@ TEST(AuthingLogLine, UnknownKeysEndAtAnyKeyAndMayHoldSpaces) {
 }
 
 TEST(AuthingLogLine, LongRunsOfSpacesInFreeText) {
-  const std::string line = "[2021-09-22T07:47:21Z] userName=a" + std::string(200000, ' ') + "b eventType=x";
+  const std::string line =
+      "[2021-09-22T07:47:21Z] userName=a" + std::string(200000, ' ') + "b eventType=x";
   AL_ASSERT_OK_AND_ASSIGN(auto parsed, ParseAuthingLogLine(line));
   ASSERT_EQ(parsed.members.size(), 2u);
   EXPECT_EQ(parsed.members[0].second.size(), 200002u);
-  EXPECT_EQ(parsed.members[1], std::make_pair(std::string_view("eventType"), std::string_view("x")));
+  EXPECT_EQ(parsed.members[1],
+            std::make_pair(std::string_view("eventType"), std::string_view("x")));
 }
 
 TEST(AuthingLogLine, EmptyValues) {

@@ -5,11 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
-
-
 namespace auditlog::ingest {
 namespace {
-
 
 size_t LineOfOffset(std::string_view body, size_t offset) {
   return 1 + static_cast<size_t>(

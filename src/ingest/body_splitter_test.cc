@@ -79,7 +79,8 @@ TEST(SplitJsonArray, StructuralErrorsRejectTheWholeBody) {
 }
 
 TEST(FindEnvelopeArray, ByStructureAlone) {
-  const std::string_view body = R"( {"code":200,"msg":"a\"}","data":{"total":[1],"list":[{"x":"\xff"},2]}} )";
+  const std::string_view body =
+      R"( {"code":200,"msg":"a\"}","data":{"total":[1],"list":[{"x":"\xff"},2]}} )";
   const auto found = FindEnvelopeArray(body, "/data/list");
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(body.substr(found->first, found->second), R"([{"x":"\xff"},2])");
@@ -87,7 +88,8 @@ TEST(FindEnvelopeArray, ByStructureAlone) {
   EXPECT_FALSE(FindEnvelopeArray(body, "/code").has_value()) << "not an array";
   EXPECT_FALSE(FindEnvelopeArray(body, "/logs").has_value());
   EXPECT_FALSE(FindEnvelopeArray(R"({"logs":[1,2]}, "x")", "/logs").has_value()) << "trailing text";
-  EXPECT_FALSE(FindEnvelopeArray(R"({"logs":[1,2], "x": [1,})", "/logs").has_value()) << "unbalanced";
+  EXPECT_FALSE(FindEnvelopeArray(R"({"logs":[1,2], "x": [1,})", "/logs").has_value())
+      << "unbalanced";
   EXPECT_FALSE(FindEnvelopeArray(R"([{"logs":[1]}])", "/logs").has_value());
 }
 

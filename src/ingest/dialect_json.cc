@@ -142,8 +142,8 @@ Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOp
 
 Status CheckRecordSize(size_t record_bytes) {
   if (record_bytes <= event::kMaxEventBytes) return Status::OK();
-  return Status::InvalidArgument(fmt::format("event is {} bytes, over the limit of {}", record_bytes,
-                                             event::kMaxEventBytes));
+  return Status::InvalidArgument(
+      fmt::format("event is {} bytes, over the limit of {}", record_bytes, event::kMaxEventBytes));
 }
 
 Status OpenRecordObject(od::parser& parser, event::PaddedView record, od::document* doc,

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 #include <utility>
+#include <vector>
 
 #include "event/fields.h"
 
@@ -57,6 +58,43 @@ TEST_P(MappingDocs, TableMatchesRegistry) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, MappingDocs, ::testing::Values("authing", "enos", "auth0"));
+
+}  // namespace
+}  // namespace auditlog::ingest
+
+namespace auditlog::ingest {
+namespace {
+
+// docs/dialects/native.md lists every registry field, in registry order, with
+// its type and index kind.
+TEST(NativeDocs, FieldTableMatchesRegistry) {
+  const std::string path = std::string(AL_SOURCE_DIR) + "/docs/dialects/native.md";
+  std::ifstream file(path);
+  ASSERT_TRUE(file) << "missing " << path;
+  std::vector<std::string> documented;
+  std::string line;
+  while (std::getline(file, line)) {
+    if (!line.starts_with("| `")) continue;
+    // "| `path` | type | index | JSON value |"
+    std::vector<std::string> cells;
+    std::stringstream row(line.substr(1));
+    std::string cell;
+    while (std::getline(row, cell, '|')) {
+      const size_t first = cell.find_first_not_of(' ');
+      const size_t last = cell.find_last_not_of(' ');
+      cells.push_back(first == std::string::npos ? "" : cell.substr(first, last - first + 1));
+    }
+    if (cells.size() < 3) continue;
+    documented.push_back(cells[0] + " " + cells[1] + " " + cells[2]);
+  }
+  std::vector<std::string> registry;
+  for (const event::FieldSpec& spec : event::AllFields()) {
+    registry.push_back("`" + std::string(spec.path) + "` " +
+                       std::string(event::FieldTypeName(spec.type)) + " " +
+                       std::string(event::IndexKindName(spec.index)));
+  }
+  EXPECT_EQ(documented, registry);
+}
 
 }  // namespace
 }  // namespace auditlog::ingest

@@ -3,7 +3,6 @@
 // with the server. The only file no test links: keep logic in libraries.
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
