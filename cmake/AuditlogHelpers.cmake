@@ -31,3 +31,24 @@ function(al_add_fuzzer name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
 endfunction()
+
+# al_check_headers(): a target (not built by default) that compiles every
+# header under src/ alone, so each one includes what it uses (STYLE.md §1).
+# CI builds it: `cmake --build <dir> --target check_headers`.
+function(al_check_headers)
+  file(GLOB_RECURSE headers RELATIVE ${PROJECT_SOURCE_DIR}/src CONFIGURE_DEPENDS
+       ${PROJECT_SOURCE_DIR}/src/*.h)
+  set(sources)
+  foreach(header ${headers})
+    if(header MATCHES "^testing/")
+      continue()  # test helpers need gtest, which release builds do not find
+    endif()
+    string(MAKE_C_IDENTIFIER ${header} stem)
+    set(source ${PROJECT_BINARY_DIR}/check_headers/${stem}.cc)
+    file(CONFIGURE OUTPUT ${source} CONTENT "#include \"${header}\"\n")
+    list(APPEND sources ${source})
+  endforeach()
+  add_library(check_headers OBJECT EXCLUDE_FROM_ALL ${sources})
+  target_include_directories(check_headers PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(check_headers PRIVATE simdjson::simdjson fmt::fmt)
+endfunction()
