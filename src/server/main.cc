@@ -87,8 +87,17 @@ int RunDecode(const std::string& dialect_name, const std::string& format_name,
       line += "}\n";
       std::fputs(line.c_str(), stderr);
     } else {
-      std::fprintf(stderr, "record %zu (line %zu): %s\n", error.index, error.line,
-                   error.message.c_str());
+      // Messages may quote input (an unknown member's name): escape control
+      // characters so one rejection stays one line.
+      std::string message;
+      for (const char c : error.message) {
+        if (static_cast<unsigned char>(c) < 0x20) {
+          message += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+        } else {
+          message.push_back(c);
+        }
+      }
+      std::fprintf(stderr, "record %zu (line %zu): %s\n", error.index, error.line, message.c_str());
     }
   }
   if (!json_errors) {
