@@ -1,11 +1,13 @@
 // One suite, every FileSystem (STYLE.md §8): POSIX in a fresh temporary
-// directory, and MemFileSystem. The fault-injecting wrapper joins when it lands.
+// directory, MemFileSystem, and the fault-injecting wrapper (injecting
+// nothing) over a MemFileSystem.
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <functional>
 
+#include "env/fault_injection_file_system.h"
 #include "env/file_system.h"
 #include "env/mem_file_system.h"
 #include "testing/status_matchers.h"
@@ -14,6 +16,32 @@ namespace auditlog::env {
 namespace {
 
 using ::auditlog::testing::StatusIs;
+
+// A fault-injecting wrapper together with the MemFileSystem it wraps.
+class WrappedMem final : public FileSystem {
+ public:
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& p) override {
+    return fs_.NewWritableFile(p);
+  }
+  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& p) override {
+    return fs_.NewAppendableFile(p);
+  }
+  Result<std::unique_ptr<RandomAccessFile>> OpenForRead(const std::string& p) override {
+    return fs_.OpenForRead(p);
+  }
+  Status Rename(const std::string& f, const std::string& t) override { return fs_.Rename(f, t); }
+  Status SyncDir(const std::string& d) override { return fs_.SyncDir(d); }
+  Status Remove(const std::string& p) override { return fs_.Remove(p); }
+  Status CreateDirs(const std::string& d) override { return fs_.CreateDirs(d); }
+  Result<std::vector<std::string>> ListDir(const std::string& d) override { return fs_.ListDir(d); }
+  Result<uint64_t> FileSize(const std::string& p) override { return fs_.FileSize(p); }
+  bool Exists(const std::string& p) override { return fs_.Exists(p); }
+  Result<std::unique_ptr<FileLock>> Lock(const std::string& p) override { return fs_.Lock(p); }
+
+ private:
+  MemFileSystem base_;
+  FaultInjectionFileSystem fs_{base_};
+};
 
 struct Backend {
   const char* name;
@@ -157,10 +185,13 @@ TEST_P(FileSystemConformance, LockIsExclusiveUntilReleased) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllFileSystems, FileSystemConformance,
-    ::testing::Values(Backend{"posix", [] { return static_cast<FileSystem*>(nullptr); }},
-                      Backend{"memory",
-                              [] { return static_cast<FileSystem*>(new MemFileSystem()); }}),
-    [](const ::testing::TestParamInfo<Backend>& param_info) { return std::string(param_info.param.name); });
+    ::testing::Values(
+        Backend{"posix", [] { return static_cast<FileSystem*>(nullptr); }},
+        Backend{"memory", [] { return static_cast<FileSystem*>(new MemFileSystem()); }},
+        Backend{"fault_injection", [] { return static_cast<FileSystem*>(new WrappedMem()); }}),
+    [](const ::testing::TestParamInfo<Backend>& param_info) {
+      return std::string(param_info.param.name);
+    });
 
 }  // namespace
 }  // namespace auditlog::env
