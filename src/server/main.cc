@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/random.h"
+#include "env/file_system.h"
 #include "event/event_id.h"
 #include "event/json_buffer.h"
 #include "event/json_codec.h"
@@ -20,6 +21,7 @@
 #include "ingest/batch_decoder.h"
 #include "ingest/record_decoder.h"
 #include "ingest/stamp.h"
+#include "storage/wal/wal_dump.h"
 
 namespace {
 
@@ -108,6 +110,28 @@ int RunDecode(const std::string& dialect_name, const std::string& format_name,
   return batch->errors.empty() ? 0 : 1;
 }
 
+// Returns the exit code: 0 all files printed, 2 one could not be read or is unknown.
+int RunDump(const std::vector<std::string>& paths) {
+  int exit_code = 0;
+  for (const std::string& path : paths) {
+    auto& fs = auditlog::env::PosixFileSystem();
+    if (!auditlog::storage::wal::LooksLikeWal(fs, path)) {
+      std::fprintf(stderr, "auditlog dump: %s: not a file auditlog knows how to print\n",
+                   path.c_str());
+      exit_code = 2;
+      continue;
+    }
+    std::string listing;
+    const Status status = auditlog::storage::wal::DumpWal(fs, path, &listing);
+    std::fwrite(listing.data(), 1, listing.size(), stdout);
+    if (!status.ok()) {
+      std::fprintf(stderr, "auditlog dump: %s\n", status.ToString().c_str());
+      exit_code = 2;
+    }
+  }
+  return exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -133,10 +157,15 @@ int main(int argc, char** argv) {
                    "missing, timestamp where missing");
   decode->add_option("file", path, "Input file, or - for standard input")->capture_default_str();
 
+  std::vector<std::string> dump_paths;
+  CLI::App* dump = app.add_subcommand("dump", "Print storage files (write-ahead logs) readably");
+  dump->add_option("files", dump_paths, "Files to print")->required();
+
   CLI::App* serve = app.add_subcommand("serve", "Start the server (not available yet)");
 
   CLI11_PARSE(app, argc, argv);
   if (decode->parsed()) return RunDecode(dialect, format, path, json_errors, stamp);
+  if (dump->parsed()) return RunDump(dump_paths);
   if (serve->parsed()) {
     std::fprintf(stderr,
                  "auditlog serve: the HTTP server is not part of this build yet; it lands with the "
