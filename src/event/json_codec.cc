@@ -50,26 +50,11 @@ const NativeNames& Names() {
   return *names;
 }
 
-// Reads one registry field from `value` into `event`.
+// Native records: strings are strings, unknown result spellings are errors.
+constexpr json::FieldReadOptions kNativeReadOptions{};
+
 Status ReadField(const FieldSpec& spec, od::value& value, Event* event) {
-  switch (spec.type) {
-    case FieldType::kKeyword:
-    case FieldType::kText:
-      return json::ReadString(value, spec.path, spec.string_member(*event));
-    case FieldType::kTime:
-      return json::ReadTime(value, spec.path, EpochUnit::kMilliseconds, spec.time_member(*event));
-    case FieldType::kUint64:
-      return json::ReadUint64(value, spec.path, &event->seq);
-    case FieldType::kOutcome:
-      return json::ReadOutcome(value, spec.path, &event->result);
-    case FieldType::kDouble:
-      return json::ReadDouble(value, spec.path, spec.double_member(*event));
-    case FieldType::kBool:
-      return json::ReadBool(value, spec.path, &event->ua.is_mobile);
-    case FieldType::kJson:
-      return json::CopyDetailsObject(value, spec.path, &event->details);
-  }
-  return Status::Internal(fmt::format("{}: unhandled field type", spec.path));
+  return json::ReadRegistryField(spec, value, spec.path, kNativeReadOptions, event);
 }
 
 Status ReadGroup(const NativeNames::Group& group, od::value& value, Event* event) {
@@ -214,10 +199,7 @@ NativeJsonDecoder::~NativeJsonDecoder() = default;
 
 Status NativeJsonDecoder::Decode(PaddedView json, Event* out) {
   out->Clear();
-  if (json.size > kMaxEventBytes) {
-    return Status::InvalidArgument(
-        fmt::format("event is {} bytes, over the limit of {}", json.size, kMaxEventBytes));
-  }
+  AL_RETURN_IF_ERROR(CheckEventSize(json.size));
   od::document doc;
   AL_RETURN_IF_ERROR(json::Iterate(parsers_->main, json, &doc).WithContext("event"));
   od::object object;

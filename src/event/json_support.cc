@@ -330,7 +330,8 @@ Status ReadUint64(od::value& value, std::string_view path, uint64_t* out) {
   return Status::OK();
 }
 
-Status ReadOutcome(od::value& value, std::string_view path, Outcome* out, NullText null_text) {
+Status ReadOutcome(od::value& value, std::string_view path, Outcome* out, NullText null_text,
+                   bool numbers_as_strings, DetailsBuilder* unknown_outcomes) {
   od::json_type type;
   if (auto error = value.type().get(type)) return SyntaxError(path, error);
   if (type == od::json_type::boolean) {
@@ -340,18 +341,48 @@ Status ReadOutcome(od::value& value, std::string_view path, Outcome* out, NullTe
     return Status::OK();
   }
   std::string text;
-  AL_RETURN_IF_ERROR(ReadString(value, path, &text, null_text));
+  AL_RETURN_IF_ERROR(numbers_as_strings ? ReadStringOrNumber(value, path, &text, null_text)
+                                        : ReadString(value, path, &text, null_text));
   if (text.empty()) {
     *out = Outcome::kUnset;
     return Status::OK();
   }
   const std::optional<Outcome> outcome = OutcomeFromText(text);
-  if (!outcome) {
+  if (outcome) {
+    *out = *outcome;
+  } else if (unknown_outcomes != nullptr) {
+    unknown_outcomes->AddString(path, text);  // a result spelling we do not know: keep it
+  } else {
     return Status::InvalidArgument(
         fmt::format("{}: expected \"success\" or \"failure\", got \"{}\"", path, text));
   }
-  *out = *outcome;
   return Status::OK();
+}
+
+Status ReadRegistryField(const FieldSpec& spec, od::value& value, std::string_view path,
+                         const FieldReadOptions& options, Event* event,
+                         DetailsBuilder* unknown_outcomes) {
+  switch (spec.type) {
+    case FieldType::kKeyword:
+    case FieldType::kText:
+      return options.numbers_as_strings
+                 ? ReadStringOrNumber(value, path, spec.string_member(*event), options.null_text)
+                 : ReadString(value, path, spec.string_member(*event), options.null_text);
+    case FieldType::kTime:
+      return ReadTime(value, path, options.epoch_unit, spec.time_member(*event), options.null_text);
+    case FieldType::kUint64:
+      return ReadUint64(value, path, &event->seq);
+    case FieldType::kOutcome:
+      return ReadOutcome(value, path, &event->result, options.null_text, options.numbers_as_strings,
+                         unknown_outcomes);
+    case FieldType::kDouble:
+      return ReadDouble(value, path, spec.double_member(*event));
+    case FieldType::kBool:
+      return ReadBool(value, path, &event->ua.is_mobile);
+    case FieldType::kJson:
+      return CopyDetailsObject(value, path, &event->details);
+  }
+  return Status::Internal(fmt::format("{}: unhandled field type", path));
 }
 
 namespace {

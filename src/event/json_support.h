@@ -22,6 +22,7 @@
 
 #include "common/status.h"
 #include "event/event.h"
+#include "event/fields.h"
 #include "event/json_buffer.h"
 #include "event/time.h"
 
@@ -80,8 +81,26 @@ Status ReadDouble(od::value& value, std::string_view path, std::optional<double>
 Status ReadBool(od::value& value, std::string_view path, std::optional<bool>* out);
 Status ReadUint64(od::value& value, std::string_view path, uint64_t* out);
 // Accepts "success"/"failure" (and the synonyms of OutcomeFromText).
+// Accepts a boolean or the spellings of OutcomeFromText. An unknown spelling
+// is an error, unless `unknown_outcomes` is given: then it is kept there under
+// `path` and the result stays unset.
 Status ReadOutcome(od::value& value, std::string_view path, Outcome* out,
-                   NullText null_text = NullText::kIsText);
+                   NullText null_text = NullText::kIsText, bool numbers_as_strings = false,
+                   class DetailsBuilder* unknown_outcomes = nullptr);
+
+// How a decoder reads the registry's fields from its records.
+struct FieldReadOptions {
+  EpochUnit epoch_unit = EpochUnit::kMilliseconds;  // for bare numbers in time fields
+  NullText null_text = NullText::kIsText;
+  bool numbers_as_strings = false;  // dialects send some ids and codes as numbers
+};
+
+// Reads `value` (member `path` of the record) into the field `spec` of
+// `event`: the one switch over FieldType that every JSON decoder uses.
+// `unknown_outcomes`: as for ReadOutcome.
+Status ReadRegistryField(const FieldSpec& spec, od::value& value, std::string_view path,
+                         const FieldReadOptions& options, Event* event,
+                         class DetailsBuilder* unknown_outcomes = nullptr);
 
 // Maps the many spellings of a result onto Outcome: success/succeeded/ok/true/成功,
 // failure/failed/fail/error/false/失败 (case-insensitive). nullopt when unknown.
@@ -120,7 +139,7 @@ class DetailsBuilder {
 
  private:
   std::vector<std::pair<std::string, std::string>> members_;  // name, raw JSON
-  std::unordered_set<std::string> seen_;                       // name '\0' raw JSON
+  std::unordered_set<std::string> seen_;                      // name '\0' raw JSON
 };
 
 // Opens `json` as an On-Demand document. The caller checks the document type.

@@ -29,7 +29,8 @@ class NameIndex {
 
   const Value* Find(std::string_view name) const {
     for (const auto& [candidate, value] : buckets_[Hash(name)]) {
-      if (candidate.size() == name.size() && SameBytes(candidate.data(), name.data(), name.size())) {
+      if (candidate.size() == name.size() &&
+          SameBytes(candidate.data(), name.data(), name.size())) {
         return &value;
       }
     }

@@ -9,6 +9,12 @@
 
 namespace auditlog::event {
 
+Status CheckEventSize(size_t record_bytes) {
+  if (record_bytes <= kMaxEventBytes) return Status::OK();
+  return Status::InvalidArgument(
+      fmt::format("event is {} bytes, over the limit of {}", record_bytes, kMaxEventBytes));
+}
+
 bool IsValidUtf8(std::string_view text) {
   return simdjson::validate_utf8(text.data(), text.size());
 }

@@ -32,6 +32,10 @@ inline constexpr ValidationShortcuts kDecoderShortcuts{.strings_are_utf8 = true,
 
 Status ValidateEvent(const Event& event, ValidationShortcuts shortcuts = {});
 
+// kInvalidArgument when a record's source text is over kMaxEventBytes. Every
+// decoder checks this before parsing.
+Status CheckEventSize(size_t record_bytes);
+
 // True when `text` is valid UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 

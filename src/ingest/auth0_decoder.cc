@@ -36,7 +36,7 @@ class Auth0Decoder final : public RecordDecoder {
   std::vector<std::string_view> EnvelopePointers() const override { return {"/logs"}; }
 
   Status DecodeJson(event::PaddedView record, Event* out) override {
-    const DialectReadOptions options{event::EpochUnit::kMilliseconds, json::NullText::kIsText};
+    const auto options = DialectReadOptions(json::NullText::kIsText);
     json::DetailsBuilder details;
     std::vector<std::string> details_keys;
     std::string mongo_id;

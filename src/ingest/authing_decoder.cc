@@ -113,7 +113,7 @@ class AuthingDecoder final : public RecordDecoder {
 
   Status DecodeLine(std::string_view line, Event* out) override {
     out->Clear();
-    AL_RETURN_IF_ERROR(CheckRecordSize(line.size()));
+    AL_RETURN_IF_ERROR(event::CheckEventSize(line.size()));
     if (!event::IsValidUtf8(line)) return Status::InvalidArgument("log line: invalid UTF-8");
     AL_ASSIGN_OR_RETURN(const AuthingLogLine parsed, ParseAuthingLogLine(line));
     json::DetailsBuilder details;
@@ -124,7 +124,7 @@ class AuthingDecoder final : public RecordDecoder {
   }
 
   Status DecodeJson(event::PaddedView record, Event* out) override {
-    const DialectReadOptions options{event::EpochUnit::kMilliseconds, json::NullText::kIsAbsent};
+    const auto options = DialectReadOptions(json::NullText::kIsAbsent);
     json::DetailsBuilder details;
     json::DetailsBuilder line_details;
     Event line_event;

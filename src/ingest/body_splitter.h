@@ -7,8 +7,8 @@
 
 #include <cstddef>
 #include <optional>
-#include <utility>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -49,7 +49,6 @@ std::vector<RecordSpan> SplitLines(std::string_view body);
 // `base_line` locate `array_text` within a larger body.
 Result<std::vector<RecordSpan>> SplitJsonArray(std::string_view array_text, size_t base_offset = 0,
                                                size_t base_line = 1);
-
 
 // Finds the JSON array at `pointer` (a JSON pointer such as "/data/list") in
 // the object that is `body`, by structure alone: one malformed record inside

@@ -49,51 +49,21 @@ const std::vector<const FieldSpec*>* DialectNameTable::GroupFields(std::string_v
 }
 
 Status ReadMapped(const std::vector<const FieldSpec*>& fields, od::value& value,
-                  std::string_view path, const DialectReadOptions& options, event::Event* event,
+                  std::string_view path, const json::FieldReadOptions& options, event::Event* event,
                   json::DetailsBuilder* details) {
   const FieldSpec& first = *fields.front();
-  switch (first.type) {
-    case FieldType::kKeyword:
-    case FieldType::kText: {
-      std::string* target = first.string_member(*event);
-      AL_RETURN_IF_ERROR(json::ReadStringOrNumber(value, path, target, options.null_text));
-      for (size_t spec_idx = 1; spec_idx < fields.size(); ++spec_idx) {
-        if (fields[spec_idx]->string_member != nullptr)
-          *fields[spec_idx]->string_member(*event) = *target;
-      }
-      return Status::OK();
+  AL_RETURN_IF_ERROR(json::ReadRegistryField(first, value, path, options, event, details));
+  // A member feeding several string fields (EnOS eventName: type and name).
+  for (size_t spec_idx = 1; spec_idx < fields.size(); ++spec_idx) {
+    if (fields[spec_idx]->string_member != nullptr && first.string_member != nullptr) {
+      *fields[spec_idx]->string_member(*event) = *first.string_member(*event);
     }
-    case FieldType::kTime:
-      return json::ReadTime(value, path, options.epoch_unit, first.time_member(*event),
-                            options.null_text);
-    case FieldType::kUint64:
-      return json::ReadUint64(value, path, &event->seq);
-    case FieldType::kOutcome: {
-      std::string text;
-      od::json_type type;
-      if (auto error = value.type().get(type)) return json::SyntaxError(path, error);
-      if (type == od::json_type::boolean) return json::ReadOutcome(value, path, &event->result);
-      AL_RETURN_IF_ERROR(json::ReadStringOrNumber(value, path, &text, options.null_text));
-      if (text.empty()) return Status::OK();
-      if (const auto outcome = json::OutcomeFromText(text)) {
-        event->result = *outcome;
-      } else {
-        details->AddString(path, text);  // a result spelling we do not know: keep it
-      }
-      return Status::OK();
-    }
-    case FieldType::kDouble:
-      return json::ReadDouble(value, path, first.double_member(*event));
-    case FieldType::kBool:
-      return json::ReadBool(value, path, &event->ua.is_mobile);
-    case FieldType::kJson:
-      return json::CopyDetailsObject(value, path, &event->details);
   }
-  return Status::Internal(fmt::format("{}: unhandled field type", path));
+  return Status::OK();
 }
 
 Status ReadMappedGroup(const DialectNameTable& names, std::string_view group, od::value& value,
-                       const DialectReadOptions& options, event::Event* event,
+                       const json::FieldReadOptions& options, event::Event* event,
                        json::DetailsBuilder* details) {
   od::json_type type;
   if (auto error = value.type().get(type)) return json::SyntaxError(group, error);
@@ -118,7 +88,7 @@ Status ReadMappedGroup(const DialectNameTable& names, std::string_view group, od
   return Status::OK();
 }
 
-Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOptions& options,
+Status KeepUnmapped(std::string_view name, od::value& value, const json::FieldReadOptions& options,
                     json::DetailsBuilder* details) {
   od::json_type type;
   if (auto error = value.type().get(type)) return json::SyntaxError(name, error);
@@ -138,12 +108,6 @@ Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOp
   AL_RETURN_IF_ERROR(json::CopyValidatedValue(value, name, event::kMaxDetailsDepth - 1, &raw));
   details->AddRaw(name, raw);
   return Status::OK();
-}
-
-Status CheckRecordSize(size_t record_bytes) {
-  if (record_bytes <= event::kMaxEventBytes) return Status::OK();
-  return Status::InvalidArgument(
-      fmt::format("event is {} bytes, over the limit of {}", record_bytes, event::kMaxEventBytes));
 }
 
 Status OpenRecordObject(od::parser& parser, event::PaddedView record, od::document* doc,

@@ -15,15 +15,17 @@
 #include "event/fields.h"
 #include "event/json_support.h"
 #include "event/name_index.h"
+#include "event/validation.h"
 
 namespace auditlog::ingest {
 
 namespace od = simdjson::ondemand;
 
-struct DialectReadOptions {
-  event::EpochUnit epoch_unit = event::EpochUnit::kMilliseconds;
-  event::json::NullText null_text = event::json::NullText::kIsText;
-};
+// How the dialects read registry fields: numbers are accepted where strings
+// are expected (some sources send ids as numbers); the null text is per dialect.
+constexpr event::json::FieldReadOptions DialectReadOptions(event::json::NullText null_text) {
+  return {event::EpochUnit::kMilliseconds, null_text, /*numbers_as_strings=*/true};
+}
 
 // Member names of one dialect, from the registry column of that dialect.
 class DialectNameTable {
@@ -58,18 +60,19 @@ struct DialectParsers {
 // Reads `value` (member `path`) into every field of `fields`. Outcome fields
 // take the usual spellings; an unknown one is kept in details under `path`.
 Status ReadMapped(const std::vector<const event::FieldSpec*>& fields, od::value& value,
-                  std::string_view path, const DialectReadOptions& options, event::Event* event,
-                  event::json::DetailsBuilder* details);
+                  std::string_view path, const event::json::FieldReadOptions& options,
+                  event::Event* event, event::json::DetailsBuilder* details);
 
 // Reads a group object member by member: mapped members into fields, the
 // rest into details as "<group>.<member>". Null is absent.
 Status ReadMappedGroup(const DialectNameTable& names, std::string_view group, od::value& value,
-                       const DialectReadOptions& options, event::Event* event,
+                       const event::json::FieldReadOptions& options, event::Event* event,
                        event::json::DetailsBuilder* details);
 
 // Keeps an unmapped member in details (validated, minified). Null, "", and
 // with NullText::kIsAbsent the string "null", are dropped as absent.
-Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOptions& options,
+Status KeepUnmapped(std::string_view name, od::value& value,
+                    const event::json::FieldReadOptions& options,
                     event::json::DetailsBuilder* details);
 
 // The generic member loop: for each member of the record object, `special`
@@ -77,7 +80,7 @@ Status KeepUnmapped(std::string_view name, od::value& value, const DialectReadOp
 // fields, groups, and finally details.
 template <typename SpecialFn>
 Status DecodeMembers(od::object& object, const DialectNameTable& names,
-                     const DialectReadOptions& options, event::Event* event,
+                     const event::json::FieldReadOptions& options, event::Event* event,
                      event::json::DetailsBuilder* details, SpecialFn&& special) {
   for (auto field_result : object) {
     od::field field;
@@ -108,12 +111,9 @@ Status DecodeMembers(od::object& object, const DialectNameTable& names,
 // finishes `details` and validates.
 template <typename SpecialFn>
 Status DecodeRecordObject(DialectParsers& parsers, event::PaddedView record,
-                          const DialectNameTable& names, const DialectReadOptions& options,
-                          event::Event* out, event::json::DetailsBuilder* details,
-                          SpecialFn&& special);
-
-// kInvalidArgument when a record's source text is over kMaxEventBytes.
-Status CheckRecordSize(size_t record_bytes);
+                          const DialectNameTable& names,
+                          const event::json::FieldReadOptions& options, event::Event* out,
+                          event::json::DetailsBuilder* details, SpecialFn&& special);
 
 // Opens `record` and returns its top-level object.
 Status OpenRecordObject(od::parser& parser, event::PaddedView record, od::document* doc,
@@ -121,11 +121,11 @@ Status OpenRecordObject(od::parser& parser, event::PaddedView record, od::docume
 
 template <typename SpecialFn>
 Status DecodeRecordObject(DialectParsers& parsers, event::PaddedView record,
-                          const DialectNameTable& names, const DialectReadOptions& options,
-                          event::Event* out, event::json::DetailsBuilder* details,
-                          SpecialFn&& special) {
+                          const DialectNameTable& names,
+                          const event::json::FieldReadOptions& options, event::Event* out,
+                          event::json::DetailsBuilder* details, SpecialFn&& special) {
   out->Clear();
-  AL_RETURN_IF_ERROR(CheckRecordSize(record.size));
+  AL_RETURN_IF_ERROR(event::CheckEventSize(record.size));
   od::document doc;
   od::object object;
   AL_RETURN_IF_ERROR(OpenRecordObject(parsers.main, record, &doc, &object));

@@ -28,7 +28,7 @@ class EnosDecoder final : public RecordDecoder {
   std::vector<std::string_view> EnvelopePointers() const override { return {"/data/auditLog"}; }
 
   Status DecodeJson(event::PaddedView record, Event* out) override {
-    const DialectReadOptions options{event::EpochUnit::kMilliseconds, json::NullText::kIsText};
+    const auto options = DialectReadOptions(json::NullText::kIsText);
     json::DetailsBuilder details;
 
     // The documentation calls `resources` a struct; the sample sends an array
