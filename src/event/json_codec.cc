@@ -80,53 +80,7 @@ Status ReadGroup(const NativeNames::Group& group, od::value& value, Event* event
   return Status::OK();
 }
 
-// Writes every non-empty field of `group_fields` as one nested object.
-void WriteField(const FieldSpec& spec, const Event& event, JsonWriter& writer,
-                std::string_view name) {
-  switch (spec.type) {
-    case FieldType::kKeyword:
-    case FieldType::kText: {
-      const std::string& text = StringField(spec, event);
-      if (!text.empty()) writer.Member(name, text);
-      return;
-    }
-    case FieldType::kTime: {
-      const auto& time = *spec.time_member(const_cast<Event&>(event));
-      if (time) writer.Member(name, FormatRfc3339(*time));
-      return;
-    }
-    case FieldType::kUint64:
-      if (event.seq != 0) {
-        writer.Key(name);
-        writer.Uint(event.seq);
-      }
-      return;
-    case FieldType::kOutcome:
-      if (event.result != Outcome::kUnset) writer.Member(name, OutcomeName(event.result));
-      return;
-    case FieldType::kDouble: {
-      const auto& number = *spec.double_member(const_cast<Event&>(event));
-      if (number) {
-        writer.Key(name);
-        writer.Double(*number);
-      }
-      return;
-    }
-    case FieldType::kBool:
-      if (event.ua.is_mobile) {
-        writer.Key(name);
-        writer.Bool(*event.ua.is_mobile);
-      }
-      return;
-    case FieldType::kJson:
-      if (!event.details.empty()) {
-        writer.Key(name);
-        writer.Raw(event.details);
-      }
-      return;
-  }
-}
-
+// Whether `spec` holds a value in `event`; absent fields are not written.
 bool FieldPresent(const FieldSpec& spec, const Event& event) {
   switch (spec.type) {
     case FieldType::kKeyword:
@@ -148,39 +102,59 @@ bool FieldPresent(const FieldSpec& spec, const Event& event) {
   return false;
 }
 
+// Writes the value of `spec`. REQUIRES: FieldPresent(spec, event).
+void WriteValue(const FieldSpec& spec, const Event& event, JsonWriter& writer) {
+  switch (spec.type) {
+    case FieldType::kKeyword:
+    case FieldType::kText:
+      writer.String(StringField(spec, event));
+      return;
+    case FieldType::kTime:
+      writer.String(FormatRfc3339(**spec.time_member(const_cast<Event&>(event))));
+      return;
+    case FieldType::kUint64:
+      writer.Uint(event.seq);
+      return;
+    case FieldType::kOutcome:
+      writer.String(OutcomeName(event.result));
+      return;
+    case FieldType::kDouble:
+      writer.Double(**spec.double_member(const_cast<Event&>(event)));
+      return;
+    case FieldType::kBool:
+      writer.Bool(*event.ua.is_mobile);
+      return;
+    case FieldType::kJson:
+      writer.Raw(event.details);
+      return;
+  }
+}
+
 }  // namespace
 
 void AppendEventJson(const Event& event, std::string* out) {
   JsonWriter writer(out);
   writer.BeginObject();
-  const std::span<const FieldSpec> fields = AllFields();
-  size_t field_idx = 0;
-  while (field_idx < fields.size()) {
-    const FieldSpec& spec = fields[field_idx];
+  // Grouped fields ("actor.id", ...) are contiguous in the registry; a group's
+  // object is opened at its first present field and closed when the group ends.
+  std::string_view open_group;
+  for (const FieldSpec& spec : AllFields()) {
     const size_t dot = spec.path.find('.');
-    if (dot == std::string_view::npos) {
-      WriteField(spec, event, writer, spec.path);
-      ++field_idx;
-      continue;
-    }
-    // A group: its fields are contiguous in the registry.
-    const std::string_view group = spec.path.substr(0, dot + 1);
-    size_t group_end = field_idx;
-    bool any_present = false;
-    while (group_end < fields.size() && fields[group_end].path.starts_with(group)) {
-      any_present = any_present || FieldPresent(fields[group_end], event);
-      ++group_end;
-    }
-    if (any_present) {
-      writer.Key(group.substr(0, dot));
-      writer.BeginObject();
-      for (size_t member_idx = field_idx; member_idx < group_end; ++member_idx) {
-        WriteField(fields[member_idx], event, writer, fields[member_idx].path.substr(dot + 1));
-      }
+    const std::string_view group = dot == std::string_view::npos ? "" : spec.path.substr(0, dot);
+    if (!open_group.empty() && group != open_group) {
       writer.EndObject();
+      open_group = {};
     }
-    field_idx = group_end;
+    if (!FieldPresent(spec, event)) continue;
+    if (!group.empty() && group != open_group) {
+      writer.Key(group);
+      writer.BeginObject();
+      open_group = group;
+    }
+    writer.Key(group.empty() ? spec.path : spec.path.substr(dot + 1));
+    WriteValue(spec, event, writer);
   }
+  if (!open_group.empty()) writer.EndObject();
   writer.EndObject();
 }
 
