@@ -9,8 +9,6 @@
 
 #include <fmt/format.h>
 
-#include <functional>
-
 #include "common/no_destructor.h"
 #include "event/validation.h"
 #include "ingest/auth0_log_types.h"
@@ -36,64 +34,81 @@ class Auth0Decoder final : public RecordDecoder {
   std::vector<std::string_view> EnvelopePointers() const override { return {"/logs"}; }
 
   Status DecodeJson(event::PaddedView record, Event* out) override {
-    const auto options = DialectReadOptions(json::NullText::kIsText);
-    json::DetailsBuilder details;
-    std::vector<std::string> details_keys;
-    std::string mongo_id;
-    bool stream_unwrapped = false;
-
-    std::function<Status(std::string_view, od::value&, bool*)>* self = nullptr;
-    std::function<Status(std::string_view, od::value&, bool*)> special =
-        [&](std::string_view name, od::value& value, bool* consumed) -> Status {
-      if (name == "details") {
-        // A second `details` (a repeated member, or the wrapper's next to the
-        // event's in a log-stream delivery): the latest is the event's own,
-        // the earlier one is kept in it as "details".
-        *consumed = true;
-        std::string earlier = std::move(out->details);
-        details_keys.clear();
-        AL_RETURN_IF_ERROR(json::CopyDetailsObject(value, name, &out->details, &details_keys));
-        if (!earlier.empty()) details.AddRaw("details", earlier);
-        return Status::OK();
-      }
-      if (name == "scope") {
-        // Auth0 sends scope as a string or as an array of strings.
-        *consumed = true;
-        return ReadScope(value, &out->scope);
-      }
-      if (name == "data" && !stream_unwrapped) {
-        // Log streams deliver {"log_id": ..., "data": {<log event>}}: the
-        // event's members sit one level down.
-        od::json_type type;
-        if (auto error = value.type().get(type)) return json::SyntaxError(name, error);
-        if (type != od::json_type::object) return Status::OK();
-        *consumed = true;
-        stream_unwrapped = true;
-        od::object inner;
-        if (auto error = value.get_object().get(inner)) return json::SyntaxError(name, error);
-        return DecodeMembers(inner, Auth0Names(), options, out, &details, *self);
-      }
-      if (name == "_id") {
-        // Auth0 repeats log_id here; kept only when it differs.
-        *consumed = true;
-        return json::ReadStringOrNumber(value, name, &mongo_id);
-      }
-      return Status::OK();
+    RecordState state;
+    state.out = out;
+    auto special = [&](std::string_view name, od::value& value, bool* consumed) {
+      return HandleSpecial(state, name, value, consumed);
     };
-    self = &special;
     AL_RETURN_IF_ERROR(
-        DecodeRecordObject(parsers_, record, Auth0Names(), options, out, &details, special));
+        DecodeRecordObject(parsers_, record, Auth0Names(), kOptions, out, &state.details, special));
 
-    if (!mongo_id.empty() && mongo_id != out->id) details.AddString("_id", mongo_id);
+    if (!state.mongo_id.empty() && state.mongo_id != out->id) {
+      state.details.AddString("_id", state.mongo_id);
+    }
     if (const auto type = FindAuth0LogType(out->type)) {
       if (out->result == event::Outcome::kUnset) out->result = type->outcome;
       if (out->name.empty()) out->name = std::string(type->name);
     }
-    out->details = std::move(details).Finish(std::move(out->details), details_keys);
+    out->details = std::move(state.details).Finish(std::move(out->details), state.details_keys);
     return event::ValidateEvent(*out, event::kDecoderShortcuts);
   }
 
  private:
+  static constexpr json::FieldReadOptions kOptions = DialectReadOptions(json::NullText::kIsText);
+
+  // What one record's decoding collects besides the event itself.
+  struct RecordState {
+    Event* out = nullptr;
+    json::DetailsBuilder details;
+    std::vector<std::string> details_keys;  // member names of out->details
+    std::string mongo_id;                   // `_id`
+    bool stream_unwrapped = false;
+  };
+
+  // The members Auth0 needs more than a name mapping for; sets *consumed when
+  // it took the member.
+  static Status HandleSpecial(RecordState& state, std::string_view name, od::value& value,
+                              bool* consumed) {
+    if (name == "details") {
+      // A second `details` (a repeated member, or the wrapper's next to the
+      // event's in a log-stream delivery): the latest is the event's own,
+      // the earlier one is kept in it as "details".
+      *consumed = true;
+      std::string earlier = std::move(state.out->details);
+      state.details_keys.clear();
+      AL_RETURN_IF_ERROR(
+          json::CopyDetailsObject(value, name, &state.out->details, &state.details_keys));
+      if (!earlier.empty()) state.details.AddRaw("details", earlier);
+      return Status::OK();
+    }
+    if (name == "scope") {
+      // Auth0 sends scope as a string or as an array of strings.
+      *consumed = true;
+      return ReadScope(value, &state.out->scope);
+    }
+    if (name == "data" && !state.stream_unwrapped) {
+      // Log streams deliver {"log_id": ..., "data": {<log event>}}: the
+      // event's members sit one level down.
+      od::json_type type;
+      if (auto error = value.type().get(type)) return json::SyntaxError(name, error);
+      if (type != od::json_type::object) return Status::OK();
+      *consumed = true;
+      state.stream_unwrapped = true;
+      od::object inner;
+      if (auto error = value.get_object().get(inner)) return json::SyntaxError(name, error);
+      return DecodeMembers(inner, Auth0Names(), kOptions, state.out, &state.details,
+                           [&](std::string_view inner_name, od::value& inner_value, bool* taken) {
+                             return HandleSpecial(state, inner_name, inner_value, taken);
+                           });
+    }
+    if (name == "_id") {
+      // Auth0 repeats log_id here; kept only when it differs.
+      *consumed = true;
+      return json::ReadStringOrNumber(value, name, &state.mongo_id);
+    }
+    return Status::OK();
+  }
+
   static Status ReadScope(od::value& value, std::string* out) {
     od::json_type type;
     if (auto error = value.type().get(type)) return json::SyntaxError("scope", error);
