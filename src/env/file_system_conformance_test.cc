@@ -18,34 +18,14 @@ namespace {
 using ::auditlog::testing::StatusIs;
 
 // A fault-injecting wrapper together with the MemFileSystem it wraps.
-class WrappedMem final : public FileSystem {
- public:
-  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& p) override {
-    return fs_.NewWritableFile(p);
-  }
-  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& p) override {
-    return fs_.NewAppendableFile(p);
-  }
-  Result<std::unique_ptr<RandomAccessFile>> OpenForRead(const std::string& p) override {
-    return fs_.OpenForRead(p);
-  }
-  Status Rename(const std::string& f, const std::string& t) override { return fs_.Rename(f, t); }
-  Status SyncDir(const std::string& d) override { return fs_.SyncDir(d); }
-  Status Remove(const std::string& p) override { return fs_.Remove(p); }
-  Status CreateDirs(const std::string& d) override { return fs_.CreateDirs(d); }
-  Result<std::vector<std::string>> ListDir(const std::string& d) override { return fs_.ListDir(d); }
-  Result<uint64_t> FileSize(const std::string& p) override { return fs_.FileSize(p); }
-  bool Exists(const std::string& p) override { return fs_.Exists(p); }
-  Result<std::unique_ptr<FileLock>> Lock(const std::string& p) override { return fs_.Lock(p); }
-
- private:
-  MemFileSystem base_;
-  FaultInjectionFileSystem fs_{base_};
+struct WrappedMem {
+  MemFileSystem base;
+  FaultInjectionFileSystem wrapper{base};
 };
 
 struct Backend {
   const char* name;
-  std::function<FileSystem*()> make;
+  std::function<std::shared_ptr<FileSystem>()> make;  // null: POSIX
 };
 
 class FileSystemConformance : public ::testing::TestWithParam<Backend> {
@@ -57,7 +37,7 @@ class FileSystemConformance : public ::testing::TestWithParam<Backend> {
       root_ = dir_template;
       fs_ = &PosixFileSystem();
     } else {
-      owned_.reset(GetParam().make());
+      owned_ = GetParam().make();
       fs_ = owned_.get();
       root_ = "/root";
       AL_ASSERT_OK(fs_->CreateDirs(root_));
@@ -86,7 +66,7 @@ class FileSystemConformance : public ::testing::TestWithParam<Backend> {
   }
 
   FileSystem* fs_ = nullptr;
-  std::unique_ptr<FileSystem> owned_;
+  std::shared_ptr<FileSystem> owned_;
   std::string root_;
 };
 
@@ -186,9 +166,15 @@ TEST_P(FileSystemConformance, LockIsExclusiveUntilReleased) {
 INSTANTIATE_TEST_SUITE_P(
     AllFileSystems, FileSystemConformance,
     ::testing::Values(
-        Backend{"posix", [] { return static_cast<FileSystem*>(nullptr); }},
-        Backend{"memory", [] { return static_cast<FileSystem*>(new MemFileSystem()); }},
-        Backend{"fault_injection", [] { return static_cast<FileSystem*>(new WrappedMem()); }}),
+        Backend{"posix", [] { return std::shared_ptr<FileSystem>(); }},
+        Backend{"memory",
+                [] { return std::shared_ptr<FileSystem>(std::make_shared<MemFileSystem>()); }},
+        Backend{"fault_injection",
+                [] {
+                  // Aliasing pointer: the wrapper, keeping its base alive.
+                  auto both = std::make_shared<WrappedMem>();
+                  return std::shared_ptr<FileSystem>(both, &both->wrapper);
+                }}),
     [](const ::testing::TestParamInfo<Backend>& param_info) {
       return std::string(param_info.param.name);
     });
