@@ -134,6 +134,7 @@ Status TypeError(std::string_view path, std::string_view expected) {
 }
 
 Status SyntaxError(std::string_view path, simdjson::error_code error) {
+  std::string owned_text;
   std::string_view what;
   switch (error) {
     case simdjson::UTF8_ERROR:
@@ -175,15 +176,14 @@ Status SyntaxError(std::string_view path, simdjson::error_code error) {
     case simdjson::INCORRECT_TYPE:
       what = "malformed value";
       break;
-    default: {
+    default:
       // simdjson's own text, in our message style: lower case, no final period.
-      std::string text = simdjson::error_message(error);
-      if (!text.empty() && text.back() == '.') text.pop_back();
-      if (!text.empty())
-        text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-      if (path.empty()) return Status::InvalidArgument(text);
-      return Status::InvalidArgument(fmt::format("{}: {}", path, text));
-    }
+      owned_text = simdjson::error_message(error);
+      if (!owned_text.empty() && owned_text.back() == '.') owned_text.pop_back();
+      if (!owned_text.empty()) {
+        owned_text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(owned_text[0])));
+      }
+      what = owned_text;
   }
   if (path.empty()) return Status::InvalidArgument(what);
   return Status::InvalidArgument(fmt::format("{}: {}", path, what));
