@@ -480,12 +480,34 @@ Status CopyDetailsObject(od::value& value, std::string_view path, std::string* o
   return Status::OK();
 }
 
-void DetailsBuilder::AddRaw(std::string_view key, std::string_view raw_json) {
+namespace {
+
+std::string SeenKey(std::string_view key, std::string_view raw_json) {
   std::string member;
   member.reserve(key.size() + 1 + raw_json.size());
   member.append(key).push_back('\0');  // raw JSON never holds a NUL, so the last one separates
   member.append(raw_json);
-  if (!seen_.insert(std::move(member)).second) return;
+  return member;
+}
+
+}  // namespace
+
+bool DetailsBuilder::Contains(std::string_view key, std::string_view raw_json) {
+  if (members_.size() <= kScanLimit) {
+    for (const auto& [name, raw] : members_) {
+      if (name == key && raw == raw_json) return true;
+    }
+    return false;
+  }
+  if (seen_.empty()) {
+    for (const auto& [name, raw] : members_) seen_.insert(SeenKey(name, raw));
+  }
+  return seen_.contains(SeenKey(key, raw_json));
+}
+
+void DetailsBuilder::AddRaw(std::string_view key, std::string_view raw_json) {
+  if (Contains(key, raw_json)) return;
+  if (!seen_.empty()) seen_.insert(SeenKey(key, raw_json));
   members_.emplace_back(std::string(key), std::string(raw_json));
 }
 
@@ -503,7 +525,15 @@ void DetailsBuilder::Absorb(DetailsBuilder&& other) {
 
 std::string DetailsBuilder::Finish(std::string base, const std::vector<std::string>& base_keys) && {
   if (members_.empty()) return base;
-  std::unordered_set<std::string> taken(base_keys.begin(), base_keys.end());
+  // Names in use. A clash is rare, so the set is only built when there is
+  // something to clash with.
+  std::unordered_set<std::string_view> taken;
+  const bool may_clash = !base_keys.empty() || members_.size() > 1;
+  if (may_clash) {
+    taken.insert(base_keys.begin(), base_keys.end());
+  }
+  std::vector<std::string> renamed_names;  // owns names made by renaming (taken views them)
+  renamed_names.reserve(members_.size());
   // Next suffix to try per clashing name, so n clashes of one name cost O(n).
   std::unordered_map<std::string, size_t> next_suffix;
   std::string out;
@@ -513,20 +543,21 @@ std::string DetailsBuilder::Finish(std::string base, const std::vector<std::stri
     base.pop_back();  // reopen the object: drop '}'
     out = std::move(base);
   }
-  for (auto& [key, raw] : members_) {
-    std::string name = std::move(key);
-    if (taken.contains(name)) {
+  for (const auto& [key, raw] : members_) {
+    std::string_view name = key;
+    if (may_clash && taken.contains(name)) {
       // "@name" for the first clash, then "@name#2", "@name#3", ...
-      std::string renamed = "@" + name;
-      size_t& suffix = next_suffix[name];
-      while (taken.contains(renamed)) renamed = fmt::format("@{}#{}", name, suffix++ + 2);
-      name = std::move(renamed);
+      std::string renamed = "@" + key;
+      size_t& suffix = next_suffix[key];
+      while (taken.contains(renamed)) renamed = fmt::format("@{}#{}", key, suffix++ + 2);
+      renamed_names.push_back(std::move(renamed));
+      name = renamed_names.back();
     }
     if (out.size() > 1) out.push_back(',');
     AppendJsonString(&out, name);
     out.push_back(':');
     out.append(raw);
-    taken.insert(std::move(name));
+    if (may_clash) taken.insert(name);
   }
   out.push_back('}');
   return out;

@@ -138,8 +138,15 @@ class DetailsBuilder {
   std::string Finish(std::string base, const std::vector<std::string>& base_keys) &&;
 
  private:
+  // Records carry a handful of extra members: up to this many, duplicates
+  // are found by a scan that allocates nothing; past it, through seen_, so
+  // adversarial records with thousands of members stay linear.
+  static constexpr size_t kScanLimit = 16;
+
+  bool Contains(std::string_view key, std::string_view raw_json);
+
   std::vector<std::pair<std::string, std::string>> members_;  // name, raw JSON
-  std::unordered_set<std::string> seen_;                      // name '\0' raw JSON
+  std::unordered_set<std::string> seen_;  // name '\0' raw JSON, once past kScanLimit
 };
 
 // Opens `json` as an On-Demand document. The caller checks the document type.
