@@ -3,6 +3,11 @@ find_package(Threads REQUIRED)
 find_package(simdjson 3 REQUIRED CONFIG)   # simdjson::simdjson
 find_package(fmt 9 REQUIRED CONFIG)        # fmt::fmt
 find_package(CLI11 2 REQUIRED CONFIG)       # CLI11::CLI11
+find_package(zstd REQUIRED CONFIG)          # zstd::libzstd_shared
+# No version file, and the 0.2.x C++ class is ::Roaring (no namespace).
+find_package(roaring REQUIRED CONFIG)       # roaring::roaring
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # PkgConfig::XXHASH
 
 if(AL_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED CONFIG)   # GTest::gtest_main GTest::gmock

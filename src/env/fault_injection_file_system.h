@@ -41,6 +41,11 @@ class FaultInjectionFileSystem final : public FileSystem {
   void FailOneIn(uint64_t n, uint64_t seed);
   // Bytes that appends through this wrapper may hold; nullopt = unlimited.
   void SetCapacityBytes(std::optional<uint64_t> capacity_bytes);
+  // Bytes appended through this wrapper and not given back by removals.
+  uint64_t used_bytes() const {
+    std::lock_guard lock(mu_);
+    return used_bytes_;
+  }
   // Stops injecting (capacity included).
   void Heal();
   // Mutating operations attempted so far (failed ones included).

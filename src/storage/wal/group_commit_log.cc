@@ -14,10 +14,12 @@ struct GroupCommitLog::Waiter {
 
 GroupCommitLog::GroupCommitLog(std::unique_ptr<WalWriter> writer) : writer_(std::move(writer)) {}
 
-Status GroupCommitLog::AppendDurable(RecordType type, std::string_view payload) {
+Status GroupCommitLog::AppendDurable(RecordType type, std::string_view payload,
+                                     std::unique_lock<std::mutex>* ordering_lock) {
   Waiter self{type, payload, Status(), false, {}};
   std::unique_lock lock(mu_);
   queue_.push_back(&self);
+  if (ordering_lock != nullptr) ordering_lock->unlock();
   while (!self.done && queue_.front() != &self) self.cv.wait(lock);
   if (self.done) return self.status;  // a leader wrote and synced it for us
 

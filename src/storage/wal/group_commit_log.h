@@ -37,7 +37,13 @@ class GroupCommitLog {
 
   // Appends one record and returns once it is durable (OK), or the error that
   // kept it from being so. REQUIRES: payload.size() <= kMaxPayloadBytes.
-  Status AppendDurable(RecordType type, std::string_view payload);
+  //
+  // With `ordering_lock` (held by the caller), the record is queued before
+  // that lock is released and the wait happens without it: records of callers
+  // serialized by one lock reach the file in that lock's order (the store
+  // relies on this to keep per-tenant seq gap-free in the log).
+  Status AppendDurable(RecordType type, std::string_view payload,
+                       std::unique_lock<std::mutex>* ordering_lock = nullptr);
 
   // OK, or the first write/sync failure (which every later append reports).
   Status sticky_error() const;

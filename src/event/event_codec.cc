@@ -1,0 +1,285 @@
+#include "event/event_codec.h"
+
+#include <fmt/format.h>
+
+#include <bit>
+#include <cstddef>
+#include <vector>
+
+#include "common/check.h"
+#include "common/coding.h"
+#include "common/no_destructor.h"
+#include "event/fields.h"
+
+namespace auditlog::event {
+namespace {
+
+// One registry row, reduced to what the inner loops need. kJson gets a string
+// accessor here (the registry addresses `details` directly), so the loops
+// treat it as the string it is.
+struct FieldCodec {
+  FieldType type;
+  std::string* (*string_member)(Event&);              // kKeyword, kText, kJson
+  std::optional<UnixMicros>* (*time_member)(Event&);  // kTime
+  std::optional<double>* (*double_member)(Event&);    // kDouble
+  std::string_view path;                              // for error messages
+};
+
+struct CodecTable {
+  std::vector<FieldCodec> fields;  // AllFields() order
+  size_t bitmap_bytes = 0;
+  // The bits of the last bitmap byte that name no field; they must be zero.
+  uint8_t unused_bits_mask = 0;
+};
+
+CodecTable BuildTable() {
+  CodecTable table;
+  for (const FieldSpec& spec : AllFields()) {
+    FieldCodec codec{spec.type, spec.string_member, spec.time_member, spec.double_member,
+                     spec.path};
+    // A row without its accessor would silently drop data from the WAL.
+    switch (spec.type) {
+      case FieldType::kKeyword:
+      case FieldType::kText:
+        AL_CHECK(codec.string_member != nullptr, "string fields name their member");
+        break;
+      case FieldType::kJson:
+        codec.string_member = +[](Event& event) -> std::string* { return &event.details; };
+        break;
+      case FieldType::kTime:
+        AL_CHECK(codec.time_member != nullptr, "time fields name their member");
+        break;
+      case FieldType::kDouble:
+        AL_CHECK(codec.double_member != nullptr, "double fields name their member");
+        break;
+      case FieldType::kUint64:
+      case FieldType::kOutcome:
+      case FieldType::kBool:
+        break;  // singletons, addressed directly (fields.h)
+    }
+    table.fields.push_back(codec);
+  }
+  const size_t field_count = table.fields.size();
+  table.bitmap_bytes = (field_count + 7) / 8;
+  const size_t used_bits_in_last_byte = field_count % 8;
+  table.unused_bits_mask =
+      used_bits_in_last_byte == 0 ? 0 : static_cast<uint8_t>(0xff << used_bits_in_last_byte);
+  return table;
+}
+
+const CodecTable& Table() {
+  static const NoDestructor<CodecTable> table(BuildTable());
+  return *table;
+}
+
+enum class VarintError : uint8_t { kNone, kTruncated, kOverflow, kOverlong };
+
+// Parses a LEB128 varint that fits UInt and has no redundant trailing zero
+// groups (so every value has one encoding), advancing `*pos`. Leaves `*pos`
+// alone on error.
+template <typename UInt>
+inline VarintError ParseVarint(const char** pos, const char* limit, UInt* value) {
+  constexpr int kBits = static_cast<int>(sizeof(UInt) * 8);
+  constexpr int kMaxBytes = (kBits + 6) / 7;
+  const char* cursor = *pos;
+  // Most lengths are below 128: one compare and done.
+  if (cursor < limit && static_cast<uint8_t>(*cursor) < 0x80) {
+    *value = static_cast<uint8_t>(*cursor);
+    *pos = cursor + 1;
+    return VarintError::kNone;
+  }
+  uint64_t result = 0;
+  for (int byte_idx = 0; byte_idx < kMaxBytes; ++byte_idx) {
+    if (cursor == limit) return VarintError::kTruncated;
+    const uint64_t byte = static_cast<uint8_t>(*cursor++);
+    // The last possible byte may carry only the bits UInt has left, and no
+    // continuation bit.
+    if (byte_idx == kMaxBytes - 1 && (byte >> (kBits - 7 * byte_idx)) != 0) {
+      return VarintError::kOverflow;
+    }
+    result |= (byte & 0x7f) << (7 * byte_idx);
+    if ((byte & 0x80) == 0) {
+      if (byte == 0 && byte_idx > 0) return VarintError::kOverlong;
+      *value = static_cast<UInt>(result);
+      *pos = cursor;
+      return VarintError::kNone;
+    }
+  }
+  return VarintError::kOverflow;  // unreachable: the last byte has no continuation bit
+}
+
+// The error paths build messages; keep them out of the decoding loop's code.
+[[gnu::cold, gnu::noinline]] Status Corrupt(std::string_view field, std::string_view what,
+                                            ptrdiff_t offset) {
+  return Status::Corruption(fmt::format("event codec: {}: {} at offset {}", field, what, offset));
+}
+
+[[gnu::cold, gnu::noinline]] Status CorruptVarint(std::string_view field, VarintError error,
+                                                  ptrdiff_t offset) {
+  switch (error) {
+    case VarintError::kTruncated:
+      return Corrupt(field, "truncated varint", offset);
+    case VarintError::kOverflow:
+      return Corrupt(field, "varint overflow", offset);
+    case VarintError::kOverlong:
+      return Corrupt(field, "non-canonical varint (redundant zero bytes)", offset);
+    case VarintError::kNone:
+      break;
+  }
+  return Status::Internal("event codec: varint error without an error");
+}
+
+[[gnu::cold, gnu::noinline]] Status CorruptLength(std::string_view field, uint32_t length,
+                                                  ptrdiff_t bytes_left, ptrdiff_t offset) {
+  return Corrupt(field, fmt::format("length {} past the end ({} bytes left)", length, bytes_left),
+                 offset);
+}
+
+inline void AppendVarint(std::string* out, uint64_t value) {
+  if (value < 0x80) {
+    out->push_back(static_cast<char>(value));
+  } else {
+    PutVarint64(out, value);
+  }
+}
+
+}  // namespace
+
+void AppendEncodedEvent(const Event& event, std::string* out) {
+  const CodecTable& table = Table();
+  // The registry's accessors take Event&; the encoder only reads through them.
+  Event& source = const_cast<Event&>(event);
+  const size_t bitmap_pos = out->size();
+  out->append(table.bitmap_bytes, '\0');
+  for (size_t field_idx = 0; field_idx < table.fields.size(); ++field_idx) {
+    const FieldCodec& field = table.fields[field_idx];
+    bool present = true;
+    switch (field.type) {
+      case FieldType::kKeyword:
+      case FieldType::kText:
+      case FieldType::kJson: {
+        const std::string& value = *field.string_member(source);
+        present = !value.empty();
+        if (!present) break;
+        // Validation caps events far below this; a longer string would be
+        // written with a wrapped length and corrupt the WAL.
+        AL_CHECK(value.size() <= UINT32_MAX, "event strings fit a varint32 length");
+        AppendVarint(out, value.size());
+        out->append(value);
+        break;
+      }
+      case FieldType::kTime: {
+        const std::optional<UnixMicros>& value = *field.time_member(source);
+        present = value.has_value();
+        if (present) AppendVarint(out, ZigZagEncode64(*value));
+        break;
+      }
+      case FieldType::kUint64:
+        present = event.seq != 0;
+        if (present) AppendVarint(out, event.seq);
+        break;
+      case FieldType::kOutcome:
+        present = event.result != Outcome::kUnset;
+        if (present) out->push_back(static_cast<char>(event.result));
+        break;
+      case FieldType::kDouble: {
+        const std::optional<double>& value = *field.double_member(source);
+        present = value.has_value();
+        if (present) PutFixed64(out, std::bit_cast<uint64_t>(*value));
+        break;
+      }
+      case FieldType::kBool:
+        present = event.ua.is_mobile.has_value();
+        if (present) out->push_back(*event.ua.is_mobile ? '\1' : '\0');
+        break;
+    }
+    if (present) (*out)[bitmap_pos + field_idx / 8] |= static_cast<char>(1u << (field_idx % 8));
+  }
+}
+
+Status DecodeEvent(std::string_view* in, Event* event) {
+  const CodecTable& table = Table();
+  const char* const begin = in->data();
+  const char* const limit = begin + in->size();
+  if (in->size() < table.bitmap_bytes) {
+    return Corrupt("presence",
+                   fmt::format("truncated bitmap ({} of {} bytes)", in->size(), table.bitmap_bytes),
+                   0);
+  }
+  const auto* bitmap = reinterpret_cast<const uint8_t*>(begin);
+  const size_t last_byte_idx = table.bitmap_bytes - 1;
+  if ((bitmap[last_byte_idx] & table.unused_bits_mask) != 0) {
+    return Corrupt("presence", "bit set beyond the field count",
+                   static_cast<ptrdiff_t>(last_byte_idx));
+  }
+
+  event->Clear();
+  const char* pos = begin + table.bitmap_bytes;
+  // Visit only the set bits: most events leave half the fields absent.
+  for (size_t byte_idx = 0; byte_idx < table.bitmap_bytes; ++byte_idx) {
+    for (uint32_t bits = bitmap[byte_idx]; bits != 0; bits &= bits - 1) {
+      const size_t field_idx = byte_idx * 8 + static_cast<size_t>(std::countr_zero(bits));
+      const FieldCodec& field = table.fields[field_idx];
+      const ptrdiff_t offset = pos - begin;
+      switch (field.type) {
+        case FieldType::kKeyword:
+        case FieldType::kText:
+        case FieldType::kJson: {
+          uint32_t length = 0;
+          const VarintError error = ParseVarint(&pos, limit, &length);
+          if (error != VarintError::kNone) return CorruptVarint(field.path, error, offset);
+          if (length == 0) return Corrupt(field.path, "present but empty string", offset);
+          if (length > static_cast<size_t>(limit - pos)) {
+            return CorruptLength(field.path, length, limit - pos, offset);
+          }
+          // assign() reuses the capacity Clear() kept.
+          field.string_member(*event)->assign(pos, length);
+          pos += length;
+          break;
+        }
+        case FieldType::kTime: {
+          uint64_t zigzag = 0;
+          const VarintError error = ParseVarint(&pos, limit, &zigzag);
+          if (error != VarintError::kNone) return CorruptVarint(field.path, error, offset);
+          *field.time_member(*event) = ZigZagDecode64(zigzag);
+          break;
+        }
+        case FieldType::kUint64: {
+          uint64_t value = 0;
+          const VarintError error = ParseVarint(&pos, limit, &value);
+          if (error != VarintError::kNone) return CorruptVarint(field.path, error, offset);
+          if (value == 0) return Corrupt(field.path, "present but zero", offset);
+          event->seq = value;
+          break;
+        }
+        case FieldType::kOutcome: {
+          if (pos == limit) return Corrupt(field.path, "truncated outcome", offset);
+          const auto byte = static_cast<uint8_t>(*pos++);
+          if (byte != static_cast<uint8_t>(Outcome::kSuccess) &&
+              byte != static_cast<uint8_t>(Outcome::kFailure)) {
+            return Corrupt(field.path, fmt::format("bad outcome byte {}", byte), offset);
+          }
+          event->result = static_cast<Outcome>(byte);
+          break;
+        }
+        case FieldType::kDouble: {
+          if (limit - pos < 8) return Corrupt(field.path, "truncated double", offset);
+          *field.double_member(*event) = std::bit_cast<double>(DecodeFixed64(pos));
+          pos += 8;
+          break;
+        }
+        case FieldType::kBool: {
+          if (pos == limit) return Corrupt(field.path, "truncated bool", offset);
+          const auto byte = static_cast<uint8_t>(*pos++);
+          if (byte > 1) return Corrupt(field.path, fmt::format("bad bool byte {}", byte), offset);
+          event->ua.is_mobile = byte == 1;
+          break;
+        }
+      }
+    }
+  }
+  in->remove_prefix(static_cast<size_t>(pos - begin));
+  return Status::OK();
+}
+
+}  // namespace auditlog::event

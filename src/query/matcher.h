@@ -1,0 +1,46 @@
+#pragma once
+
+// The meaning of a Query on plain events, written to be obviously right rather
+// than fast: the embedded store evaluates its memtable with it, and tests use
+// ReferenceSearch/ReferenceAggregate as the oracle every executor must match.
+//
+// Order: the sort keys in turn; an absent value sorts after every present one
+// in ascending order (before them in descending); `seq` in the first key's
+// direction breaks remaining ties.
+//
+// Thread-safety: pure functions.
+
+#include <span>
+
+#include "event/event.h"
+#include "query/query.h"
+
+namespace auditlog::query {
+
+// Whether `event` satisfies `filter`. REQUIRES: ValidateFilter(filter) is OK.
+bool Matches(const Filter& filter, const event::Event& event);
+
+bool InTimeRange(const TimeRange& range, const event::Event& event);
+
+// Three-way comparison of one sort key's values; nullopt is absent.
+int CompareSortValues(const std::optional<Scalar>& a, const std::optional<Scalar>& b,
+                      bool descending);
+
+// Negative when `a` comes before `b` in `sort` order, positive after, 0 only
+// for the same seq.
+int CompareForSort(std::span<const SortKey> sort, const event::Event& a, const event::Event& b);
+
+// Keeps only the fields of `query.fields` (all when empty; id and seq always).
+void Project(const Query& query, event::Event* event);
+
+// The answers the stores must give for `events` (one tenant's or more: the
+// query's tenant is applied). REQUIRES: ValidateQuery / ValidateAggSpec OK.
+SearchResult ReferenceSearch(const Query& query, std::span<const event::Event> events);
+AggResult ReferenceAggregate(const Query& query, const AggSpec& spec,
+                             std::span<const event::Event> events);
+
+// Orders aggregated buckets: count descending, then value ascending; keeps
+// the first `top_n` and sums the rest into `other_count`.
+void FinishBuckets(uint32_t top_n, AggResult* result);
+
+}  // namespace auditlog::query

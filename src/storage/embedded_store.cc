@@ -1,0 +1,1006 @@
+#include "storage/embedded_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <unordered_set>
+
+#include "common/check.h"
+#include "common/coding.h"
+#include "event/event_codec.h"
+#include "event/fields.h"
+#include "query/matcher.h"
+#include "storage/segment/segment_filter.h"
+#include "storage/wal/wal_reader.h"
+#include "storage/wal/wal_writer.h"
+
+namespace auditlog::storage {
+
+using event::Event;
+using event::FieldSpec;
+using query::Scalar;
+
+namespace {
+
+const size_t kIdField = static_cast<size_t>(event::FindField("id") - event::AllFields().data());
+
+size_t FieldIndex(const FieldSpec* field) {
+  return static_cast<size_t>(field - event::AllFields().data());
+}
+
+// batch := codec_version:varint tenant:length-prefixed count:varint event*
+std::string EncodeBatch(const std::string& tenant, std::span<const Event* const> events) {
+  std::string out;
+  PutVarint32(&out, event::kEventCodecVersion);
+  PutLengthPrefixed(&out, tenant);
+  PutVarint32(&out, static_cast<uint32_t>(events.size()));
+  for (const Event* event : events) event::AppendEncodedEvent(*event, &out);
+  return out;
+}
+
+Status DecodeBatch(std::string_view in, std::string* tenant, std::vector<Event>* events) {
+  uint32_t version, count;
+  std::string_view tenant_view;
+  if (!GetVarint32(&in, &version) || version != event::kEventCodecVersion ||
+      !GetLengthPrefixed(&in, &tenant_view) || !GetVarint32(&in, &count) || count > in.size())
+    return Status::Corruption("wal batch: bad header");
+  tenant->assign(tenant_view);
+  events->resize(count);
+  for (Event& event : *events) AL_RETURN_IF_ERROR(event::DecodeEvent(&in, &event));
+  if (!in.empty()) return Status::Corruption("wal batch: trailing bytes");
+  return Status::OK();
+}
+
+// Equal as events, ignoring what the store sets on acceptance: seq and
+// received_at, and timestamp when the new copy's came from its arrival.
+bool SamePayload(const Event& stored, const Event& incoming) {
+  Event a = stored, b = incoming;
+  a.seq = b.seq = 0;
+  a.received_at = b.received_at = std::nullopt;
+  if (incoming.timestamp == incoming.received_at) a.timestamp = b.timestamp = std::nullopt;
+  return a == b;
+}
+
+// Calls `visit(tenant, events)` for each batch of WAL file `path`, in order,
+// stopping cleanly at a torn tail.
+template <typename Visit>
+Status ForEachWalBatch(env::FileSystem& fs, const std::string& path, Visit visit) {
+  AL_ASSIGN_OR_RETURN(auto file, fs.OpenForRead(path));
+  AL_ASSIGN_OR_RETURN(auto reader, wal::WalReader::Open(std::move(file), path));
+  std::string tenant;
+  std::vector<Event> events;
+  while (true) {
+    AL_ASSIGN_OR_RETURN(auto record, reader->Next());
+    if (!record) return Status::OK();
+    if (record->type != wal::RecordType::kBatch) continue;
+    if (Status status = DecodeBatch(record->payload, &tenant, &events); !status.ok())
+      return Status::Corruption(
+          fmt::format("wal {} at offset {}: {}", path, record->offset, status.message()));
+    AL_RETURN_IF_ERROR(visit(tenant, events));
+  }
+}
+
+// The stored event `id` among `segments` (of one tenant), or nullopt.
+Result<std::optional<Event>> FindInSegments(
+    std::span<const std::shared_ptr<const segment::SegmentReader>> segments, std::string_view id) {
+  for (const auto& reader : segments) {
+    AL_ASSIGN_OR_RETURN(auto ids, reader->GetDictionary(kIdField));
+    auto code = ids->Find(id);
+    if (!code) continue;
+    AL_ASSIGN_OR_RETURN(auto codes, reader->GetCodes(kIdField));
+    const uint32_t row = codes->RowOf(*code);
+    std::vector<Event> rows;
+    AL_RETURN_IF_ERROR(reader->ReadRows(std::span(&row, 1), {}, &rows));
+    return std::optional<Event>(std::move(rows[0]));
+  }
+  return std::optional<Event>();
+}
+
+bool IsDiskFull(const Status& status) {
+  return status.code() == StatusCode::kResourceExhausted ||
+         status.message().find("disk full") != std::string::npos;
+}
+
+}  // namespace
+
+struct EmbeddedStore::LiveSegment {
+  uint64_t file_number = 0;
+  segment::SegmentMeta meta;
+  std::unique_ptr<segment::SegmentReader> reader;  // null when damaged
+  Status damage;
+  env::FileSystem* fs = nullptr;
+  std::string path;
+  std::atomic<bool> obsolete{false};
+
+  ~LiveSegment() {
+    // The last user of a dropped segment removes its file.
+    if (obsolete.load()) (void)fs->Remove(path);
+  }
+};
+
+// The reader of `live`, sharing its ownership (the file stays while read).
+std::shared_ptr<const segment::SegmentReader> EmbeddedStore::ReaderOf(
+    const std::shared_ptr<LiveSegment>& live) {
+  return std::shared_ptr<const segment::SegmentReader>(live, live->reader.get());
+}
+
+struct EmbeddedStore::Snapshot {
+  std::vector<std::shared_ptr<Memtable>> memtables;
+  std::vector<std::shared_ptr<LiveSegment>> segments;
+};
+
+EmbeddedStore::EmbeddedStore(EmbeddedStoreOptions options)
+    : options_(std::move(options)),
+      fs_(options_.fs ? *options_.fs : env::PosixFileSystem()),
+      clock_(options_.clock ? *options_.clock : SystemClock()),
+      cache_(options_.cache_bytes),
+      id_generator_(options_.random ? *options_.random : SecureRandom()) {}
+
+EmbeddedStore::~EmbeddedStore() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  state_changed_.notify_all();
+  if (background_.joinable()) background_.join();
+  // Appends in flight hold their own references; nothing else to wait for.
+  std::unique_lock lock(mu_);
+  state_changed_.wait(lock, [&] { return !mem_ || mem_->pending_batches == 0; });
+}
+
+Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(EmbeddedStoreOptions options) {
+  if (options.dir.empty()) return Status::InvalidArgument("store: no directory given");
+  if (options.max_segment_rows < 1 || options.max_segment_rows > segment::kMaxSegmentRows)
+    return Status::InvalidArgument("store: max_segment_rows out of range");
+  if (options.window_micros < 1'000'000) return Status::InvalidArgument("store: window < 1 s");
+  auto store = std::unique_ptr<EmbeddedStore>(new EmbeddedStore(std::move(options)));
+  AL_RETURN_IF_ERROR(store->Recover());
+  if (store->options_.background)
+    store->background_ = std::thread([raw = store.get()] { raw->BackgroundLoop(); });
+  return store;
+}
+
+Result<std::shared_ptr<EmbeddedStore::LiveSegment>> EmbeddedStore::OpenSegment(
+    const ManifestSegment& entry) {
+  auto live = std::make_shared<LiveSegment>();
+  live->file_number = entry.file_number;
+  live->meta = entry.meta;
+  live->fs = &fs_;
+  live->path = env::JoinPath(options_.dir, SegmentFileName(entry.file_number));
+  auto reader = segment::SegmentReader::Open(fs_, live->path, entry.file_number, &cache_);
+  if (!reader.ok()) {
+    if (reader.status().code() != StatusCode::kCorruption &&
+        reader.status().code() != StatusCode::kNotFound)
+      return reader.status();
+    live->damage = reader.status().code() == StatusCode::kNotFound
+                       ? Status::Corruption(fmt::format("segment {} is missing", live->path))
+                       : reader.status();
+    return live;
+  }
+  if ((*reader)->meta().tenant != entry.meta.tenant || (*reader)->meta().rows != entry.meta.rows) {
+    live->damage = Status::Corruption(
+        fmt::format("segment {} at offset 0: does not match the manifest", live->path));
+    return live;
+  }
+  live->reader = std::move(*reader);
+  return live;
+}
+
+Status EmbeddedStore::Recover() {
+  AL_RETURN_IF_ERROR(fs_.CreateDirs(options_.dir));
+  AL_ASSIGN_OR_RETURN(dir_lock_, fs_.Lock(env::JoinPath(options_.dir, "LOCK")));
+  AL_ASSIGN_OR_RETURN(manifest_, LoadManifest(fs_, options_.dir));
+
+  std::unique_lock lock(mu_);
+  std::set<uint64_t> live_numbers;
+  for (const ManifestSegment& entry : manifest_.segments) {
+    AL_ASSIGN_OR_RETURN(auto live, OpenSegment(entry));
+    live_numbers.insert(entry.file_number);
+    if (live->reader) {
+      // Every stored id goes into the fingerprint set.
+      auto ids = live->reader->GetDictionary(kIdField);
+      if (ids.ok()) {
+        for (uint32_t code = 1; code <= (*ids)->size(); ++code)
+          ids_.Insert(IdSet::Fingerprint(entry.meta.tenant, (*ids)->value(code)));
+      } else if (ids.status().code() == StatusCode::kCorruption) {
+        live->damage = ids.status();  // served as damaged; the rest opens
+        live->reader.reset();
+      } else {
+        return ids.status();
+      }
+    }
+    segments_.push_back(std::move(live));
+  }
+  last_seq_ = manifest_.last_seq;
+
+  AL_ASSIGN_OR_RETURN(auto names, fs_.ListDir(options_.dir));
+  std::vector<uint64_t> wal_numbers;
+  for (const std::string& name : names) {
+    auto parsed = ParseStoreFileName(name);
+    if (!parsed) continue;
+    manifest_.next_file_number = std::max(manifest_.next_file_number, parsed->number + 1);
+    if (parsed->is_segment) {
+      if (live_numbers.count(parsed->number) == 0)  // left by an interrupted flush or compaction
+        AL_RETURN_IF_ERROR(fs_.Remove(env::JoinPath(options_.dir, name)));
+    } else if (parsed->number < manifest_.log_number) {
+      AL_RETURN_IF_ERROR(fs_.Remove(env::JoinPath(options_.dir, name)));
+    } else {
+      wal_numbers.push_back(parsed->number);
+    }
+  }
+
+  // The memtable of the WAL started below also holds what the older WAL
+  // files replay; its flush retires them all.
+  mem_ = std::make_shared<Memtable>(0);
+  std::map<std::string, uint64_t> flushed_seq = manifest_.last_seq;
+  lock.unlock();
+  for (uint64_t number : wal_numbers) AL_RETURN_IF_ERROR(ReplayWal(number, &flushed_seq));
+  lock.lock();
+  return StartWal(lock);
+}
+
+Status EmbeddedStore::ReplayWal(uint64_t number, std::map<std::string, uint64_t>* flushed_seq) {
+  const std::string path = env::JoinPath(options_.dir, WalFileName(number));
+  return ForEachWalBatch(fs_, path, [&](const std::string& tenant, std::vector<Event>& events) {
+    // Events a segment holds already (flushed before a crash) are skipped.
+    const uint64_t flushed = (*flushed_seq)[tenant];
+    std::erase_if(events, [&](const Event& event) { return event.seq <= flushed; });
+    std::lock_guard lock(mu_);
+    AdoptEvents(tenant, events, mem_.get());
+    if (mem_->approximate_bytes() <= options_.memtable_bytes) return Status::OK();
+    // A memtable grown past its budget by replay is flushed here, so a large
+    // WAL never needs more memory than one memtable. The WAL files stay until
+    // the end of recovery; a crash meanwhile replays them again, skipping
+    // what this flush stored.
+    imm_ = std::move(mem_);
+    mem_ = std::make_shared<Memtable>(0);
+    mu_.unlock();
+    Status status = FlushImmutable(/*retire_wal=*/false);
+    mu_.lock();
+    AL_RETURN_IF_ERROR(status);
+    for (const auto& [name, seq] : manifest_.last_seq) (*flushed_seq)[name] = seq;
+    return Status::OK();
+  });
+}
+
+void EmbeddedStore::AdoptEvents(const std::string& tenant, std::span<const Event> events,
+                                Memtable* memtable) {
+  if (events.empty()) return;
+  memtable->Add(tenant, events);
+  uint64_t& last = last_seq_[tenant];
+  for (const Event& event : events) {
+    ids_.Insert(IdSet::Fingerprint(tenant, event.id));
+    last = std::max(last, event.seq);
+  }
+}
+
+Status EmbeddedStore::StartWal(std::unique_lock<std::mutex>& lock) {
+  (void)lock;
+  AL_CHECK(imm_ == nullptr || mem_->events() == 0, "a second memtable would become immutable");
+  const uint64_t number = manifest_.next_file_number;
+  const std::string path = env::JoinPath(options_.dir, WalFileName(number));
+  AL_ASSIGN_OR_RETURN(auto file, fs_.NewWritableFile(path));
+  AL_ASSIGN_OR_RETURN(auto writer, wal::WalWriter::Open(std::move(file)));
+  AL_RETURN_IF_ERROR(writer->Sync());
+  AL_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
+  manifest_.next_file_number = number + 1;
+  if (log_) retired_syncs_ += log_->sync_count();
+  log_ = std::make_shared<wal::GroupCommitLog>(std::move(writer));
+  // The events so far (in older WAL files) become the immutable memtable;
+  // once it is flushed, every WAL file before `number` can go.
+  if (mem_->events() != 0) imm_ = std::move(mem_);
+  mem_ = std::make_shared<Memtable>(number);
+  return Status::OK();
+}
+
+Status EmbeddedStore::RecoverFromDiskFull(std::unique_lock<std::mutex>& lock) {
+  // No batch is in flight (the caller waited): the WAL file is quiet. What it
+  // holds now is what a restart would find, so adopt exactly that: records
+  // written before the disk filled stay (their callers were told of a
+  // failure; a retry is answered as a duplicate), the rest are gone, and seq
+  // continues from what is really there.
+  if (imm_ != nullptr)  // its flush must finish first (it may be waiting for space too)
+    return Status::ResourceExhausted("disk full: waiting for a flush to finish");
+  const uint64_t number = mem_->wal_number();
+  const std::string path = env::JoinPath(options_.dir, WalFileName(number));
+  for (auto& [tenant, seq] : last_seq_) seq = 0;
+  for (const auto& [tenant, seq] : manifest_.last_seq) last_seq_[tenant] = seq;
+  // Rebuild the state of the current memtable from its file.
+  auto rebuilt = std::make_shared<Memtable>(number);
+  std::vector<std::shared_ptr<Memtable>> older = {imm_};
+  for (const auto& memtable : older) {
+    if (!memtable) continue;
+    for (const std::string& tenant : memtable->Tenants())
+      memtable->ForEach(tenant, [&](const Event& event) {
+        last_seq_[tenant] = std::max(last_seq_[tenant], event.seq);
+      });
+  }
+  AL_RETURN_IF_ERROR(
+      ForEachWalBatch(fs_, path, [&](const std::string& tenant, std::vector<Event>& events) {
+        std::erase_if(events, [&](const Event& event) { return event.seq <= last_seq_[tenant]; });
+        AdoptEvents(tenant, events, rebuilt.get());
+        return Status::OK();
+      }));
+  mem_ = std::move(rebuilt);
+  AL_RETURN_IF_ERROR(StartWal(lock));
+  write_status_ = Status::OK();
+  return Status::OK();
+}
+
+Result<std::optional<Event>> EmbeddedStore::FindStored(const std::string& tenant,
+                                                       std::string_view id,
+                                                       std::unique_lock<std::mutex>& lock) {
+  auto [begin, end] = in_flight_.equal_range(IdSet::Fingerprint(tenant, id));
+  for (auto it = begin; it != end; ++it)
+    if (it->second->id == id && it->second->tenant == tenant) return *it->second;
+  for (const auto& memtable : {mem_, imm_})
+    if (memtable)
+      if (auto found = memtable->Get(tenant, id)) return found;
+  (void)lock;
+  std::vector<std::shared_ptr<const segment::SegmentReader>> readers;
+  for (const auto& live : segments_)
+    if (live->meta.tenant == tenant && live->reader) readers.push_back(ReaderOf(live));
+  return FindInSegments(readers, id);
+}
+
+Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view tenant_view,
+                                                                std::span<Event> batch) {
+  if (tenant_view.empty()) return Status::InvalidArgument("append: tenant is required");
+  const std::string tenant(tenant_view);
+  std::vector<store::AppendOutcome> outcomes(batch.size());
+  const int64_t now = clock_.NowMicros();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Event& event = batch[i];
+    if (!event.tenant.empty() && event.tenant != tenant) {
+      outcomes[i].status = Status::InvalidArgument(
+          fmt::format("tenant {:?} does not match the batch's tenant", event.tenant));
+      continue;
+    }
+    event.tenant = tenant;
+    if (!event.received_at) event.received_at = now;
+    if (!event.timestamp) event.timestamp = event.received_at;
+  }
+
+  std::unique_lock lock(mu_);
+  // Backpressure: a full memtable waits for the previous one's flush.
+  state_changed_.wait(lock, [&] {
+    return stopping_ || !options_.background || imm_ == nullptr ||
+           mem_->approximate_bytes() < options_.memtable_bytes;
+  });
+  if (!write_status_.ok()) {
+    if (!IsDiskFull(write_status_)) return write_status_;
+    state_changed_.wait(lock, [&] { return mem_->pending_batches == 0; });
+    if (!write_status_.ok()) {
+      if (Status status = RecoverFromDiskFull(lock); !status.ok())
+        return Status::Unavailable(fmt::format("disk full: {}", status.message()));
+    }
+  }
+  if (options_.background && mem_->approximate_bytes() >= options_.memtable_bytes &&
+      imm_ == nullptr) {
+    // Rotate: the new WAL starts once every batch of the old one has landed,
+    // so a crash can never keep a later batch and lose an earlier one.
+    state_changed_.wait(lock, [&] { return mem_->pending_batches == 0; });
+    if (imm_ == nullptr) AL_RETURN_IF_ERROR(StartWal(lock));  // unless another rotated meanwhile
+    state_changed_.notify_all();
+  }
+
+  std::vector<const Event*> accepted;
+  std::vector<size_t> accepted_index;
+  std::unordered_map<std::string_view, size_t> batch_ids;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!outcomes[i].status.ok()) continue;
+    Event& event = batch[i];
+    if (event.id.empty()) event.id = id_generator_.Next(*event.received_at / 1000);
+    const uint64_t fingerprint = IdSet::Fingerprint(tenant, event.id);
+    std::optional<Event> stored;
+    if (auto seen = batch_ids.find(event.id); seen != batch_ids.end()) {
+      stored = batch[seen->second];
+    } else if (ids_.Contains(fingerprint)) {
+      AL_ASSIGN_OR_RETURN(stored, FindStored(tenant, event.id, lock));
+    }
+    if (stored) {
+      if (SamePayload(*stored, event)) {
+        outcomes[i].duplicate = true;
+        outcomes[i].seq = stored->seq;
+        event = std::move(*stored);
+      } else {
+        outcomes[i].status = Status::AlreadyExists(
+            fmt::format("event {:?} is stored already with a different payload (seq {})", event.id,
+                        stored->seq));
+      }
+      continue;
+    }
+    event.seq = ++last_seq_[tenant];
+    outcomes[i].seq = event.seq;
+    ids_.Insert(fingerprint);
+    batch_ids.emplace(event.id, i);
+    accepted.push_back(&event);
+    accepted_index.push_back(i);
+  }
+  if (accepted.empty()) return outcomes;
+
+  std::string payload = EncodeBatch(tenant, accepted);
+  if (payload.size() > wal::kMaxPayloadBytes) {
+    // Undo: nothing was queued. (Batches are bounded far below this upstream.)
+    last_seq_[tenant] -= accepted.size();
+    return Status::InvalidArgument("append: batch too large for one WAL record");
+  }
+  std::shared_ptr<Memtable> target = mem_;
+  std::shared_ptr<wal::GroupCommitLog> log = log_;
+  ++target->pending_batches;
+  for (const Event* event : accepted)
+    in_flight_.emplace(IdSet::Fingerprint(tenant, event->id), event);
+
+  Status status = log->AppendDurable(wal::RecordType::kBatch, payload, &lock);
+
+  std::vector<Event> copies;
+  if (status.ok()) {
+    copies.reserve(accepted.size());
+    for (const Event* event : accepted) copies.push_back(*event);
+    target->Add(tenant, copies);
+  }
+  lock.lock();
+  for (const Event* event : accepted) {
+    auto [begin, end] = in_flight_.equal_range(IdSet::Fingerprint(tenant, event->id));
+    for (auto it = begin; it != end; ++it)
+      if (it->second == event) {
+        in_flight_.erase(it);
+        break;
+      }
+  }
+  --target->pending_batches;
+  if (!status.ok() && write_status_.ok()) {
+    write_status_ =
+        IsDiskFull(status)
+            ? Status::Unavailable(fmt::format("disk full: {}", status.message()))
+            : Status::Unavailable(fmt::format("the store takes no writes after a WAL failure: {}",
+                                              status.message()));
+  }
+  state_changed_.notify_all();
+  if (!status.ok()) return write_status_;
+  return outcomes;
+}
+
+Status EmbeddedStore::Flush() {
+  // At most two rounds: a memtable left immutable by a failed flush, then
+  // the current one.
+  for (int round = 0; round < 2; ++round) {
+    {
+      std::unique_lock lock(mu_);
+      state_changed_.wait(lock, [&] { return !flushing_; });
+      if (imm_ == nullptr) {
+        if (mem_->events() == 0) return Status::OK();
+        state_changed_.wait(lock, [&] { return mem_->pending_batches == 0; });
+        if (imm_ != nullptr) continue;  // rotated meanwhile: flush that one
+        AL_RETURN_IF_ERROR(StartWal(lock));
+        round = 1;
+      }
+    }
+    AL_RETURN_IF_ERROR(FlushImmutable(/*retire_wal=*/true));
+  }
+  return Status::OK();
+}
+
+Status EmbeddedStore::WriteSegments(const std::string& tenant, std::vector<Event> events,
+                                    std::vector<ManifestSegment>* written) {
+  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+    return std::pair(*a.timestamp, a.seq) < std::pair(*b.timestamp, b.seq);
+  });
+  const int64_t window = options_.window_micros;
+  auto window_of = [&](const Event& event) {
+    int64_t ts = *event.timestamp;
+    return (ts >= 0 ? ts / window : (ts - window + 1) / window) * window;
+  };
+  size_t begin = 0;
+  while (begin < events.size()) {
+    const int64_t window_start = window_of(events[begin]);
+    size_t end = begin;
+    while (end < events.size() && end - begin < options_.max_segment_rows &&
+           window_of(events[end]) == window_start)
+      ++end;
+    uint64_t number;
+    {
+      std::lock_guard lock(mu_);
+      number = manifest_.next_file_number++;
+    }
+    const std::string path = env::JoinPath(options_.dir, SegmentFileName(number));
+    AL_ASSIGN_OR_RETURN(
+        auto meta, segment::WriteSegment(fs_, path, std::span(events).subspan(begin, end - begin),
+                                         window_start, options_.segment_options));
+    (void)tenant;
+    written->push_back(ManifestSegment{number, meta});
+    begin = end;
+  }
+  return Status::OK();
+}
+
+Status EmbeddedStore::InstallSegments(std::vector<ManifestSegment> added,
+                                      const std::vector<std::shared_ptr<LiveSegment>>& removed) {
+  std::vector<std::shared_ptr<LiveSegment>> opened;
+  for (const ManifestSegment& entry : added) {
+    AL_ASSIGN_OR_RETURN(auto live, OpenSegment(entry));
+    if (live->reader == nullptr) return live->damage;
+    opened.push_back(std::move(live));
+  }
+  if (!added.empty()) AL_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
+  std::lock_guard lock(mu_);
+  Manifest next = manifest_;
+  std::set<uint64_t> gone;
+  for (const auto& live : removed) {
+    // Retention and compaction may race for a segment: the later one yields.
+    if (std::find(segments_.begin(), segments_.end(), live) == segments_.end())
+      return Status::Unavailable("segment changed meanwhile; try again");
+    gone.insert(live->file_number);
+  }
+  std::erase_if(next.segments,
+                [&](const ManifestSegment& entry) { return gone.count(entry.file_number) != 0; });
+  for (const ManifestSegment& entry : added) next.segments.push_back(entry);
+  AL_RETURN_IF_ERROR(SaveManifest(fs_, options_.dir, next));
+  manifest_ = std::move(next);
+  std::erase_if(segments_, [&](const auto& live) { return gone.count(live->file_number) != 0; });
+  for (const auto& live : removed) live->obsolete = true;
+  for (auto& live : opened) segments_.push_back(std::move(live));
+  return Status::OK();
+}
+
+Status EmbeddedStore::FlushImmutable(bool retire_wal) {
+  std::shared_ptr<Memtable> imm;
+  {
+    std::unique_lock lock(mu_);
+    if (imm_ == nullptr || flushing_) return Status::OK();
+    flushing_ = true;
+    imm = imm_;
+    state_changed_.wait(lock, [&] { return imm->pending_batches == 0; });
+  }
+  std::vector<ManifestSegment> written;
+  Status status;
+  std::map<std::string, uint64_t> flushed_seq;
+  for (const std::string& tenant : imm->Tenants()) {
+    std::vector<Event> events;
+    events.reserve(imm->CountFor(tenant));
+    imm->ForEach(tenant, [&](const Event& event) { events.push_back(event); });
+    for (const Event& event : events)
+      flushed_seq[tenant] = std::max(flushed_seq[tenant], event.seq);
+    status = WriteSegments(tenant, std::move(events), &written);
+    if (!status.ok()) break;
+  }
+  if (status.ok()) {
+    std::vector<std::shared_ptr<LiveSegment>> opened;
+    for (const ManifestSegment& entry : written) {
+      auto live = OpenSegment(entry);
+      if (!live.ok() || (*live)->reader == nullptr) {
+        status = live.ok() ? (*live)->damage : live.status();
+        break;
+      }
+      opened.push_back(std::move(*live));
+    }
+    if (status.ok()) status = fs_.SyncDir(options_.dir);
+    if (status.ok()) {
+      std::lock_guard lock(mu_);
+      Manifest next = manifest_;
+      for (const ManifestSegment& entry : written) next.segments.push_back(entry);
+      for (const auto& [tenant, seq] : flushed_seq)
+        next.last_seq[tenant] = std::max(next.last_seq[tenant], seq);
+      // WAL files before the current memtable's are now wholly in segments.
+      if (retire_wal) next.log_number = std::max(next.log_number, mem_->wal_number());
+      status = SaveManifest(fs_, options_.dir, next);
+      if (status.ok()) {
+        manifest_ = std::move(next);
+        for (auto& live : opened) segments_.push_back(std::move(live));
+        imm_ = nullptr;
+        ++flushes_;
+      }
+    }
+  }
+  std::vector<std::string> obsolete_wals;
+  {
+    std::lock_guard lock(mu_);
+    flushing_ = false;
+    if (status.ok()) {
+      auto names = fs_.ListDir(options_.dir);
+      if (names.ok())
+        for (const std::string& name : *names)
+          if (auto parsed = ParseStoreFileName(name);
+              parsed && !parsed->is_segment && parsed->number < manifest_.log_number)
+            obsolete_wals.push_back(env::JoinPath(options_.dir, name));
+    }
+  }
+  state_changed_.notify_all();
+  if (!status.ok()) {
+    for (const ManifestSegment& entry : written)
+      (void)fs_.Remove(env::JoinPath(options_.dir, SegmentFileName(entry.file_number)));
+    return status;
+  }
+  for (const std::string& path : obsolete_wals) (void)fs_.Remove(path);
+  return Status::OK();
+}
+
+Status EmbeddedStore::CompactOnce(bool* did_work) {
+  *did_work = false;
+  std::vector<std::shared_ptr<LiveSegment>> inputs;
+  {
+    std::lock_guard lock(mu_);
+    if (compacting_) return Status::OK();
+    // Small segments of one tenant and window, oldest first, up to one
+    // segment's worth of rows.
+    std::map<std::pair<std::string, int64_t>, std::vector<std::shared_ptr<LiveSegment>>> groups;
+    for (const auto& live : segments_)
+      if (live->reader && live->meta.rows < options_.compaction_min_rows)
+        groups[{live->meta.tenant, live->meta.window_start}].push_back(live);
+    for (auto& [key, group] : groups) {
+      if (group.size() < 2) continue;
+      uint64_t rows = 0;
+      for (const auto& live : group) {
+        if (rows + live->meta.rows > options_.max_segment_rows) break;
+        rows += live->meta.rows;
+        inputs.push_back(live);
+      }
+      if (inputs.size() >= 2) break;
+      inputs.clear();
+    }
+    if (inputs.empty()) return Status::OK();
+    compacting_ = true;
+  }
+  *did_work = true;
+  std::vector<Event> events;
+  Status status;
+  for (const auto& live : inputs) {
+    std::vector<uint32_t> rows(live->meta.rows);
+    for (uint32_t row = 0; row < rows.size(); ++row) rows[row] = row;
+    status = live->reader->ReadRows(rows, {}, &events);
+    if (!status.ok()) break;
+  }
+  std::vector<ManifestSegment> written;
+  if (status.ok()) status = WriteSegments(inputs[0]->meta.tenant, std::move(events), &written);
+  if (status.ok()) status = InstallSegments(written, inputs);
+  if (!status.ok())
+    for (const ManifestSegment& entry : written)
+      (void)fs_.Remove(env::JoinPath(options_.dir, SegmentFileName(entry.file_number)));
+  std::lock_guard lock(mu_);
+  compacting_ = false;
+  if (status.ok()) ++compactions_;
+  return status;
+}
+
+Status EmbeddedStore::RunRetention() {
+  const int64_t now = clock_.NowMicros();
+  std::vector<std::shared_ptr<LiveSegment>> dropped;
+  store::RetentionRun run;
+  run.at = now;
+  {
+    std::lock_guard lock(mu_);
+    last_retention_micros_ = now;
+    std::map<std::string, int64_t> through;
+    for (const auto& live : segments_) {
+      auto policy = options_.retention_micros.find(live->meta.tenant);
+      if (policy == options_.retention_micros.end()) policy = options_.retention_micros.find("*");
+      if (policy == options_.retention_micros.end()) continue;
+      if (live->meta.max_time >= now - policy->second) continue;
+      dropped.push_back(live);
+      run.segments_dropped += 1;
+      run.events_dropped += live->meta.rows;
+      int64_t& newest = through[live->meta.tenant];
+      newest = std::max(newest, live->meta.max_time);
+    }
+    for (const auto& [tenant, time] : through) run.dropped_through.emplace_back(tenant, time);
+  }
+  if (!dropped.empty()) AL_RETURN_IF_ERROR(InstallSegments({}, dropped));
+  std::lock_guard lock(mu_);
+  last_retention_ = std::move(run);
+  return Status::OK();
+}
+
+void EmbeddedStore::BackgroundLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    state_changed_.wait_for(lock, std::chrono::milliseconds(200));
+    if (stopping_) break;
+    const bool need_rotate =
+        imm_ == nullptr && mem_->approximate_bytes() >= options_.memtable_bytes;
+    if (need_rotate && write_status_.ok()) {
+      state_changed_.wait(lock, [&] { return mem_->pending_batches == 0; });
+      if (imm_ == nullptr) (void)StartWal(lock);
+    }
+    const bool run_retention =
+        !options_.retention_micros.empty() &&
+        clock_.NowMicros() - last_retention_micros_ >= options_.retention_interval_micros;
+    const bool flush = imm_ != nullptr;
+    lock.unlock();
+    if (flush) (void)FlushImmutable(/*retire_wal=*/true);  // errors: retried next round
+    bool did_work = true;
+    for (int rounds = 0; did_work && rounds < 4; ++rounds)
+      if (!CompactOnce(&did_work).ok()) break;
+    if (run_retention) (void)RunRetention();
+    lock.lock();
+  }
+}
+
+Result<EmbeddedStore::Snapshot> EmbeddedStore::TakeSnapshot(const query::Query& query) {
+  Snapshot snapshot;
+  std::lock_guard lock(mu_);
+  for (const auto& memtable : {mem_, imm_})
+    if (memtable) snapshot.memtables.push_back(memtable);
+  for (const auto& live : segments_) {
+    if (live->meta.tenant != query.tenant) continue;
+    if (query.time.from && live->meta.max_time < *query.time.from) continue;
+    if (query.time.to && live->meta.min_time >= *query.time.to) continue;
+    if (!live->reader) return live->damage;
+    snapshot.segments.push_back(live);
+  }
+  return snapshot;
+}
+
+Result<std::optional<Event>> EmbeddedStore::Get(std::string_view tenant, std::string_view id) {
+  std::unique_lock lock(mu_);
+  for (const auto& live : segments_)
+    if (live->meta.tenant == tenant && !live->reader) return live->damage;
+  std::string tenant_name(tenant);
+  for (const auto& memtable : {mem_, imm_})
+    if (memtable)
+      if (auto found = memtable->Get(tenant_name, id)) return found;
+  std::vector<std::shared_ptr<const segment::SegmentReader>> readers;
+  for (const auto& live : segments_)
+    if (live->meta.tenant == tenant) readers.push_back(ReaderOf(live));
+  lock.unlock();
+  return FindInSegments(readers, id);
+}
+
+namespace {
+
+// A matching event before materialization: its sort values and where it is.
+struct Candidate {
+  std::vector<std::optional<Scalar>> keys;
+  uint64_t seq = 0;
+  int segment = -1;              // index into the snapshot's segments; -1: memtable
+  uint32_t row = 0;              // in that segment
+  const Event* event = nullptr;  // memtable copy
+};
+
+// Reads the sort values of `rows` of one segment.
+Status SortValues(const segment::SegmentReader& reader, std::span<const query::SortKey> sort,
+                  const std::vector<uint32_t>& rows, std::vector<Candidate>* out, int segment) {
+  auto seqs = reader.GetSeqs();
+  if (!seqs.ok()) return seqs.status();
+  const size_t first = out->size();
+  out->resize(first + rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    Candidate& candidate = (*out)[first + i];
+    candidate.seq = (**seqs)[rows[i]];
+    candidate.segment = segment;
+    candidate.row = rows[i];
+    candidate.keys.resize(sort.size());
+  }
+  for (size_t k = 0; k < sort.size(); ++k) {
+    const FieldSpec& field = *sort[k].field;
+    const size_t index = FieldIndex(&field);
+    if (field.type == event::FieldType::kTime) {
+      AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(index));
+      for (size_t i = 0; i < rows.size(); ++i)
+        if (times->present(rows[i])) (*out)[first + i].keys[k] = Scalar(int64_t{(*times)[rows[i]]});
+    } else if (field.type == event::FieldType::kUint64) {
+      for (size_t i = 0; i < rows.size(); ++i)
+        (*out)[first + i].keys[k] = Scalar(static_cast<int64_t>((*out)[first + i].seq));
+    } else {
+      // Fill via one decoded event per row: exact and simple.
+      std::vector<Event> events;
+      const size_t fields[] = {index};
+      AL_RETURN_IF_ERROR(reader.ReadRows(rows, fields, &events));
+      for (size_t i = 0; i < rows.size(); ++i)
+        (*out)[first + i].keys[k] = query::FieldValue(field, events[i]);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<query::SearchResult> EmbeddedStore::Search(const query::Query& query) {
+  AL_RETURN_IF_ERROR(query::ValidateQuery(query));
+  AL_ASSIGN_OR_RETURN(Snapshot snapshot, TakeSnapshot(query));
+  const std::vector<query::SortKey> sort = query::EffectiveSort(query);
+  const uint64_t wanted = query.offset + query.limit;
+  const bool by_timestamp = sort.size() == 1 && sort[0].field == event::FindField("timestamp");
+
+  uint64_t total = 0;
+  std::vector<Candidate> candidates;
+  std::vector<Event> memtable_events;  // copies: memtables change under us
+  for (const auto& memtable : snapshot.memtables) {
+    memtable->ForEach(query.tenant, [&](const Event& event) {
+      if (query::InTimeRange(query.time, event) && query::Matches(query.filter, event))
+        memtable_events.push_back(event);
+    });
+  }
+  total += memtable_events.size();
+  for (const Event& event : memtable_events) {
+    Candidate candidate;
+    candidate.seq = event.seq;
+    candidate.event = &event;
+    for (const query::SortKey& key : sort)
+      candidate.keys.push_back(query::FieldValue(*key.field, event));
+    candidates.push_back(std::move(candidate));
+  }
+  for (size_t s = 0; s < snapshot.segments.size(); ++s) {
+    const segment::SegmentReader& reader = *snapshot.segments[s]->reader;
+    AL_ASSIGN_OR_RETURN(Roaring rows, segment::MatchingRows(reader, query.filter, query.time));
+    const uint64_t count = rows.cardinality();
+    total += count;
+    if (count == 0) continue;
+    std::vector<uint32_t> row_list(count);
+    rows.toUint32Array(row_list.data());
+    // Rows are in (timestamp, seq) order: with that sort, only the first or
+    // last `wanted` of a segment can make the page.
+    if (by_timestamp && row_list.size() > wanted) {
+      if (sort[0].descending)
+        row_list.erase(row_list.begin(), row_list.end() - static_cast<ptrdiff_t>(wanted));
+      else
+        row_list.resize(wanted);
+    }
+    AL_RETURN_IF_ERROR(SortValues(reader, sort, row_list, &candidates, static_cast<int>(s)));
+  }
+
+  auto before = [&](const Candidate& a, const Candidate& b) {
+    for (size_t k = 0; k < sort.size(); ++k) {
+      int c = query::CompareSortValues(a.keys[k], b.keys[k], sort[k].descending);
+      if (c != 0) return c < 0;
+    }
+    return sort[0].descending ? a.seq > b.seq : a.seq < b.seq;
+  };
+  const size_t keep = static_cast<size_t>(std::min<uint64_t>(wanted, candidates.size()));
+  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<ptrdiff_t>(keep),
+                    candidates.end(), before);
+
+  query::SearchResult result;
+  if (query.include_totals) result.total = total;
+  if (query.offset >= keep) return result;
+  std::vector<size_t> fields;
+  for (const FieldSpec* field : query.fields) fields.push_back(FieldIndex(field));
+  result.events.resize(keep - query.offset);
+  // Materialize segment rows per segment, in one read each.
+  std::map<int, std::vector<std::pair<uint32_t, size_t>>> by_segment;
+  for (size_t i = query.offset; i < keep; ++i) {
+    const Candidate& candidate = candidates[i];
+    if (candidate.segment < 0) {
+      result.events[i - query.offset] = *candidate.event;
+      query::Project(query, &result.events[i - query.offset]);
+    } else {
+      by_segment[candidate.segment].emplace_back(candidate.row, i - query.offset);
+    }
+  }
+  for (const auto& [s, wanted_rows] : by_segment) {
+    std::vector<uint32_t> rows;
+    for (const auto& [row, slot] : wanted_rows) rows.push_back(row);
+    std::vector<Event> events;
+    AL_RETURN_IF_ERROR(snapshot.segments[s]->reader->ReadRows(rows, fields, &events));
+    for (size_t i = 0; i < wanted_rows.size(); ++i)
+      result.events[wanted_rows[i].second] = std::move(events[i]);
+  }
+  return result;
+}
+
+Result<query::AggResult> EmbeddedStore::Aggregate(const query::Query& query,
+                                                  const query::AggSpec& spec) {
+  AL_RETURN_IF_ERROR(query::ValidateQuery(query));
+  AL_RETURN_IF_ERROR(query::ValidateAggSpec(spec));
+  const query::CountBy& count_by = std::get<query::CountBy>(spec);
+  const FieldSpec& field = *count_by.field;
+  const size_t index = FieldIndex(&field);
+  AL_ASSIGN_OR_RETURN(Snapshot snapshot, TakeSnapshot(query));
+
+  query::AggResult result;
+  std::map<std::string, std::pair<Scalar, uint64_t>> counts;
+  auto count_value = [&](const std::optional<Scalar>& value, uint64_t n) {
+    result.total += n;
+    if (!value) {
+      result.missing_count += n;
+      return;
+    }
+    auto [it, inserted] = counts.try_emplace(query::ScalarToString(*value), *value, 0);
+    it->second.second += n;
+  };
+  for (const auto& memtable : snapshot.memtables) {
+    memtable->ForEach(query.tenant, [&](const Event& event) {
+      if (query::InTimeRange(query.time, event) && query::Matches(query.filter, event))
+        count_value(query::FieldValue(field, event), 1);
+    });
+  }
+  for (const auto& live : snapshot.segments) {
+    const segment::SegmentReader& reader = *live->reader;
+    AL_ASSIGN_OR_RETURN(Roaring rows, segment::MatchingRows(reader, query.filter, query.time));
+    if (rows.isEmpty()) continue;
+    const auto type = field.type;
+    if (type == event::FieldType::kTime || type == event::FieldType::kUint64) {
+      std::vector<uint32_t> row_list(rows.cardinality());
+      rows.toUint32Array(row_list.data());
+      std::vector<Candidate> values;
+      const query::SortKey key{&field, false};
+      AL_RETURN_IF_ERROR(SortValues(reader, std::span(&key, 1), row_list, &values, 0));
+      for (const Candidate& value : values) count_value(value.keys[0], 1);
+      continue;
+    }
+    // Dictionary fields: count codes, then name them once each.
+    AL_ASSIGN_OR_RETURN(auto dictionary, reader.GetDictionary(index));
+    AL_ASSIGN_OR_RETURN(auto codes, reader.GetCodes(index));
+    std::vector<uint64_t> per_code(dictionary->size() + 1, 0);
+    for (uint32_t row : rows) ++per_code[(*codes)[row]];
+    if (per_code[0] != 0) count_value(std::nullopt, per_code[0]);
+    for (uint32_t code = 1; code <= dictionary->size(); ++code) {
+      if (per_code[code] == 0) continue;
+      std::string_view key = dictionary->value(code);
+      Scalar value;
+      switch (type) {
+        case event::FieldType::kDouble:
+          value = segment::DecodeDoubleKey(key);
+          break;
+        case event::FieldType::kBool:
+          value = key == segment::kTrueKey;
+          break;
+        default:
+          value = std::string(key);
+      }
+      count_value(value, per_code[code]);
+    }
+  }
+  for (auto& [key, entry] : counts) result.buckets.push_back({entry.first, entry.second});
+  query::FinishBuckets(count_by.top_n, &result);
+  return result;
+}
+
+Result<store::StoreStats> EmbeddedStore::Stats() {
+  store::StoreStats stats;
+  std::map<std::string, store::TenantStats> tenants;
+  std::lock_guard lock(mu_);
+  auto tenant_stats = [&](const std::string& name) -> store::TenantStats& {
+    store::TenantStats& entry = tenants[name];
+    entry.tenant = name;
+    return entry;
+  };
+  for (const auto& live : segments_) {
+    store::TenantStats& entry = tenant_stats(live->meta.tenant);
+    if (!live->reader) {
+      stats.damaged_segments.push_back(live->damage.ToString());
+      continue;
+    }
+    entry.events += live->meta.rows;
+    entry.segments += 1;
+    entry.segment_bytes += live->meta.file_bytes;
+    entry.oldest = std::min(entry.oldest.value_or(INT64_MAX), live->meta.min_time);
+    entry.newest = std::max(entry.newest.value_or(INT64_MIN), live->meta.max_time);
+  }
+  for (const auto& memtable : {mem_, imm_}) {
+    if (!memtable) continue;
+    stats.memtable_bytes += memtable->approximate_bytes();
+    for (const std::string& name : memtable->Tenants()) {
+      store::TenantStats& entry = tenant_stats(name);
+      memtable->ForEach(name, [&](const Event& event) {
+        ++entry.events;
+        ++entry.memtable_events;
+        entry.oldest = std::min(entry.oldest.value_or(INT64_MAX), *event.timestamp);
+        entry.newest = std::max(entry.newest.value_or(INT64_MIN), *event.timestamp);
+      });
+    }
+  }
+  for (const auto& [name, seq] : last_seq_) tenant_stats(name).last_seq = seq;
+  for (auto& [name, entry] : tenants) {
+    stats.events += entry.events;
+    stats.segments += entry.segments;
+    stats.segment_bytes += entry.segment_bytes;
+    stats.memtable_events += entry.memtable_events;
+    stats.tenants.push_back(std::move(entry));
+  }
+  auto names = fs_.ListDir(options_.dir);
+  if (names.ok())
+    for (const std::string& name : *names)
+      if (auto parsed = ParseStoreFileName(name); parsed && !parsed->is_segment)
+        if (auto size = fs_.FileSize(env::JoinPath(options_.dir, name)); size.ok())
+          stats.wal_bytes += *size;
+  stats.flushes = flushes_;
+  stats.compactions = compactions_;
+  stats.wal_syncs = retired_syncs_ + (log_ ? log_->sync_count() : 0);
+  stats.cache_bytes = cache_.usage_bytes();
+  stats.last_retention = last_retention_;
+  stats.write_status = write_status_;
+  return stats;
+}
+
+}  // namespace auditlog::storage

@@ -1,0 +1,153 @@
+#pragma once
+
+// EmbeddedStore is the default Store: one directory on local disk holding a
+// write-ahead log, the memtable's flushed segments and a manifest.
+//
+//   Append ─► assign seq, check ids ─► WAL (group commit, fsync) ─► memtable
+//   memtable full ─► immutable ─► background flush ─► segments per tenant and
+//   time window ─► manifest ─► old WAL files removed
+//   background: compaction of small segments, retention by tenant policy
+//
+// Recovery (Open) reads the manifest, opens its segments, replays the WAL
+// files it has not flushed (skipping events a segment already holds, by seq),
+// removes files it does not name, and starts a new WAL file.
+//
+// Faults: a failed WAL write or sync makes the store refuse writes with
+// kUnavailable and the cause, and it never retries a failed sync. A full disk
+// is the one exception that heals: once a later append finds no batch in
+// flight, the store re-reads what its WAL really holds, adopts it (exactly
+// what a restart would do) and starts a new WAL file; if that works, writes
+// resume. A segment that fails its checks is reported in Stats() and by the
+// queries that need it; everything else keeps being served.
+//
+// Thread-safety: thread-safe.
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/random.h"
+#include "env/file_system.h"
+#include "event/event_id.h"
+#include "storage/id_set.h"
+#include "storage/manifest.h"
+#include "storage/memtable.h"
+#include "storage/segment/section_cache.h"
+#include "storage/segment/segment_reader.h"
+#include "storage/segment/segment_writer.h"
+#include "storage/wal/group_commit_log.h"
+#include "store/store.h"
+
+namespace auditlog::storage {
+
+struct EmbeddedStoreOptions {
+  std::string dir;
+  env::FileSystem* fs = nullptr;  // default: the real file system
+  Clock* clock = nullptr;         // default: the system clock
+  Random* random = nullptr;       // for ids; default: the OS generator
+
+  // A memtable this large (approximate heap bytes) is flushed. Ingest waits
+  // when a second one fills before the first is flushed.
+  size_t memtable_bytes = 128u << 20;
+  // Decoded segment sections kept in memory.
+  size_t cache_bytes = 256u << 20;
+  // Segments hold events of one tenant and one window of `timestamp`.
+  int64_t window_micros = int64_t{86'400} * 1'000'000;
+  uint32_t max_segment_rows = segment::kMaxSegmentRows;
+  // Segments of one tenant and window smaller than this are merged.
+  uint32_t compaction_min_rows = segment::kMaxSegmentRows / 2;
+  segment::SegmentWriteOptions segment_options;
+
+  // How long events are kept, by tenant; "*" applies to tenants not listed.
+  // None: kept forever. Whole segments are dropped once all their events
+  // are older than the policy.
+  std::map<std::string, int64_t> retention_micros;
+  int64_t retention_interval_micros = int64_t{3600} * 1'000'000;
+
+  // Run flush, compaction and retention on a background thread. Off in tests
+  // that step them by hand (FlushForTesting, CompactOnce, RunRetention).
+  bool background = true;
+};
+
+class EmbeddedStore final : public store::Store {
+ public:
+  static Result<std::unique_ptr<EmbeddedStore>> Open(EmbeddedStoreOptions options);
+  // Stops background work. Nothing is flushed: the WAL holds every event.
+  ~EmbeddedStore() override;
+
+  Result<std::vector<store::AppendOutcome>> Append(std::string_view tenant,
+                                                   std::span<event::Event> batch) override;
+  Result<std::optional<event::Event>> Get(std::string_view tenant, std::string_view id) override;
+  Result<query::SearchResult> Search(const query::Query& query) override;
+  Result<query::AggResult> Aggregate(const query::Query& query,
+                                     const query::AggSpec& spec) override;
+  Result<store::StoreStats> Stats() override;
+
+  // Flushes the current memtable to segments now (whatever its size).
+  Status Flush();
+  // Merges one group of small segments; `did_work` says whether there was one.
+  Status CompactOnce(bool* did_work);
+  // Drops the segments past their tenant's retention.
+  Status RunRetention();
+
+ private:
+  struct LiveSegment;
+  struct Snapshot;
+
+  explicit EmbeddedStore(EmbeddedStoreOptions options);
+  Status Recover();
+  Status ReplayWal(uint64_t number, std::map<std::string, uint64_t>* flushed_seq);
+  Status StartWal(std::unique_lock<std::mutex>& lock);  // REQUIRES: lock holds mu_
+  Status RecoverFromDiskFull(std::unique_lock<std::mutex>& lock);
+  void AdoptEvents(const std::string& tenant, std::span<const event::Event> events,
+                   Memtable* memtable);  // REQUIRES: mu_ held
+  Result<std::optional<event::Event>> FindStored(const std::string& tenant, std::string_view id,
+                                                 std::unique_lock<std::mutex>& lock);
+  Status FlushImmutable(bool retire_wal);
+  Status WriteSegments(const std::string& tenant, std::vector<event::Event> events,
+                       std::vector<ManifestSegment>* written);
+  Status SaveManifestLocked();  // REQUIRES: mu_ held
+  Status InstallSegments(std::vector<ManifestSegment> added,
+                         const std::vector<std::shared_ptr<LiveSegment>>& removed);
+  Result<std::shared_ptr<LiveSegment>> OpenSegment(const ManifestSegment& entry);
+  static std::shared_ptr<const segment::SegmentReader> ReaderOf(
+      const std::shared_ptr<LiveSegment>& live);
+  Result<Snapshot> TakeSnapshot(const query::Query& query);
+  void BackgroundLoop();
+
+  EmbeddedStoreOptions options_;
+  env::FileSystem& fs_;
+  Clock& clock_;
+  std::unique_ptr<env::FileLock> dir_lock_;
+  segment::SectionCache cache_;
+
+  // mu_ guards everything below; it is also the ordering lock of appends
+  // (seq assignment and WAL queueing happen under it, the wait outside).
+  mutable std::mutex mu_;
+  std::condition_variable state_changed_;
+  Manifest manifest_;
+  std::vector<std::shared_ptr<LiveSegment>> segments_;
+  std::shared_ptr<Memtable> mem_;
+  std::shared_ptr<Memtable> imm_;
+  std::shared_ptr<wal::GroupCommitLog> log_;
+  std::map<std::string, uint64_t> last_seq_;  // highest seq given, by tenant
+  IdSet ids_;
+  // Events of batches queued in the WAL but not yet in a memtable, by id
+  // fingerprint, so concurrent duplicates see each other.
+  std::unordered_multimap<uint64_t, const event::Event*> in_flight_;
+  Status write_status_;
+  event::EventIdGenerator id_generator_;
+  std::optional<store::RetentionRun> last_retention_;
+  int64_t last_retention_micros_ = 0;
+  uint64_t flushes_ = 0, compactions_ = 0, retired_syncs_ = 0;
+  bool flushing_ = false, compacting_ = false, stopping_ = false;
+  std::thread background_;
+};
+
+}  // namespace auditlog::storage

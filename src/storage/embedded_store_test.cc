@@ -1,0 +1,309 @@
+#include "storage/embedded_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/clock.h"
+#include "env/fault_injection_file_system.h"
+#include "env/mem_file_system.h"
+#include "event/fields.h"
+#include "store/store_conformance.h"
+#include "testing/event_builder.h"
+#include "testing/status_matchers.h"
+
+namespace auditlog::storage {
+namespace {
+
+using event::Event;
+using ::testing::HasSubstr;
+
+// The store on an in-memory file system, stepped by hand (no background thread).
+class MemHarness : public store::StoreHarness {
+ public:
+  MemHarness() { Reopen(); }
+  store::Store& store() override { return *store_; }
+  void Flush() override { ASSERT_TRUE(store_->Flush().ok()); }
+  void Reopen() override {
+    store_.reset();
+    EmbeddedStoreOptions options;
+    options.dir = "/store";
+    options.fs = &fs_;
+    options.background = false;
+    options.max_segment_rows = 128;  // many segments from few events
+    options.compaction_min_rows = 64;
+    auto opened = EmbeddedStore::Open(options);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(*opened);
+    bool did_work = true;
+    while (did_work) ASSERT_TRUE(store_->CompactOnce(&did_work).ok());
+  }
+
+ private:
+  env::MemFileSystem fs_;
+  std::unique_ptr<EmbeddedStore> store_;
+};
+
+// The store on the real file system, with its background thread.
+class PosixHarness : public store::StoreHarness {
+ public:
+  PosixHarness() {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("auditlog_store_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
+    std::filesystem::remove_all(dir_);
+    Reopen();
+  }
+  ~PosixHarness() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  store::Store& store() override { return *store_; }
+  void Flush() override { ASSERT_TRUE(store_->Flush().ok()); }
+  void Reopen() override {
+    store_.reset();
+    EmbeddedStoreOptions options;
+    options.dir = dir_.string();
+    auto opened = EmbeddedStore::Open(options);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(*opened);
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path dir_;
+  std::unique_ptr<EmbeddedStore> store_;
+};
+
+}  // namespace
+
+std::unique_ptr<store::StoreHarness> MakeMem() { return std::make_unique<MemHarness>(); }
+std::unique_ptr<store::StoreHarness> MakePosix() { return std::make_unique<PosixHarness>(); }
+
+namespace {
+
+EmbeddedStoreOptions MemOptions(env::FileSystem* fs, Clock* clock = nullptr) {
+  EmbeddedStoreOptions options;
+  options.dir = "/store";
+  options.fs = fs;
+  options.clock = clock;
+  options.background = false;
+  options.max_segment_rows = 100;
+  options.compaction_min_rows = 60;
+  return options;
+}
+
+std::vector<Event> Batch(testing::EventBuilder& builder, int count) {
+  std::vector<Event> batch;
+  for (int i = 0; i < count; ++i) batch.push_back(builder.Next());
+  return batch;
+}
+
+TEST(EmbeddedStore, CompactionMergesSmallSegmentsAndKeepsEveryEvent) {
+  env::MemFileSystem fs;
+  AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(MemOptions(&fs)));
+  testing::EventBuilder builder(11);
+  for (int round = 0; round < 6; ++round) {
+    auto batch = Batch(builder, 20);
+    AL_ASSERT_OK(store->Append("acme", batch).status());
+    Status flushed = store->Flush();
+    ASSERT_TRUE(flushed.ok()) << flushed.ToString();
+  }
+  AL_ASSERT_OK_AND_ASSIGN(auto before, store->Stats());
+  EXPECT_GE(before.segments, 6u);
+  bool did_work = true;
+  while (did_work) AL_ASSERT_OK(store->CompactOnce(&did_work));
+  AL_ASSERT_OK_AND_ASSIGN(auto after, store->Stats());
+  EXPECT_LT(after.segments, before.segments);
+  EXPECT_GE(after.compactions, 1u);
+  EXPECT_EQ(after.events, 120u);
+  query::Query query;
+  query.tenant = "acme";
+  query.include_totals = true;
+  query.sort = {{event::FindField("seq"), false}};
+  query.limit = 200;
+  AL_ASSERT_OK_AND_ASSIGN(auto result, store->Search(query));
+  ASSERT_EQ(result.events.size(), 120u);
+  for (size_t i = 0; i < 120; ++i) EXPECT_EQ(result.events[i].seq, i + 1);
+  // Compacted inputs are gone from disk once nobody reads them.
+  AL_ASSERT_OK_AND_ASSIGN(auto names, fs.ListDir("/store"));
+  size_t segment_files = 0;
+  for (const auto& name : names) segment_files += name.ends_with(".seg");
+  EXPECT_EQ(segment_files, after.segments);
+}
+
+TEST(EmbeddedStore, RetentionDropsWholeOldSegmentsAndReportsIt) {
+  env::MemFileSystem fs;
+  ManualClock clock(1'740'787'200'000'000);
+  auto options = MemOptions(&fs, &clock);
+  options.window_micros = int64_t{3600} * 1'000'000;
+  options.retention_micros["acme"] = int64_t{7} * 86'400'000'000;
+  AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(options));
+  testing::EventBuilder builder(12, 1'740'787'200'000'000 - int64_t{10} * 86'400'000'000);
+  auto old_batch = Batch(builder, 30);
+  AL_ASSERT_OK(store->Append("acme", old_batch).status());
+  auto other = Batch(builder, 10);
+  AL_ASSERT_OK(store->Append("globex", other).status());
+  AL_ASSERT_OK(store->Flush());
+  testing::EventBuilder recent(13, 1'740'787'200'000'000 - 3'600'000'000);
+  auto new_batch = Batch(recent, 30);
+  AL_ASSERT_OK(store->Append("acme", new_batch).status());
+  AL_ASSERT_OK(store->Flush());
+
+  AL_ASSERT_OK(store->RunRetention());
+  AL_ASSERT_OK_AND_ASSIGN(auto stats, store->Stats());
+  ASSERT_TRUE(stats.last_retention.has_value());
+  EXPECT_EQ(stats.last_retention->at, clock.NowMicros());
+  EXPECT_EQ(stats.last_retention->events_dropped, 30u);
+  ASSERT_EQ(stats.last_retention->dropped_through.size(), 1u);
+  EXPECT_EQ(stats.last_retention->dropped_through[0].first, "acme");
+  EXPECT_EQ(stats.events, 40u);  // globex has no policy; acme keeps its recent events
+  // seq does not restart after everything older was dropped.
+  auto more = Batch(recent, 1);
+  AL_ASSERT_OK_AND_ASSIGN(auto outcomes, store->Append("acme", more));
+  EXPECT_EQ(outcomes[0].seq, 61u);
+  store.reset();
+  AL_ASSERT_OK_AND_ASSIGN(store, EmbeddedStore::Open(options));
+  std::vector<Event> again = {recent.Next()};
+  AL_ASSERT_OK_AND_ASSIGN(outcomes, store->Append("acme", again));
+  EXPECT_EQ(outcomes[0].seq, 62u);
+}
+
+TEST(EmbeddedStore, CorruptSegmentIsNamedAndTheRestKeepsServing) {
+  env::MemFileSystem fs;
+  testing::EventBuilder builder(14);
+  std::string victim;
+  {
+    AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(MemOptions(&fs)));
+    auto acme = Batch(builder, 40);
+    AL_ASSERT_OK(store->Append("acme", acme).status());
+    auto globex = Batch(builder, 40);
+    AL_ASSERT_OK(store->Append("globex", globex).status());
+    AL_ASSERT_OK(store->Flush());
+  }
+  // Flip a byte in the middle of the first acme segment.
+  AL_ASSERT_OK_AND_ASSIGN(auto names, fs.ListDir("/store"));
+  for (const auto& name : names) {
+    if (!name.ends_with(".seg")) continue;
+    AL_ASSERT_OK_AND_ASSIGN(auto file, fs.OpenForRead("/store/" + name));
+    std::string bytes;
+    AL_ASSERT_OK(file->Read(0, 1 << 20, &bytes));
+    if (bytes.find("acme") == std::string::npos) continue;
+    bytes[20] ^= 0x55;  // inside the first section: the id dictionary
+    AL_ASSERT_OK_AND_ASSIGN(auto out, fs.NewWritableFile("/store/" + name));
+    AL_ASSERT_OK(out->Append(bytes));
+    AL_ASSERT_OK(out->Sync());
+    victim = name;
+    break;
+  }
+  ASSERT_FALSE(victim.empty());
+  AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(MemOptions(&fs)));
+  query::Query query;
+  query.tenant = "acme";
+  query.limit = 100;
+  auto damaged = store->Search(query);
+  ASSERT_EQ(damaged.status().code(), StatusCode::kCorruption);
+  EXPECT_THAT(damaged.status().message(), HasSubstr(victim));
+  EXPECT_THAT(damaged.status().message(), HasSubstr("offset"));
+  query.tenant = "globex";
+  AL_ASSERT_OK_AND_ASSIGN(auto fine, store->Search(query));
+  EXPECT_EQ(fine.events.size(), 40u);
+  auto more = Batch(builder, 5);
+  AL_ASSERT_OK(store->Append("globex", more).status());
+}
+
+TEST(EmbeddedStore, DiskFullRefusesWritesLosesNothingAndHeals) {
+  env::MemFileSystem base;
+  env::FaultInjectionFileSystem faulty(base);
+  AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(MemOptions(&faulty)));
+  testing::EventBuilder builder(15);
+  std::vector<Event> acknowledged;
+  auto first = Batch(builder, 20);
+  AL_ASSERT_OK(store->Append("acme", first).status());
+  acknowledged.insert(acknowledged.end(), first.begin(), first.end());
+
+  faulty.SetCapacityBytes(faulty.used_bytes() + 200);  // room for less than a batch
+  auto refused = Batch(builder, 20);
+  auto result = store->Append("acme", refused);
+  ASSERT_EQ(result.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(result.status().message(), HasSubstr("disk full"));
+  AL_ASSERT_OK_AND_ASSIGN(auto stats, store->Stats());
+  EXPECT_THAT(stats.write_status.message(), HasSubstr("disk full"));
+  // Reads still work.
+  AL_ASSERT_OK_AND_ASSIGN(auto got, store->Get("acme", first[3].id));
+  EXPECT_TRUE(got.has_value());
+
+  faulty.SetCapacityBytes(std::nullopt);
+  auto later = Batch(builder, 20);
+  AL_ASSERT_OK_AND_ASSIGN(auto outcomes, store->Append("acme", later));
+  EXPECT_EQ(outcomes.front().seq, 21u) << "seq continues from what is stored";
+  acknowledged.insert(acknowledged.end(), later.begin(), later.end());
+  store.reset();
+  AL_ASSERT_OK_AND_ASSIGN(store, EmbeddedStore::Open(MemOptions(&base)));
+  for (const Event& event : acknowledged) {
+    AL_ASSERT_OK_AND_ASSIGN(auto found, store->Get("acme", event.id));
+    ASSERT_TRUE(found.has_value()) << event.id;
+    EXPECT_EQ(*found, event);
+  }
+}
+
+TEST(EmbeddedStore, FailedSyncIsStickyAndNamesTheCause) {
+  env::MemFileSystem base;
+  env::FaultInjectionFileSystem faulty(base);
+  AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(MemOptions(&faulty)));
+  testing::EventBuilder builder(16);
+  faulty.FailAfter(1);
+  auto batch = Batch(builder, 3);
+  auto result = store->Append("acme", batch);
+  ASSERT_EQ(result.status().code(), StatusCode::kUnavailable);
+  faulty.Heal();
+  auto again = Batch(builder, 3);
+  auto second = store->Append("acme", again);
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(second.status().message(), HasSubstr("no writes"));
+}
+
+TEST(EmbeddedStore, ConcurrentAppendersShareSyncsAndKeepSeqGapFree) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("auditlog_concurrent_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  EmbeddedStoreOptions options;
+  options.dir = dir.string();
+  options.memtable_bytes = 256 << 10;  // rotate and flush while writing
+  AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(options));
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      testing::EventBuilder builder(100 + t);
+      for (int i = 0; i < 25; ++i) {
+        auto batch = Batch(builder, 10);
+        if (!store->Append("acme", batch).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  AL_ASSERT_OK_AND_ASSIGN(auto stats, store->Stats());
+  EXPECT_LT(stats.wal_syncs, 100u + 2u) << "some appends shared a sync";
+  store.reset();
+  AL_ASSERT_OK_AND_ASSIGN(store, EmbeddedStore::Open(options));
+  query::Query query;
+  query.tenant = "acme";
+  query.sort = {{event::FindField("seq"), false}};
+  query.limit = 1000;
+  query.include_totals = true;
+  AL_ASSERT_OK_AND_ASSIGN(auto result, store->Search(query));
+  ASSERT_EQ(result.total, 1000u);
+  for (size_t i = 0; i < result.events.size(); ++i) ASSERT_EQ(result.events[i].seq, i + 1);
+  store.reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace auditlog::storage
+
+namespace auditlog::store {
+INSTANTIATE_TEST_SUITE_P(Memory, StoreConformanceTest, ::testing::Values(&storage::MakeMem));
+INSTANTIATE_TEST_SUITE_P(Posix, StoreConformanceTest, ::testing::Values(&storage::MakePosix));
+}  // namespace auditlog::store

@@ -1,0 +1,56 @@
+#include "storage/memtable.h"
+
+#include <mutex>
+
+#include "event/fields.h"
+
+namespace auditlog::storage {
+
+size_t ApproximateEventBytes(const event::Event& event) {
+  size_t bytes = sizeof(event::Event) + event.details.capacity();
+  for (const event::FieldSpec& field : event::AllFields()) {
+    if (field.string_member == nullptr) continue;
+    const std::string& value = event::StringField(field, event);
+    if (value.size() > 15) bytes += value.capacity() + 1;  // past the small-string buffer
+  }
+  return bytes;
+}
+
+void Memtable::Add(const std::string& tenant, std::span<const event::Event> events) {
+  size_t added_bytes = 0;
+  std::unique_lock lock(mu_);
+  TenantEvents& table = tenants_[tenant];
+  for (const event::Event& event : events) {
+    table.ids.push_back(std::make_unique<std::string>(event.id));
+    table.by_id.emplace(*table.ids.back(), static_cast<uint32_t>(table.events.size()));
+    table.events.push_back(event);
+    added_bytes += ApproximateEventBytes(event) + event.id.size() + 64;
+  }
+  lock.unlock();
+  bytes_.fetch_add(added_bytes, std::memory_order_relaxed);
+  events_.fetch_add(events.size(), std::memory_order_relaxed);
+}
+
+std::optional<event::Event> Memtable::Get(const std::string& tenant, std::string_view id) const {
+  std::shared_lock lock(mu_);
+  auto it = tenants_.find(tenant);
+  if (it == tenants_.end()) return std::nullopt;
+  auto found = it->second.by_id.find(id);
+  if (found == it->second.by_id.end()) return std::nullopt;
+  return it->second.events[found->second];
+}
+
+std::vector<std::string> Memtable::Tenants() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> tenants;
+  for (const auto& [tenant, table] : tenants_) tenants.push_back(tenant);
+  return tenants;
+}
+
+size_t Memtable::CountFor(const std::string& tenant) const {
+  std::shared_lock lock(mu_);
+  auto it = tenants_.find(tenant);
+  return it == tenants_.end() ? 0 : it->second.events.size();
+}
+
+}  // namespace auditlog::storage

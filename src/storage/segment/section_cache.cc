@@ -1,0 +1,34 @@
+#include "storage/segment/section_cache.h"
+
+namespace auditlog::storage::segment {
+
+std::shared_ptr<const SectionData> SectionCache::Lookup(uint64_t segment_id, uint32_t section) {
+  std::lock_guard lock(mu_);
+  auto it = index_.find(Key(segment_id, section));
+  if (it == index_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->data;
+}
+
+void SectionCache::Insert(uint64_t segment_id, uint32_t section,
+                          std::shared_ptr<const SectionData> data) {
+  const uint64_t key = Key(segment_id, section);
+  const size_t bytes = data->memory_bytes() + 64;
+  std::lock_guard lock(mu_);
+  if (index_.count(key) != 0) return;  // another reader decoded it first
+  lru_.push_front(Entry{key, std::move(data), bytes});
+  index_[key] = lru_.begin();
+  usage_bytes_ += bytes;
+  while (usage_bytes_ > capacity_bytes_ && lru_.size() > 1) {
+    usage_bytes_ -= lru_.back().bytes;
+    index_.erase(lru_.back().key);
+    lru_.pop_back();
+  }
+}
+
+size_t SectionCache::usage_bytes() const {
+  std::lock_guard lock(mu_);
+  return usage_bytes_;
+}
+
+}  // namespace auditlog::storage::segment

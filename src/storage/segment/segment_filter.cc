@@ -1,0 +1,322 @@
+#include "storage/segment/segment_filter.h"
+
+#include <algorithm>
+
+#include "event/fields.h"
+#include "query/tokenizer.h"
+
+namespace auditlog::storage::segment {
+namespace {
+
+using event::FieldSpec;
+using event::FieldType;
+using query::Filter;
+using query::FilterOp;
+using query::Scalar;
+
+// Above this many codes, scanning the code column beats merging posting lists.
+constexpr size_t kMaxCodesByPostings = 64;
+
+class Evaluator {
+ public:
+  explicit Evaluator(const SegmentReader& segment)
+      : segment_(segment), rows_(segment.meta().rows) {}
+
+  Result<Roaring> Evaluate(const Filter& filter) {
+    switch (filter.op) {
+      case FilterOp::kAll:
+        return All();
+      case FilterOp::kAnd: {
+        Roaring result = All();
+        for (const Filter& child : filter.children) {
+          if (result.isEmpty()) break;
+          AL_ASSIGN_OR_RETURN(Roaring rows, Evaluate(child));
+          result &= rows;
+        }
+        return result;
+      }
+      case FilterOp::kOr: {
+        Roaring result;
+        for (const Filter& child : filter.children) {
+          AL_ASSIGN_OR_RETURN(Roaring rows, Evaluate(child));
+          result |= rows;
+        }
+        return result;
+      }
+      case FilterOp::kNot: {
+        AL_ASSIGN_OR_RETURN(Roaring result, Evaluate(filter.children[0]));
+        result.flip(0, rows_);
+        return result;
+      }
+      default:
+        break;
+    }
+    const FieldSpec& field = *filter.field;
+    const size_t field_index = static_cast<size_t>(&field - event::AllFields().data());
+    switch (field.type) {
+      case FieldType::kTime:
+        return EvaluateTime(filter, field_index);
+      case FieldType::kUint64:
+        return EvaluateSeq(filter);
+      case FieldType::kJson:
+        return EvaluateRaw(filter, field_index);
+      default:
+        return EvaluateDictionary(filter, field_index);
+    }
+  }
+
+ private:
+  Roaring All() const {
+    Roaring all;
+    all.addRange(0, rows_);
+    return all;
+  }
+
+  // Rows whose code is in `codes` (sorted, distinct).
+  Result<Roaring> RowsForCodes(size_t field, const std::vector<uint32_t>& codes) {
+    Roaring rows;
+    if (codes.empty()) return rows;
+    AL_ASSIGN_OR_RETURN(auto postings, segment_.GetPostings(field));
+    if (codes.size() <= kMaxCodesByPostings) {
+      if (postings) {
+        for (uint32_t code : codes) postings->AddRows(code, &rows);
+        return rows;
+      }
+      AL_ASSIGN_OR_RETURN(auto column, segment_.GetCodes(field));
+      for (uint32_t code : codes) rows.add(column->RowOf(code));
+      return rows;
+    }
+    AL_ASSIGN_OR_RETURN(auto column, segment_.GetCodes(field));
+    std::vector<bool> wanted(codes.back() + 1, false);
+    for (uint32_t code : codes) wanted[code] = true;
+    std::vector<uint32_t> matches;
+    const auto& all_codes = column->codes();
+    for (uint32_t row = 0; row < rows_; ++row) {
+      uint32_t code = all_codes[row];
+      if (code < wanted.size() && wanted[code]) matches.push_back(row);
+    }
+    rows.addMany(matches.size(), matches.data());
+    return rows;
+  }
+
+  // Rows whose code is in [begin, end).
+  Result<Roaring> RowsForCodeRange(size_t field, uint32_t begin, uint32_t end) {
+    Roaring rows;
+    if (begin >= end) return rows;
+    AL_ASSIGN_OR_RETURN(auto postings, segment_.GetPostings(field));
+    if (end - begin <= kMaxCodesByPostings) {
+      std::vector<uint32_t> codes;
+      for (uint32_t code = begin; code < end; ++code) codes.push_back(code);
+      return RowsForCodes(field, codes);
+    }
+    AL_ASSIGN_OR_RETURN(auto column, segment_.GetCodes(field));
+    std::vector<uint32_t> matches;
+    const auto& all_codes = column->codes();
+    for (uint32_t row = 0; row < rows_; ++row) {
+      uint32_t code = all_codes[row];
+      if (code >= begin && code < end) matches.push_back(row);
+    }
+    rows.addMany(matches.size(), matches.data());
+    return rows;
+  }
+
+  Result<Roaring> EvaluateDictionary(const Filter& filter, size_t field_index) {
+    const FieldSpec& field = *filter.field;
+    AL_ASSIGN_OR_RETURN(auto dictionary, segment_.GetDictionary(field_index));
+    const uint32_t past_end = dictionary->size() + 1;
+    switch (filter.op) {
+      case FilterOp::kEq:
+      case FilterOp::kIn: {
+        std::vector<uint32_t> codes;
+        for (const Scalar& value : filter.values)
+          if (auto code = dictionary->Find(DictionaryKeyOf(field.type, value)))
+            codes.push_back(*code);
+        std::sort(codes.begin(), codes.end());
+        codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+        return RowsForCodes(field_index, codes);
+      }
+      case FilterOp::kPrefix: {
+        const std::string& prefix = std::get<std::string>(filter.values[0]);
+        uint32_t begin = dictionary->LowerBound(prefix);
+        // The first value past every value with the prefix: the prefix with its
+        // last byte below 0xff incremented (and what follows it dropped).
+        std::string after = prefix;
+        while (!after.empty() && static_cast<uint8_t>(after.back()) == 0xff) after.pop_back();
+        uint32_t end = past_end;
+        if (!after.empty()) {
+          after.back() = static_cast<char>(static_cast<uint8_t>(after.back()) + 1);
+          end = dictionary->LowerBound(after);
+        }
+        return RowsForCodeRange(field_index, begin, end);
+      }
+      case FilterOp::kRange: {
+        uint32_t begin = 1, end = past_end;
+        if (filter.lower) {
+          std::string key = DictionaryKeyOf(field.type, filter.lower->value);
+          begin = dictionary->LowerBound(key);
+          if (!filter.lower->inclusive && begin < past_end && dictionary->value(begin) == key)
+            ++begin;
+        }
+        if (filter.upper) {
+          std::string key = DictionaryKeyOf(field.type, filter.upper->value);
+          end = dictionary->LowerBound(key);
+          if (filter.upper->inclusive && end < past_end && dictionary->value(end) == key) ++end;
+        }
+        return RowsForCodeRange(field_index, begin, end);
+      }
+      case FilterOp::kExists:
+        return RowsForCodeRange(field_index, 1, past_end);
+      case FilterOp::kText: {
+        AL_ASSIGN_OR_RETURN(auto tokens, segment_.GetTokens(field_index));
+        std::optional<Roaring> result;
+        for (const std::string& token :
+             query::QueryTokens(std::get<std::string>(filter.values[0]))) {
+          AL_ASSIGN_OR_RETURN(Roaring rows, RowsForCodes(field_index, tokens->CodesOf(token)));
+          if (result)
+            *result &= rows;
+          else
+            result = std::move(rows);
+          if (result->isEmpty()) break;
+        }
+        return result ? std::move(*result) : Roaring();
+      }
+      default:
+        return Status::InvalidArgument("segment: unsupported filter");
+    }
+  }
+
+  // Applies `test` to each present value of a column and collects the rows.
+  template <typename Test>
+  static Roaring Scan(uint32_t row_count, Test test) {
+    std::vector<uint32_t> matches;
+    for (uint32_t row = 0; row < row_count; ++row)
+      if (test(row)) matches.push_back(row);
+    Roaring rows;
+    rows.addMany(matches.size(), matches.data());
+    return rows;
+  }
+
+  static bool ValueMatches(const Filter& filter, const Scalar& value) {
+    switch (filter.op) {
+      case FilterOp::kEq:
+      case FilterOp::kIn:
+        return std::any_of(filter.values.begin(), filter.values.end(), [&](const Scalar& want) {
+          return query::CompareScalars(value, want) == 0;
+        });
+      case FilterOp::kPrefix:
+        return std::get<std::string>(value).starts_with(std::get<std::string>(filter.values[0]));
+      case FilterOp::kRange:
+        if (filter.lower) {
+          int c = query::CompareScalars(value, filter.lower->value);
+          if (c < 0 || (c == 0 && !filter.lower->inclusive)) return false;
+        }
+        if (filter.upper) {
+          int c = query::CompareScalars(value, filter.upper->value);
+          if (c > 0 || (c == 0 && !filter.upper->inclusive)) return false;
+        }
+        return true;
+      case FilterOp::kExists:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  Result<Roaring> EvaluateTime(const Filter& filter, size_t field_index) {
+    AL_ASSIGN_OR_RETURN(auto times, segment_.GetTimes(field_index));
+    static const size_t kTimestampField = event::FindField("timestamp") - event::AllFields().data();
+    if (field_index == kTimestampField && filter.op != FilterOp::kExists) {
+      // Sorted: each value or range is a run of rows.
+      const auto& values = times->values();
+      auto run = [&](int64_t low, bool low_inclusive, int64_t high, bool high_inclusive) {
+        auto begin = low_inclusive ? std::lower_bound(values.begin(), values.end(), low)
+                                   : std::upper_bound(values.begin(), values.end(), low);
+        auto end = high_inclusive ? std::upper_bound(values.begin(), values.end(), high)
+                                  : std::lower_bound(values.begin(), values.end(), high);
+        Roaring rows;
+        if (begin < end) rows.addRange(begin - values.begin(), end - values.begin());
+        return rows;
+      };
+      if (filter.op == FilterOp::kRange) {
+        return run(filter.lower ? std::get<int64_t>(filter.lower->value) : INT64_MIN,
+                   filter.lower ? filter.lower->inclusive : true,
+                   filter.upper ? std::get<int64_t>(filter.upper->value) : INT64_MAX,
+                   filter.upper ? filter.upper->inclusive : true);
+      }
+      Roaring rows;
+      for (const Scalar& value : filter.values) {
+        int64_t at = std::get<int64_t>(value);
+        rows |= run(at, true, at, true);
+      }
+      return rows;
+    }
+    return Scan(rows_, [&](uint32_t row) {
+      return times->present(row) && ValueMatches(filter, Scalar(int64_t{(*times)[row]}));
+    });
+  }
+
+  Result<Roaring> EvaluateSeq(const Filter& filter) {
+    AL_ASSIGN_OR_RETURN(auto seqs, segment_.GetSeqs());
+    return Scan(rows_, [&](uint32_t row) {
+      return ValueMatches(filter, Scalar(static_cast<int64_t>((*seqs)[row])));
+    });
+  }
+
+  Result<Roaring> EvaluateRaw(const Filter& filter, size_t field_index) {
+    AL_ASSIGN_OR_RETURN(auto raw, segment_.GetRaw(field_index));
+    return Scan(rows_, [&](uint32_t row) {
+      std::string_view value = (*raw)[row];
+      return !value.empty() && ValueMatches(filter, Scalar(std::string(value)));
+    });
+  }
+
+  const SegmentReader& segment_;
+  const uint32_t rows_;
+};
+
+}  // namespace
+
+std::string DictionaryKeyOf(FieldType type, const Scalar& value) {
+  switch (type) {
+    case FieldType::kDouble:
+      return EncodeDoubleKey(std::get<double>(value));
+    case FieldType::kBool:
+      return std::string(std::get<bool>(value) ? kTrueKey : kFalseKey);
+    default:
+      return std::get<std::string>(value);
+  }
+}
+
+Result<Roaring> EvaluateFilter(const SegmentReader& segment, const Filter& filter) {
+  return Evaluator(segment).Evaluate(filter);
+}
+
+Result<Roaring> MatchingRows(const SegmentReader& segment, const Filter& filter,
+                             const query::TimeRange& range) {
+  AL_ASSIGN_OR_RETURN(auto span, RowsInTimeRange(segment, range));
+  if (span.first >= span.second) return Roaring();
+  AL_ASSIGN_OR_RETURN(Roaring rows, EvaluateFilter(segment, filter));
+  if (span.first > 0 || span.second < segment.meta().rows) {
+    Roaring in_range;
+    in_range.addRange(span.first, span.second);
+    rows &= in_range;
+  }
+  return rows;
+}
+
+Result<std::pair<uint32_t, uint32_t>> RowsInTimeRange(const SegmentReader& segment,
+                                                      const query::TimeRange& range) {
+  const uint32_t rows = segment.meta().rows;
+  if (!range.from && !range.to) return std::pair<uint32_t, uint32_t>(0, rows);
+  static const size_t kTimestampField = event::FindField("timestamp") - event::AllFields().data();
+  AL_ASSIGN_OR_RETURN(auto times, segment.GetTimes(kTimestampField));
+  const auto& values = times->values();
+  auto begin =
+      range.from ? std::lower_bound(values.begin(), values.end(), *range.from) : values.begin();
+  auto end = range.to ? std::lower_bound(values.begin(), values.end(), *range.to) : values.end();
+  if (end < begin) end = begin;
+  return std::pair<uint32_t, uint32_t>(static_cast<uint32_t>(begin - values.begin()),
+                                       static_cast<uint32_t>(end - values.begin()));
+}
+
+}  // namespace auditlog::storage::segment

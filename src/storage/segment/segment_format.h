@@ -1,0 +1,78 @@
+#pragma once
+
+// The byte layout of a segment file: an immutable, columnar, indexed slice of
+// one tenant's events in one time window, rows sorted by (timestamp, seq).
+// docs/format/segment.md is the full grammar; this header holds its constants
+// and the shared value encodings. Persisted: change only with a version bump.
+//
+//   segment   := header section* directory footer
+//   header    := "ALSEGMNT" version:u32le
+//   section   := bytes (zstd frame or raw, per its directory entry)
+//   directory := meta section_count:varint entry*
+//   footer    := directory_offset:u64le directory_length:u32le
+//                directory_crc:u32le(masked crc32c) version:u32le "ALSEGEND"
+//
+// Thread-safety: constants and pure functions.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "event/event.h"
+
+namespace auditlog::storage::segment {
+
+inline constexpr std::string_view kHeaderMagic = "ALSEGMNT";
+inline constexpr std::string_view kFooterMagic = "ALSEGEND";
+inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr size_t kHeaderBytes = 12;
+inline constexpr size_t kFooterBytes = 28;
+
+// Rows per segment at most: dictionary codes and row numbers fit 17 bits.
+inline constexpr uint32_t kMaxSegmentRows = 1u << 17;
+
+// What a section holds. Readers skip kinds they do not know, so later
+// versions may add sections (per-event Merkle leaf hashes will be one).
+enum class SectionKind : uint8_t {
+  kDictionary = 1,  // sorted distinct values of a field
+  kCodes = 2,       // per row: the value's dictionary code (0 = absent)
+  kPostings = 3,    // per dictionary value: its rows (absent when every value occurs once)
+  kTokens = 4,      // per token: the dictionary codes of the values containing it
+  kTimes = 5,       // per row: a time, delta-coded
+  kSeqs = 6,        // per row: seq, delta-coded
+  kRaw = 7,         // per row: bytes (details)
+};
+
+enum class SectionCodec : uint8_t { kNone = 0, kZstd = 1 };
+
+// How one posting list is stored, whichever is smaller.
+enum class PostingEncoding : uint8_t { kDeltaVarint = 0, kRoaring = 1 };
+
+// Maps a double to 8 bytes whose bytewise order is the doubles' total order
+// (-0.0 before +0.0), so dictionaries of doubles sort and range-scan like
+// strings.
+std::string EncodeDoubleKey(double value);
+double DecodeDoubleKey(std::string_view key);  // REQUIRES: key.size() == 8
+
+// Dictionary bytes of booleans and outcomes.
+inline constexpr std::string_view kFalseKey = std::string_view("\0", 1);
+inline constexpr std::string_view kTrueKey = "\x01";
+
+// What a segment holds, kept in its directory and copied into the manifest.
+struct SegmentMeta {
+  std::string tenant;
+  uint32_t rows = 0;
+  event::UnixMicros window_start = 0;            // the time window the rows belong to
+  event::UnixMicros min_time = 0, max_time = 0;  // of `timestamp`
+  uint64_t min_seq = 0, max_seq = 0;
+  uint64_t file_bytes = 0;  // not in the directory: known once written
+
+  friend bool operator==(const SegmentMeta&, const SegmentMeta&) = default;
+};
+
+//   meta := tenant:length-prefixed rows:varint window_start:svarint
+//           min_time:svarint max_time:svarint min_seq:varint max_seq:varint
+void PutSegmentMeta(std::string* out, const SegmentMeta& meta);
+bool GetSegmentMeta(std::string_view* in, SegmentMeta* meta);
+
+}  // namespace auditlog::storage::segment

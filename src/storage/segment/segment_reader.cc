@@ -1,0 +1,500 @@
+#include "storage/segment/segment_reader.h"
+
+#include <fmt/format.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <roaring/roaring.hh>
+
+#include "common/coding.h"
+#include "common/crc32c.h"
+#include "event/fields.h"
+
+namespace auditlog::storage::segment {
+namespace {
+
+Status Bad(std::string_view reason) { return Status::Corruption(std::string(reason)); }
+
+// Reads `count` length-prefixed values from the front of `*in`.
+bool GetValues(std::string_view* in, uint32_t count, std::vector<std::string_view>* values) {
+  values->reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string_view value;
+    if (!GetLengthPrefixed(in, &value)) return false;
+    values->push_back(value);
+  }
+  return true;
+}
+
+// Checks an offset table of count+1 u32le entries into a data area of
+// `data_bytes` bytes: ascending, ending at data_bytes.
+bool CheckOffsets(const char* offsets, uint32_t count, size_t data_bytes) {
+  uint32_t previous = 0;
+  for (uint32_t i = 0; i <= count; ++i) {
+    uint32_t offset = DecodeFixed32(offsets + 4 * i);
+    if (offset < previous || offset > data_bytes) return false;
+    previous = offset;
+  }
+  return previous == data_bytes;
+}
+
+void AddDeltaList(std::string_view list, uint32_t limit, Roaring* out) {
+  uint32_t count = 0;
+  if (!GetVarint32(&list, &count)) return;
+  uint32_t value = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t delta;
+    if (!GetVarint32(&list, &delta)) return;
+    value += delta;
+    if (value < limit) out->add(value);
+  }
+}
+
+}  // namespace
+
+// ---- Dictionary
+
+Result<std::shared_ptr<const Dictionary>> Dictionary::Parse(std::string bytes) {
+  auto dictionary = std::make_shared<Dictionary>();
+  dictionary->bytes_ = std::move(bytes);
+  std::string_view in = dictionary->bytes_;
+  uint32_t count;
+  if (!GetVarint32(&in, &count) || count > kMaxSegmentRows ||
+      !GetValues(&in, count, &dictionary->values_) || !in.empty())
+    return Bad("dictionary is malformed");
+  for (uint32_t i = 1; i < count; ++i)
+    if (!(dictionary->values_[i - 1] < dictionary->values_[i]))
+      return Bad("dictionary is not sorted");
+  return std::shared_ptr<const Dictionary>(std::move(dictionary));
+}
+
+uint32_t Dictionary::LowerBound(std::string_view key) const {
+  return static_cast<uint32_t>(std::lower_bound(values_.begin(), values_.end(), key) -
+                               values_.begin()) +
+         1;
+}
+
+std::optional<uint32_t> Dictionary::Find(std::string_view key) const {
+  uint32_t code = LowerBound(key);
+  if (code > size() || value(code) != key) return std::nullopt;
+  return code;
+}
+
+// ---- Codes
+
+Result<std::shared_ptr<const Codes>> Codes::Parse(std::string_view bytes, uint32_t rows,
+                                                  uint32_t dictionary_size) {
+  if (bytes.empty()) return Bad("code column is empty");
+  const uint8_t width = static_cast<uint8_t>(bytes[0]);
+  if (width < 1 || width > 3 || bytes.size() != 1 + size_t{rows} * width)
+    return Bad("code column has the wrong size");
+  auto codes = std::make_shared<Codes>();
+  codes->codes_.resize(rows);
+  const auto* in = reinterpret_cast<const uint8_t*>(bytes.data() + 1);
+  for (uint32_t row = 0; row < rows; ++row) {
+    uint32_t code = 0;
+    for (int byte = 0; byte < width; ++byte) code |= uint32_t{in[byte]} << (8 * byte);
+    in += width;
+    if (code > dictionary_size) return Bad("code column names a value past the dictionary");
+    codes->codes_[row] = code;
+  }
+  return std::shared_ptr<const Codes>(std::move(codes));
+}
+
+uint32_t Codes::RowOf(uint32_t code) const {
+  std::call_once(inverse_once_, [this] {
+    uint32_t max_code = 0;
+    for (uint32_t code_value : codes_) max_code = std::max(max_code, code_value);
+    row_of_code_.assign(max_code + 1, 0);
+    for (uint32_t row = 0; row < codes_.size(); ++row) row_of_code_[codes_[row]] = row;
+  });
+  return code < row_of_code_.size() ? row_of_code_[code] : 0;
+}
+
+// ---- Postings
+
+Result<std::shared_ptr<const Postings>> Postings::Parse(std::string bytes, uint32_t rows,
+                                                        uint32_t dictionary_size) {
+  (void)rows;
+  auto postings = std::make_shared<Postings>();
+  postings->bytes_ = std::move(bytes);
+  std::string_view in = postings->bytes_;
+  if (!GetVarint32(&in, &postings->count_) || postings->count_ != dictionary_size ||
+      in.size() < (size_t{postings->count_} + 1) * 4)
+    return Bad("posting lists do not match the dictionary");
+  postings->offsets_ = in.data();
+  in.remove_prefix((size_t{postings->count_} + 1) * 4);
+  postings->data_ = in;
+  if (!CheckOffsets(postings->offsets_, postings->count_, in.size()))
+    return Bad("posting list offsets are out of order");
+  return std::shared_ptr<const Postings>(std::move(postings));
+}
+
+void Postings::AddRows(uint32_t code, Roaring* out) const {
+  if (code == 0 || code > count_) return;
+  uint32_t begin = DecodeFixed32(offsets_ + 4 * (code - 1));
+  uint32_t end = DecodeFixed32(offsets_ + 4 * code);
+  std::string_view posting = data_.substr(begin, end - begin);
+  if (posting.empty()) return;
+  auto encoding = static_cast<PostingEncoding>(posting[0]);
+  posting.remove_prefix(1);
+  if (encoding == PostingEncoding::kRoaring) {
+    roaring_bitmap_t* bitmap =
+        roaring_bitmap_portable_deserialize_safe(posting.data(), posting.size());
+    if (bitmap == nullptr) return;
+    roaring_bitmap_or_inplace(&out->roaring, bitmap);
+    roaring_bitmap_free(bitmap);
+  } else {
+    AddDeltaList(posting, kMaxSegmentRows, out);
+  }
+}
+
+// ---- TokenIndex
+
+Result<std::shared_ptr<const TokenIndex>> TokenIndex::Parse(std::string bytes,
+                                                            uint32_t dictionary_size) {
+  (void)dictionary_size;
+  auto index = std::make_shared<TokenIndex>();
+  index->bytes_ = std::move(bytes);
+  std::string_view in = index->bytes_;
+  uint32_t count;
+  if (!GetVarint32(&in, &count) || count > in.size() || !GetValues(&in, count, &index->tokens_) ||
+      in.size() < (size_t{count} + 1) * 4)
+    return Bad("token index is malformed");
+  const char* offsets = in.data();
+  in.remove_prefix((size_t{count} + 1) * 4);
+  if (!CheckOffsets(offsets, count, in.size())) return Bad("token index offsets are out of order");
+  index->code_lists_.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t begin = DecodeFixed32(offsets + 4 * i), end = DecodeFixed32(offsets + 4 * (i + 1));
+    index->code_lists_.push_back(in.substr(begin, end - begin));
+  }
+  return std::shared_ptr<const TokenIndex>(std::move(index));
+}
+
+std::vector<uint32_t> TokenIndex::CodesOf(std::string_view token) const {
+  auto it = std::lower_bound(tokens_.begin(), tokens_.end(), token);
+  std::vector<uint32_t> codes;
+  if (it == tokens_.end() || *it != token) return codes;
+  std::string_view list = code_lists_[it - tokens_.begin()];
+  uint32_t count = 0, code = 0;
+  if (!GetVarint32(&list, &count)) return codes;
+  codes.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t delta;
+    if (!GetVarint32(&list, &delta)) break;
+    code += delta;
+    codes.push_back(code);
+  }
+  return codes;
+}
+
+// ---- Columns
+
+Result<std::shared_ptr<const TimeColumn>> TimeColumn::Parse(std::string_view in, uint32_t rows) {
+  auto column = std::make_shared<TimeColumn>();
+  if (in.empty() || static_cast<uint8_t>(in[0]) > 1) return Bad("time column is malformed");
+  const bool has_presence = in[0] == 1;
+  in.remove_prefix(1);
+  if (has_presence) {
+    const size_t presence_bytes = (size_t{rows} + 7) / 8;
+    if (in.size() < presence_bytes) return Bad("time column presence is cut short");
+    column->presence_.resize(rows);
+    for (uint32_t row = 0; row < rows; ++row)
+      column->presence_[row] = (static_cast<uint8_t>(in[row / 8]) >> (row % 8)) & 1;
+    in.remove_prefix(presence_bytes);
+  }
+  column->values_.assign(rows, 0);
+  int64_t value = 0;
+  for (uint32_t row = 0; row < rows; ++row) {
+    if (has_presence && !column->presence_[row]) continue;
+    int64_t delta;
+    if (!GetVarintSigned64(&in, &delta)) return Bad("time column is cut short");
+    value = static_cast<int64_t>(static_cast<uint64_t>(value) + static_cast<uint64_t>(delta));
+    column->values_[row] = value;
+  }
+  if (!in.empty()) return Bad("time column has trailing bytes");
+  return std::shared_ptr<const TimeColumn>(std::move(column));
+}
+
+Result<std::shared_ptr<const SeqColumn>> SeqColumn::Parse(std::string_view in, uint32_t rows) {
+  auto column = std::make_shared<SeqColumn>();
+  column->values_.resize(rows);
+  int64_t value = 0;
+  for (uint32_t row = 0; row < rows; ++row) {
+    int64_t delta;
+    if (!GetVarintSigned64(&in, &delta)) return Bad("seq column is cut short");
+    value = static_cast<int64_t>(static_cast<uint64_t>(value) + static_cast<uint64_t>(delta));
+    column->values_[row] = static_cast<uint64_t>(value);
+  }
+  if (!in.empty()) return Bad("seq column has trailing bytes");
+  return std::shared_ptr<const SeqColumn>(std::move(column));
+}
+
+Result<std::shared_ptr<const RawColumn>> RawColumn::Parse(std::string bytes, uint32_t rows) {
+  auto column = std::make_shared<RawColumn>();
+  column->bytes_ = std::move(bytes);
+  std::string_view in = column->bytes_;
+  if (!GetValues(&in, rows, &column->values_) || !in.empty()) return Bad("raw column is malformed");
+  return std::shared_ptr<const RawColumn>(std::move(column));
+}
+
+// ---- SegmentReader
+
+Status SegmentReader::ParseDirectory(std::string_view in, SegmentMeta* meta,
+                                     std::vector<SectionEntry>* entries) {
+  uint32_t count;
+  if (!GetSegmentMeta(&in, meta) || !GetVarint32(&in, &count) || count > 4096)
+    return Bad("directory is malformed");
+  if (meta->rows == 0 || meta->rows > kMaxSegmentRows) return Bad("directory has a bad row count");
+  entries->clear();
+  for (uint32_t i = 0; i < count; ++i) {
+    SectionEntry entry;
+    if (in.size() < 3) return Bad("directory is cut short");
+    entry.kind = static_cast<SectionKind>(in[0]);
+    entry.field = static_cast<uint8_t>(in[1]);
+    entry.codec = static_cast<SectionCodec>(in[2]);
+    in.remove_prefix(3);
+    if (!GetVarint64(&in, &entry.offset) || !GetVarint64(&in, &entry.stored_bytes) ||
+        !GetVarint64(&in, &entry.raw_bytes) || !GetFixed32(&in, &entry.masked_crc))
+      return Bad("directory entry is cut short");
+    if (entry.codec != SectionCodec::kNone && entry.codec != SectionCodec::kZstd)
+      return Bad("directory names an unknown codec");
+    if (entry.raw_bytes > (uint64_t{1} << 32)) return Bad("directory entry is too large");
+    entries->push_back(entry);
+  }
+  if (!in.empty()) return Bad("directory has trailing bytes");
+  return Status::OK();
+}
+
+Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(env::FileSystem& fs,
+                                                           const std::string& path, uint64_t id,
+                                                           SectionCache* cache) {
+  AL_ASSIGN_OR_RETURN(auto file, fs.OpenForRead(path));
+  AL_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+  auto corrupt = [&](uint64_t offset, std::string_view reason) {
+    return Status::Corruption(fmt::format("segment {} at offset {}: {}", path, offset, reason));
+  };
+  if (size < kHeaderBytes + kFooterBytes) return corrupt(0, "file is too short to be a segment");
+  std::string header, footer;
+  AL_RETURN_IF_ERROR(file->Read(0, kHeaderBytes, &header));
+  if (header.size() != kHeaderBytes || std::string_view(header).substr(0, 8) != kHeaderMagic)
+    return corrupt(0, "not a segment file (bad magic)");
+  if (DecodeFixed32(header.data() + 8) != kFormatVersion)
+    return corrupt(8, fmt::format("format version {} is not {}", DecodeFixed32(header.data() + 8),
+                                  kFormatVersion));
+  const uint64_t footer_offset = size - kFooterBytes;
+  AL_RETURN_IF_ERROR(file->Read(footer_offset, kFooterBytes, &footer));
+  if (footer.size() != kFooterBytes || std::string_view(footer).substr(20) != kFooterMagic)
+    return corrupt(footer_offset, "footer is damaged (bad magic)");
+  const uint64_t directory_offset = DecodeFixed64(footer.data());
+  const uint32_t directory_bytes = DecodeFixed32(footer.data() + 8);
+  const uint32_t directory_crc = crc32c::Unmask(DecodeFixed32(footer.data() + 12));
+  if (directory_offset < kHeaderBytes || directory_offset + directory_bytes != footer_offset)
+    return corrupt(footer_offset, "footer points outside the file");
+  std::string directory;
+  AL_RETURN_IF_ERROR(file->Read(directory_offset, directory_bytes, &directory));
+  if (directory.size() != directory_bytes || crc32c::Value(directory) != directory_crc)
+    return corrupt(directory_offset, "directory checksum mismatch");
+
+  auto reader = std::unique_ptr<SegmentReader>(new SegmentReader(std::move(file), path, id, cache));
+  if (Status status = ParseDirectory(directory, &reader->meta_, &reader->entries_); !status.ok())
+    return corrupt(directory_offset, status.message());
+  reader->meta_.file_bytes = size;
+  reader->by_field_.assign(event::AllFields().size(), {});
+  for (auto& kinds : reader->by_field_) kinds.fill(-1);
+  for (size_t i = 0; i < reader->entries_.size(); ++i) {
+    const SectionEntry& entry = reader->entries_[i];
+    if (entry.offset < kHeaderBytes || entry.offset + entry.stored_bytes > directory_offset)
+      return corrupt(directory_offset, fmt::format("section {} lies outside the data area", i));
+    auto kind = static_cast<size_t>(entry.kind);
+    if (entry.field < reader->by_field_.size() && kind < 8)
+      reader->by_field_[entry.field][kind] = static_cast<int16_t>(i);
+  }
+  return reader;
+}
+
+int SegmentReader::Find(SectionKind kind, size_t field) const {
+  if (field >= by_field_.size()) return -1;
+  return by_field_[field][static_cast<size_t>(kind)];
+}
+
+Status SegmentReader::Corrupt(size_t index, std::string_view reason) const {
+  const SectionEntry& entry = entries_[index];
+  std::string_view field =
+      entry.field < event::AllFields().size() ? event::AllFields()[entry.field].path : "?";
+  return Status::Corruption(fmt::format("segment {} at offset {}: section {} ({} of {}): {}", path_,
+                                        entry.offset, index, static_cast<int>(entry.kind), field,
+                                        reason));
+}
+
+Result<std::string> SegmentReader::ReadSection(size_t index) const {
+  const SectionEntry& entry = entries_[index];
+  std::string stored;
+  AL_RETURN_IF_ERROR(file_->Read(entry.offset, entry.stored_bytes, &stored));
+  if (stored.size() != entry.stored_bytes) return Corrupt(index, "cut short");
+  if (crc32c::Value(stored) != crc32c::Unmask(entry.masked_crc))
+    return Corrupt(index, "checksum mismatch");
+  if (entry.codec == SectionCodec::kNone) {
+    if (stored.size() != entry.raw_bytes) return Corrupt(index, "size mismatch");
+    return stored;
+  }
+  std::string raw(entry.raw_bytes, '\0');
+  size_t size = ZSTD_decompress(raw.data(), raw.size(), stored.data(), stored.size());
+  if (ZSTD_isError(size) || size != raw.size())
+    return Corrupt(index, fmt::format("does not decompress ({})",
+                                      ZSTD_isError(size) ? ZSTD_getErrorName(size) : "size"));
+  return raw;
+}
+
+template <typename T, typename ParseFn>
+Result<std::shared_ptr<const T>> SegmentReader::Load(SectionKind kind, size_t field,
+                                                     ParseFn parse) const {
+  int index = Find(kind, field);
+  if (index < 0) {
+    return Status::Corruption(fmt::format("segment {}: no section {} for field {}", path_,
+                                          static_cast<int>(kind), event::AllFields()[field].path));
+  }
+  if (auto cached = cache_->Lookup(id_, static_cast<uint32_t>(index)))
+    return std::static_pointer_cast<const T>(cached);
+  AL_ASSIGN_OR_RETURN(std::string raw, ReadSection(static_cast<size_t>(index)));
+  Result<std::shared_ptr<const T>> parsed = parse(std::move(raw));
+  if (!parsed.ok()) return Corrupt(static_cast<size_t>(index), parsed.status().message());
+  cache_->Insert(id_, static_cast<uint32_t>(index), *parsed);
+  return parsed;
+}
+
+Result<std::shared_ptr<const Dictionary>> SegmentReader::GetDictionary(size_t field) const {
+  return Load<Dictionary>(SectionKind::kDictionary, field,
+                          [](std::string raw) { return Dictionary::Parse(std::move(raw)); });
+}
+
+Result<std::shared_ptr<const Codes>> SegmentReader::GetCodes(size_t field) const {
+  AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field));
+  return Load<Codes>(SectionKind::kCodes, field, [&](std::string raw) {
+    return Codes::Parse(raw, meta_.rows, dictionary->size());
+  });
+}
+
+Result<std::shared_ptr<const Postings>> SegmentReader::GetPostings(size_t field) const {
+  if (Find(SectionKind::kPostings, field) < 0) return std::shared_ptr<const Postings>();
+  AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field));
+  return Load<Postings>(SectionKind::kPostings, field, [&](std::string raw) {
+    return Postings::Parse(std::move(raw), meta_.rows, dictionary->size());
+  });
+}
+
+Result<std::shared_ptr<const TokenIndex>> SegmentReader::GetTokens(size_t field) const {
+  AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field));
+  return Load<TokenIndex>(SectionKind::kTokens, field, [&](std::string raw) {
+    return TokenIndex::Parse(std::move(raw), dictionary->size());
+  });
+}
+
+Result<std::shared_ptr<const TimeColumn>> SegmentReader::GetTimes(size_t field) const {
+  return Load<TimeColumn>(SectionKind::kTimes, field,
+                          [&](std::string raw) { return TimeColumn::Parse(raw, meta_.rows); });
+}
+
+Result<std::shared_ptr<const SeqColumn>> SegmentReader::GetSeqs() const {
+  static const size_t kSeqField = event::FindField("seq") - event::AllFields().data();
+  return Load<SeqColumn>(SectionKind::kSeqs, kSeqField,
+                         [&](std::string raw) { return SeqColumn::Parse(raw, meta_.rows); });
+}
+
+Result<std::shared_ptr<const RawColumn>> SegmentReader::GetRaw(size_t field) const {
+  return Load<RawColumn>(SectionKind::kRaw, field, [&](std::string raw) {
+    return RawColumn::Parse(std::move(raw), meta_.rows);
+  });
+}
+
+Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const size_t> fields,
+                               std::vector<event::Event>* out) const {
+  using event::FieldType;
+  auto all_fields = event::AllFields();
+  static const size_t kIdField = event::FindField("id") - all_fields.data();
+  for (uint32_t row : rows)
+    if (row >= meta_.rows) return Status::InvalidArgument("segment: row out of range");
+  const size_t first = out->size();
+  out->resize(first + rows.size());
+  if (fields.empty())
+    for (size_t i = 0; i < rows.size(); ++i) (*out)[first + i].tenant = meta_.tenant;
+
+  AL_ASSIGN_OR_RETURN(auto seqs, GetSeqs());
+  for (size_t i = 0; i < rows.size(); ++i) (*out)[first + i].seq = (*seqs)[rows[i]];
+
+  auto read_field = [&](size_t field_index) -> Status {
+    const event::FieldSpec& field = all_fields[field_index];
+    switch (field.type) {
+      case FieldType::kUint64:
+        return Status::OK();  // seq: always read above
+      case FieldType::kTime: {
+        AL_ASSIGN_OR_RETURN(auto times, GetTimes(field_index));
+        for (size_t i = 0; i < rows.size(); ++i) {
+          auto& target = *field.time_member((*out)[first + i]);
+          if (times->present(rows[i]))
+            target = (*times)[rows[i]];
+          else
+            target.reset();
+        }
+        return Status::OK();
+      }
+      case FieldType::kJson: {
+        AL_ASSIGN_OR_RETURN(auto raw, GetRaw(field_index));
+        for (size_t i = 0; i < rows.size(); ++i) (*out)[first + i].details = (*raw)[rows[i]];
+        return Status::OK();
+      }
+      default:
+        break;
+    }
+    AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field_index));
+    AL_ASSIGN_OR_RETURN(auto codes, GetCodes(field_index));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      event::Event& event = (*out)[first + i];
+      const uint32_t code = (*codes)[rows[i]];
+      std::string_view value = code == 0 ? std::string_view() : dictionary->value(code);
+      switch (field.type) {
+        case FieldType::kKeyword:
+        case FieldType::kText:
+          field.string_member(event)->assign(value);
+          break;
+        case FieldType::kOutcome:
+          event.result = value == "success"   ? event::Outcome::kSuccess
+                         : value == "failure" ? event::Outcome::kFailure
+                                              : event::Outcome::kUnset;
+          break;
+        case FieldType::kBool:
+          if (code == 0)
+            event.ua.is_mobile.reset();
+          else
+            event.ua.is_mobile = value == kTrueKey;
+          break;
+        case FieldType::kDouble:
+          if (code == 0 || value.size() != 8)
+            field.double_member(event)->reset();
+          else
+            *field.double_member(event) = DecodeDoubleKey(value);
+          break;
+        default:
+          break;
+      }
+    }
+    return Status::OK();
+  };
+
+  if (fields.empty()) {
+    for (size_t field = 0; field < all_fields.size(); ++field)
+      AL_RETURN_IF_ERROR(read_field(field));
+  } else {
+    static const size_t kTenantField = event::FindField("tenant") - all_fields.data();
+    AL_RETURN_IF_ERROR(read_field(kIdField));
+    for (size_t field : fields)
+      if (field == kTenantField)
+        for (size_t i = 0; i < rows.size(); ++i) (*out)[first + i].tenant = meta_.tenant;
+    for (size_t field : fields)
+      if (field != kIdField) AL_RETURN_IF_ERROR(read_field(field));
+  }
+  return Status::OK();
+}
+
+}  // namespace auditlog::storage::segment

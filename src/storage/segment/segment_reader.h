@@ -1,0 +1,194 @@
+#pragma once
+
+// SegmentReader serves one segment file: its meta and directory are read and
+// checked at Open; sections are read, checksum-verified, decompressed and
+// decoded on first use and kept in the shared SectionCache.
+//
+// Damage is reported, never guessed around: a bad footer, directory or
+// section is kCorruption naming the file and the byte offset.
+//
+// Thread-safety: thread-safe after Open.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "env/file_system.h"
+#include "event/event.h"
+#include "storage/segment/section_cache.h"
+#include "storage/segment/segment_format.h"
+
+class Roaring;
+
+namespace auditlog::storage::segment {
+
+// Sorted distinct values of a field; codes are 1..size() in value order.
+class Dictionary final : public SectionData {
+ public:
+  static Result<std::shared_ptr<const Dictionary>> Parse(std::string bytes);
+  uint32_t size() const { return static_cast<uint32_t>(values_.size()); }
+  std::string_view value(uint32_t code) const { return values_[code - 1]; }
+  // The first code whose value is >= key (size() + 1 when none).
+  uint32_t LowerBound(std::string_view key) const;
+  std::optional<uint32_t> Find(std::string_view key) const;
+  size_t memory_bytes() const override { return bytes_.size() + values_.size() * 16; }
+
+ private:
+  std::string bytes_;
+  std::vector<std::string_view> values_;
+};
+
+// Per row, the dictionary code of its value (0: absent).
+class Codes final : public SectionData {
+ public:
+  static Result<std::shared_ptr<const Codes>> Parse(std::string_view bytes, uint32_t rows,
+                                                    uint32_t dictionary_size);
+  uint32_t operator[](uint32_t row) const { return codes_[row]; }
+  const std::vector<uint32_t>& codes() const { return codes_; }
+  // For fields whose values each occur at most once: the row of `code`.
+  uint32_t RowOf(uint32_t code) const;
+  size_t memory_bytes() const override { return codes_.size() * 8; }
+
+ private:
+  std::vector<uint32_t> codes_;
+  mutable std::once_flag inverse_once_;
+  mutable std::vector<uint32_t> row_of_code_;
+};
+
+// Per dictionary code, the rows holding that value.
+class Postings final : public SectionData {
+ public:
+  static Result<std::shared_ptr<const Postings>> Parse(std::string bytes, uint32_t rows,
+                                                       uint32_t dictionary_size);
+  // Adds the rows of `code` to `out`.
+  void AddRows(uint32_t code, Roaring* out) const;
+  size_t memory_bytes() const override { return bytes_.size(); }
+
+ private:
+  std::string bytes_;
+  const char* offsets_ = nullptr;  // count+1 u32le, into data_
+  std::string_view data_;
+  uint32_t count_ = 0;
+};
+
+// Per token, the dictionary codes of the values that contain it.
+class TokenIndex final : public SectionData {
+ public:
+  static Result<std::shared_ptr<const TokenIndex>> Parse(std::string bytes,
+                                                         uint32_t dictionary_size);
+  // Sorted codes of the values containing `token`; empty when none.
+  std::vector<uint32_t> CodesOf(std::string_view token) const;
+  size_t memory_bytes() const override { return bytes_.size() + tokens_.size() * 16; }
+
+ private:
+  std::string bytes_;
+  std::vector<std::string_view> tokens_;
+  std::vector<std::string_view> code_lists_;
+};
+
+class TimeColumn final : public SectionData {
+ public:
+  static Result<std::shared_ptr<const TimeColumn>> Parse(std::string_view bytes, uint32_t rows);
+  bool present(uint32_t row) const { return presence_.empty() || presence_[row]; }
+  int64_t operator[](uint32_t row) const { return values_[row]; }
+  const std::vector<int64_t>& values() const { return values_; }
+  size_t memory_bytes() const override { return values_.size() * 8 + presence_.size(); }
+
+ private:
+  std::vector<int64_t> values_;    // 0 where absent
+  std::vector<uint8_t> presence_;  // empty: all present
+};
+
+class SeqColumn final : public SectionData {
+ public:
+  static Result<std::shared_ptr<const SeqColumn>> Parse(std::string_view bytes, uint32_t rows);
+  uint64_t operator[](uint32_t row) const { return values_[row]; }
+  size_t memory_bytes() const override { return values_.size() * 8; }
+
+ private:
+  std::vector<uint64_t> values_;
+};
+
+class RawColumn final : public SectionData {
+ public:
+  static Result<std::shared_ptr<const RawColumn>> Parse(std::string bytes, uint32_t rows);
+  std::string_view operator[](uint32_t row) const { return values_[row]; }
+  size_t memory_bytes() const override { return bytes_.size() + values_.size() * 16; }
+
+ private:
+  std::string bytes_;
+  std::vector<std::string_view> values_;
+};
+
+struct SectionEntry {
+  SectionKind kind;
+  uint8_t field;
+  SectionCodec codec;
+  uint64_t offset;
+  uint64_t stored_bytes;
+  uint64_t raw_bytes;
+  uint32_t masked_crc;
+};
+
+class SegmentReader {
+ public:
+  // `id` names the segment in `cache` (unique per store); `name` in messages.
+  static Result<std::unique_ptr<SegmentReader>> Open(env::FileSystem& fs, const std::string& path,
+                                                     uint64_t id, SectionCache* cache);
+  // Decodes a directory and meta from the last bytes of a file (dump tools).
+  static Status ParseDirectory(std::string_view directory, SegmentMeta* meta,
+                               std::vector<SectionEntry>* entries);
+
+  SegmentReader(const SegmentReader&) = delete;
+  SegmentReader& operator=(const SegmentReader&) = delete;
+
+  const SegmentMeta& meta() const { return meta_; }
+  const std::string& path() const { return path_; }
+  uint64_t id() const { return id_; }
+  const std::vector<SectionEntry>& sections() const { return entries_; }
+
+  // Typed sections of registry field `field` (its index in AllFields()).
+  Result<std::shared_ptr<const Dictionary>> GetDictionary(size_t field) const;
+  Result<std::shared_ptr<const Codes>> GetCodes(size_t field) const;
+  // Null when the segment has none for the field (every value occurs once).
+  Result<std::shared_ptr<const Postings>> GetPostings(size_t field) const;
+  Result<std::shared_ptr<const TokenIndex>> GetTokens(size_t field) const;
+  Result<std::shared_ptr<const TimeColumn>> GetTimes(size_t field) const;
+  Result<std::shared_ptr<const SeqColumn>> GetSeqs() const;
+  Result<std::shared_ptr<const RawColumn>> GetRaw(size_t field) const;
+
+  // Reads `rows` (ascending or not) into `out` (appended, in that order),
+  // filling the registry fields `fields` (all when empty) plus id and seq.
+  Status ReadRows(std::span<const uint32_t> rows, std::span<const size_t> fields,
+                  std::vector<event::Event>* out) const;
+
+  // The stored bytes of section `index`, checked and decompressed.
+  Result<std::string> ReadSection(size_t index) const;
+
+ private:
+  SegmentReader(std::unique_ptr<env::RandomAccessFile> file, std::string path, uint64_t id,
+                SectionCache* cache)
+      : file_(std::move(file)), path_(std::move(path)), id_(id), cache_(cache) {}
+
+  // Index into entries_ of (kind, field), or -1.
+  int Find(SectionKind kind, size_t field) const;
+  Status Corrupt(size_t index, std::string_view reason) const;
+  template <typename T, typename ParseFn>
+  Result<std::shared_ptr<const T>> Load(SectionKind kind, size_t field, ParseFn parse) const;
+
+  std::unique_ptr<env::RandomAccessFile> file_;
+  std::string path_;
+  uint64_t id_;
+  SectionCache* cache_;
+  SegmentMeta meta_;
+  std::vector<SectionEntry> entries_;
+  std::vector<std::array<int16_t, 8>> by_field_;  // [field][kind] -> entry index or -1
+};
+
+}  // namespace auditlog::storage::segment

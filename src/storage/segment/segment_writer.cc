@@ -1,0 +1,341 @@
+#include "storage/segment/segment_writer.h"
+
+#include <fmt/format.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <map>
+#include <roaring/roaring.hh>
+#include <unordered_map>
+
+#include "common/check.h"
+#include "common/coding.h"
+#include "common/crc32c.h"
+#include "event/fields.h"
+#include "query/tokenizer.h"
+
+namespace auditlog::storage::segment {
+namespace {
+
+using event::Event;
+using event::FieldSpec;
+using event::FieldType;
+
+// The dictionary bytes of a field's value in `event`, or empty when absent.
+// `scratch` backs values that are not stored as bytes in the event.
+std::string_view DictionaryKey(const FieldSpec& field, const Event& event, std::string* scratch) {
+  switch (field.type) {
+    case FieldType::kKeyword:
+    case FieldType::kText:
+      return event::StringField(field, event);
+    case FieldType::kOutcome:
+      return event::OutcomeName(event.result);
+    case FieldType::kBool:
+      if (!event.ua.is_mobile) return {};
+      return *event.ua.is_mobile ? kTrueKey : kFalseKey;
+    case FieldType::kDouble: {
+      const auto& number = *field.double_member(const_cast<Event&>(event));
+      if (!number) return {};
+      *scratch = EncodeDoubleKey(*number);
+      return *scratch;
+    }
+    default:
+      AL_CHECK(false, "no dictionary key for this field type");
+      return {};
+  }
+}
+
+void PutDeltaList(std::string* out, std::span<const uint32_t> sorted) {
+  PutVarint32(out, static_cast<uint32_t>(sorted.size()));
+  uint32_t previous = 0;
+  for (uint32_t value : sorted) {
+    PutVarint32(out, value - previous);
+    previous = value;
+  }
+}
+
+// One posting list: a kind byte, then the delta list or the portable Roaring
+// serialization, whichever is smaller.
+void PutPosting(std::string* out, std::span<const uint32_t> rows) {
+  size_t delta_bytes = VarintLength(rows.size());
+  uint32_t previous = 0;
+  for (uint32_t row : rows) {
+    delta_bytes += VarintLength(row - previous);
+    previous = row;
+  }
+  if (rows.size() >= 32) {
+    Roaring bitmap(rows.size(), rows.data());
+    bitmap.runOptimize();
+    size_t roaring_bytes = bitmap.getSizeInBytes(/*portable=*/true);
+    if (roaring_bytes < delta_bytes) {
+      out->push_back(static_cast<char>(PostingEncoding::kRoaring));
+      size_t start = out->size();
+      out->resize(start + roaring_bytes);
+      bitmap.write(out->data() + start, /*portable=*/true);
+      return;
+    }
+  }
+  out->push_back(static_cast<char>(PostingEncoding::kDeltaVarint));
+  PutDeltaList(out, rows);
+}
+
+class Builder {
+ public:
+  Builder(std::span<const Event> rows, const SegmentWriteOptions& options)
+      : rows_(rows), options_(options) {
+    out_.append(kHeaderMagic);
+    PutFixed32(&out_, kFormatVersion);
+  }
+
+  void AddField(size_t field_index, const FieldSpec& field) {
+    switch (field.type) {
+      case FieldType::kTime:
+        AddTimes(field_index, field);
+        break;
+      case FieldType::kUint64:
+        AddSeqs(field_index);
+        break;
+      case FieldType::kJson:
+        AddRaw(field_index);
+        break;
+      default:
+        AddDictionaryField(field_index, field);
+        break;
+    }
+  }
+
+  Result<std::string> Finish(const SegmentMeta& meta) {
+    std::string directory;
+    PutSegmentMeta(&directory, meta);
+    PutVarint32(&directory, section_count_);
+    directory.append(entries_);
+    uint64_t directory_offset = out_.size();
+    out_.append(directory);
+    PutFixed64(&out_, directory_offset);
+    PutFixed32(&out_, static_cast<uint32_t>(directory.size()));
+    PutFixed32(&out_, crc32c::Mask(crc32c::Value(directory)));
+    PutFixed32(&out_, kFormatVersion);
+    out_.append(kFooterMagic);
+    return std::move(out_);
+  }
+
+ private:
+  void AddSection(SectionKind kind, size_t field_index, std::string_view raw) {
+    if (compressor_ == nullptr) compressor_.reset(ZSTD_createCCtx());
+    compressed_.resize(ZSTD_compressBound(raw.size()));
+    size_t size = ZSTD_compressCCtx(compressor_.get(), compressed_.data(), compressed_.size(),
+                                    raw.data(), raw.size(), options_.zstd_level);
+    std::string_view stored = raw;
+    SectionCodec codec = SectionCodec::kNone;
+    if (!ZSTD_isError(size) && size < raw.size()) {
+      stored = std::string_view(compressed_.data(), size);
+      codec = SectionCodec::kZstd;
+    }
+    ++section_count_;
+    entries_.push_back(static_cast<char>(kind));
+    entries_.push_back(static_cast<char>(field_index));
+    entries_.push_back(static_cast<char>(codec));
+    PutVarint64(&entries_, out_.size());
+    PutVarint64(&entries_, stored.size());
+    PutVarint64(&entries_, raw.size());
+    PutFixed32(&entries_, crc32c::Mask(crc32c::Value(stored)));
+    out_.append(stored);
+  }
+
+  void AddTimes(size_t field_index, const FieldSpec& field) {
+    std::string raw;
+    bool all_present = std::all_of(rows_.begin(), rows_.end(), [&](const Event& event) {
+      return field.time_member(const_cast<Event&>(event))->has_value();
+    });
+    raw.push_back(all_present ? 0 : 1);
+    if (!all_present) {
+      std::string presence((rows_.size() + 7) / 8, '\0');
+      for (size_t row = 0; row < rows_.size(); ++row) {
+        if (field.time_member(const_cast<Event&>(rows_[row]))->has_value())
+          presence[row / 8] = static_cast<char>(presence[row / 8] | (1 << (row % 8)));
+      }
+      raw.append(presence);
+    }
+    int64_t previous = 0;
+    for (const Event& event : rows_) {
+      const auto& time = *field.time_member(const_cast<Event&>(event));
+      if (!time) continue;
+      PutVarintSigned64(&raw, *time - previous);
+      previous = *time;
+    }
+    AddSection(SectionKind::kTimes, field_index, raw);
+  }
+
+  void AddSeqs(size_t field_index) {
+    std::string raw;
+    int64_t previous = 0;
+    for (const Event& event : rows_) {
+      PutVarintSigned64(&raw, static_cast<int64_t>(event.seq) - previous);
+      previous = static_cast<int64_t>(event.seq);
+    }
+    AddSection(SectionKind::kSeqs, field_index, raw);
+  }
+
+  void AddRaw(size_t field_index) {
+    std::string raw;
+    for (const Event& event : rows_) PutLengthPrefixed(&raw, event.details);
+    AddSection(SectionKind::kRaw, field_index, raw);
+  }
+
+  void AddDictionaryField(size_t field_index, const FieldSpec& field) {
+    const size_t row_count = rows_.size();
+    // Distinct values first, in order of appearance; then sorted, so codes
+    // follow value order and ranges and prefixes are code ranges.
+    std::vector<std::string> scratch(field.type == FieldType::kDouble ? row_count : 0);
+    std::vector<std::string_view> row_keys(row_count);
+    std::unordered_map<std::string_view, uint32_t> first_seen;
+    std::vector<std::string_view> distinct;
+    for (size_t row = 0; row < row_count; ++row) {
+      std::string_view key =
+          DictionaryKey(field, rows_[row], scratch.empty() ? nullptr : &scratch[row]);
+      row_keys[row] = key;
+      if (key.empty()) continue;
+      if (first_seen.try_emplace(key, 0).second) distinct.push_back(key);
+    }
+    std::sort(distinct.begin(), distinct.end());
+    std::string dictionary;
+    PutVarint32(&dictionary, static_cast<uint32_t>(distinct.size()));
+    for (size_t i = 0; i < distinct.size(); ++i) {
+      first_seen[distinct[i]] = static_cast<uint32_t>(i + 1);
+      PutLengthPrefixed(&dictionary, distinct[i]);
+    }
+    AddSection(SectionKind::kDictionary, field_index, dictionary);
+
+    std::vector<uint32_t> codes(row_count, 0);
+    std::vector<uint32_t> occurrences(distinct.size() + 1, 0);
+    for (size_t row = 0; row < row_count; ++row) {
+      if (row_keys[row].empty()) continue;
+      codes[row] = first_seen[row_keys[row]];
+      ++occurrences[codes[row]];
+    }
+    const uint8_t width = distinct.size() < (1u << 8) ? 1 : distinct.size() < (1u << 16) ? 2 : 3;
+    std::string code_bytes;
+    code_bytes.reserve(1 + row_count * width);
+    code_bytes.push_back(static_cast<char>(width));
+    for (uint32_t code : codes)
+      for (int byte = 0; byte < width; ++byte)
+        code_bytes.push_back(static_cast<char>(code >> (8 * byte)));
+    AddSection(SectionKind::kCodes, field_index, code_bytes);
+
+    bool unique = std::all_of(occurrences.begin(), occurrences.end(),
+                              [](uint32_t count) { return count <= 1; });
+    if (!unique) AddPostings(field_index, codes, occurrences);
+    if (field.index == event::IndexKind::kTokens) AddTokens(field_index, distinct);
+  }
+
+  // postings := count:varint offset:u32le*(count+1) posting*
+  void AddPostings(size_t field_index, const std::vector<uint32_t>& codes,
+                   const std::vector<uint32_t>& occurrences) {
+    const size_t value_count = occurrences.size() - 1;
+    std::vector<uint32_t> start(value_count + 2, 0);
+    for (size_t code = 1; code <= value_count; ++code)
+      start[code + 1] = start[code] + occurrences[code];
+    std::vector<uint32_t> rows_by_code(start[value_count + 1]);
+    std::vector<uint32_t> fill(start.begin(), start.end());
+    for (uint32_t row = 0; row < codes.size(); ++row)
+      if (codes[row] != 0) rows_by_code[fill[codes[row]]++] = row;
+
+    std::string data;
+    std::string offsets;
+    for (size_t code = 1; code <= value_count; ++code) {
+      PutFixed32(&offsets, static_cast<uint32_t>(data.size()));
+      PutPosting(&data, std::span(rows_by_code).subspan(start[code], occurrences[code]));
+    }
+    PutFixed32(&offsets, static_cast<uint32_t>(data.size()));
+    std::string raw;
+    PutVarint32(&raw, static_cast<uint32_t>(value_count));
+    raw.append(offsets);
+    raw.append(data);
+    AddSection(SectionKind::kPostings, field_index, raw);
+  }
+
+  // tokens := count:varint token:length-prefixed*count offset:u32le*(count+1) codes*
+  // codes  := delta list of the dictionary codes whose value has the token
+  void AddTokens(size_t field_index, const std::vector<std::string_view>& distinct) {
+    std::map<std::string, std::vector<uint32_t>> codes_by_token;
+    std::string last;
+    for (size_t i = 0; i < distinct.size(); ++i) {
+      const uint32_t code = static_cast<uint32_t>(i + 1);
+      query::ForEachIndexToken(distinct[i], [&](std::string_view token) {
+        auto& codes = codes_by_token[std::string(token)];
+        if (codes.empty() || codes.back() != code) codes.push_back(code);
+      });
+    }
+    std::string raw;
+    PutVarint32(&raw, static_cast<uint32_t>(codes_by_token.size()));
+    for (const auto& [token, codes] : codes_by_token) PutLengthPrefixed(&raw, token);
+    std::string data;
+    std::string offsets;
+    for (const auto& [token, codes] : codes_by_token) {
+      PutFixed32(&offsets, static_cast<uint32_t>(data.size()));
+      PutDeltaList(&data, codes);
+    }
+    PutFixed32(&offsets, static_cast<uint32_t>(data.size()));
+    raw.append(offsets);
+    raw.append(data);
+    AddSection(SectionKind::kTokens, field_index, raw);
+  }
+
+  struct FreeCCtx {
+    void operator()(ZSTD_CCtx* context) const { ZSTD_freeCCtx(context); }
+  };
+
+  std::span<const Event> rows_;
+  const SegmentWriteOptions& options_;
+  std::string out_;
+  std::string entries_;
+  uint32_t section_count_ = 0;
+  std::string compressed_;
+  std::unique_ptr<ZSTD_CCtx, FreeCCtx> compressor_;
+};
+
+}  // namespace
+
+Result<std::string> BuildSegment(std::span<const Event> rows, event::UnixMicros window_start,
+                                 const SegmentWriteOptions& options, SegmentMeta* meta) {
+  if (rows.empty() || rows.size() > kMaxSegmentRows)
+    return Status::InvalidArgument(
+        fmt::format("segment: {} rows (1..{})", rows.size(), kMaxSegmentRows));
+  meta->tenant = rows[0].tenant;
+  meta->rows = static_cast<uint32_t>(rows.size());
+  meta->window_start = window_start;
+  meta->min_time = *rows.front().timestamp;
+  meta->max_time = *rows.back().timestamp;
+  meta->min_seq = UINT64_MAX;
+  meta->max_seq = 0;
+  for (size_t row = 0; row < rows.size(); ++row) {
+    const Event& event = rows[row];
+    if (event.tenant != meta->tenant || !event.timestamp || event.seq == 0)
+      return Status::InvalidArgument(
+          fmt::format("segment: row {} has another tenant, no timestamp or no seq", row));
+    if (row > 0 && std::pair(*rows[row - 1].timestamp, rows[row - 1].seq) >=
+                       std::pair(*event.timestamp, event.seq))
+      return Status::InvalidArgument(fmt::format("segment: row {} is out of order", row));
+    meta->min_seq = std::min(meta->min_seq, event.seq);
+    meta->max_seq = std::max(meta->max_seq, event.seq);
+  }
+  Builder builder(rows, options);
+  auto fields = event::AllFields();
+  for (size_t i = 0; i < fields.size(); ++i) builder.AddField(i, fields[i]);
+  return builder.Finish(*meta);
+}
+
+Result<SegmentMeta> WriteSegment(env::FileSystem& fs, const std::string& path,
+                                 std::span<const Event> rows, event::UnixMicros window_start,
+                                 const SegmentWriteOptions& options) {
+  SegmentMeta meta;
+  AL_ASSIGN_OR_RETURN(std::string bytes, BuildSegment(rows, window_start, options, &meta));
+  AL_ASSIGN_OR_RETURN(auto file, fs.NewWritableFile(path));
+  AL_RETURN_IF_ERROR(file->Append(bytes));
+  AL_RETURN_IF_ERROR(file->Sync());
+  AL_RETURN_IF_ERROR(file->Close());
+  meta.file_bytes = bytes.size();
+  return meta;
+}
+
+}  // namespace auditlog::storage::segment
