@@ -482,14 +482,14 @@ Status EmbeddedStore::Flush() {
   return Status::OK();
 }
 
-Status EmbeddedStore::WriteSegments(const std::string& tenant, std::vector<Event> events,
+Status EmbeddedStore::WriteSegments(std::vector<const Event*> events,
                                     std::vector<ManifestSegment>* written) {
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
-    return std::pair(*a.timestamp, a.seq) < std::pair(*b.timestamp, b.seq);
+  std::sort(events.begin(), events.end(), [](const Event* a, const Event* b) {
+    return std::pair(*a->timestamp, a->seq) < std::pair(*b->timestamp, b->seq);
   });
   const int64_t window = options_.window_micros;
-  auto window_of = [&](const Event& event) {
-    int64_t ts = *event.timestamp;
+  auto window_of = [&](const Event* event) {
+    int64_t ts = *event->timestamp;
     return (ts >= 0 ? ts / window : (ts - window + 1) / window) * window;
   };
   size_t begin = 0;
@@ -506,9 +506,9 @@ Status EmbeddedStore::WriteSegments(const std::string& tenant, std::vector<Event
     }
     const std::string path = env::JoinPath(options_.dir, SegmentFileName(number));
     AL_ASSIGN_OR_RETURN(
-        auto meta, segment::WriteSegment(fs_, path, std::span(events).subspan(begin, end - begin),
-                                         window_start, options_.segment_options));
-    (void)tenant;
+        auto meta, segment::WriteSegment(
+                       fs_, path, std::span<const Event* const>(events).subspan(begin, end - begin),
+                       window_start, options_.segment_options));
     written->push_back(ManifestSegment{number, meta});
     begin = end;
   }
@@ -557,12 +557,13 @@ Status EmbeddedStore::FlushImmutable(bool retire_wal) {
   Status status;
   std::map<std::string, uint64_t> flushed_seq;
   for (const std::string& tenant : imm->Tenants()) {
-    std::vector<Event> events;
+    // The memtable is immutable now: its events stay put while written.
+    std::vector<const Event*> events;
     events.reserve(imm->CountFor(tenant));
-    imm->ForEach(tenant, [&](const Event& event) { events.push_back(event); });
-    for (const Event& event : events)
-      flushed_seq[tenant] = std::max(flushed_seq[tenant], event.seq);
-    status = WriteSegments(tenant, std::move(events), &written);
+    imm->ForEach(tenant, [&](const Event& event) { events.push_back(&event); });
+    for (const Event* event : events)
+      flushed_seq[tenant] = std::max(flushed_seq[tenant], event->seq);
+    status = WriteSegments(std::move(events), &written);
     if (!status.ok()) break;
   }
   if (status.ok()) {
@@ -652,7 +653,10 @@ Status EmbeddedStore::CompactOnce(bool* did_work) {
     if (!status.ok()) break;
   }
   std::vector<ManifestSegment> written;
-  if (status.ok()) status = WriteSegments(inputs[0]->meta.tenant, std::move(events), &written);
+  std::vector<const Event*> pointers;
+  pointers.reserve(events.size());
+  for (const Event& event : events) pointers.push_back(&event);
+  if (status.ok()) status = WriteSegments(std::move(pointers), &written);
   if (status.ok()) status = InstallSegments(written, inputs);
   if (!status.ok())
     for (const ManifestSegment& entry : written)

@@ -110,7 +110,8 @@ class EmbeddedStore final : public store::Store {
   Result<std::optional<event::Event>> FindStored(const std::string& tenant, std::string_view id,
                                                  std::unique_lock<std::mutex>& lock);
   Status FlushImmutable(bool retire_wal);
-  Status WriteSegments(const std::string& tenant, std::vector<event::Event> events,
+  // Writes `events` (one tenant's) as segments, one or more per window.
+  Status WriteSegments(std::vector<const event::Event*> events,
                        std::vector<ManifestSegment>* written);
   Status SaveManifestLocked();  // REQUIRES: mu_ held
   Status InstallSegments(std::vector<ManifestSegment> added,

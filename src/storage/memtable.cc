@@ -21,10 +21,10 @@ void Memtable::Add(const std::string& tenant, std::span<const event::Event> even
   std::unique_lock lock(mu_);
   TenantEvents& table = tenants_[tenant];
   for (const event::Event& event : events) {
-    table.ids.push_back(std::make_unique<std::string>(event.id));
-    table.by_id.emplace(*table.ids.back(), static_cast<uint32_t>(table.events.size()));
-    table.events.push_back(event);
-    added_bytes += ApproximateEventBytes(event) + event.id.size() + 64;
+    const auto index = static_cast<uint32_t>(table.events.size());
+    const event::Event& added = table.events.emplace_back(event);
+    table.by_id.emplace(added.id, index);
+    added_bytes += ApproximateEventBytes(event) + 48;  // + the id index entry
   }
   lock.unlock();
   bytes_.fetch_add(added_bytes, std::memory_order_relaxed);

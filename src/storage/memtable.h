@@ -9,7 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
-#include <memory>
+#include <deque>
 #include <optional>
 #include <shared_mutex>
 #include <span>
@@ -59,9 +59,8 @@ class Memtable {
 
  private:
   struct TenantEvents {
-    std::vector<event::Event> events;
-    std::unordered_map<std::string_view, uint32_t> by_id;  // views into a stable id copy
-    std::vector<std::unique_ptr<std::string>> ids;
+    std::deque<event::Event> events;  // a deque: events never move, so ids can be keys
+    std::unordered_map<std::string_view, uint32_t> by_id;  // views of events[i].id
   };
 
   const uint64_t wal_number_;

@@ -155,8 +155,9 @@ std::map<std::string, std::vector<Event>> Verify(EmbeddedStore& store, const Out
         acked.seq >= 1 && acked.seq <= events.size() ? &events[acked.seq - 1] : nullptr;
     EXPECT_TRUE(found != nullptr && found->id == acked.id)
         << where << ": acknowledged event lost: " << key.second;
-    if (found != nullptr && found->id == acked.id)
+    if (found != nullptr && found->id == acked.id) {
       EXPECT_EQ(*found, acked) << where << ": acknowledged event changed";
+    }
     if (++checked % 64 == 0) {  // and through Get, now and then
       auto got = store.Get(key.first, key.second);
       EXPECT_TRUE(got.ok() && got->has_value() && **got == acked)
@@ -165,9 +166,10 @@ std::map<std::string, std::vector<Event>> Verify(EmbeddedStore& store, const Out
   }
   for (const Event& event : contents[std::string(kRetainedTenant)])
     EXPECT_TRUE(outcome.sent.count({std::string(kRetainedTenant), event.id}) != 0);
-  if (!contents[std::string(kRetainedTenant)].empty())
+  if (!contents[std::string(kRetainedTenant)].empty()) {
     EXPECT_GE(contents[std::string(kRetainedTenant)].back().seq, retained_last_seq)
         << where << ": acknowledged " << kRetainedTenant << " events lost from the newest end";
+  }
   return contents;
 }
 

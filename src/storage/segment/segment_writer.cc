@@ -81,7 +81,7 @@ void PutPosting(std::string* out, std::span<const uint32_t> rows) {
 
 class Builder {
  public:
-  Builder(std::span<const Event> rows, const SegmentWriteOptions& options)
+  Builder(std::span<const Event* const> rows, const SegmentWriteOptions& options)
       : rows_(rows), options_(options) {
     out_.append(kHeaderMagic);
     PutFixed32(&out_, kFormatVersion);
@@ -144,21 +144,21 @@ class Builder {
 
   void AddTimes(size_t field_index, const FieldSpec& field) {
     std::string raw;
-    bool all_present = std::all_of(rows_.begin(), rows_.end(), [&](const Event& event) {
-      return field.time_member(const_cast<Event&>(event))->has_value();
+    bool all_present = std::all_of(rows_.begin(), rows_.end(), [&](const Event* event) {
+      return field.time_member(const_cast<Event&>(*event))->has_value();
     });
     raw.push_back(all_present ? 0 : 1);
     if (!all_present) {
       std::string presence((rows_.size() + 7) / 8, '\0');
       for (size_t row = 0; row < rows_.size(); ++row) {
-        if (field.time_member(const_cast<Event&>(rows_[row]))->has_value())
+        if (field.time_member(const_cast<Event&>(*rows_[row]))->has_value())
           presence[row / 8] = static_cast<char>(presence[row / 8] | (1 << (row % 8)));
       }
       raw.append(presence);
     }
     int64_t previous = 0;
-    for (const Event& event : rows_) {
-      const auto& time = *field.time_member(const_cast<Event&>(event));
+    for (const Event* event : rows_) {
+      const auto& time = *field.time_member(const_cast<Event&>(*event));
       if (!time) continue;
       PutVarintSigned64(&raw, *time - previous);
       previous = *time;
@@ -169,16 +169,16 @@ class Builder {
   void AddSeqs(size_t field_index) {
     std::string raw;
     int64_t previous = 0;
-    for (const Event& event : rows_) {
-      PutVarintSigned64(&raw, static_cast<int64_t>(event.seq) - previous);
-      previous = static_cast<int64_t>(event.seq);
+    for (const Event* event : rows_) {
+      PutVarintSigned64(&raw, static_cast<int64_t>(event->seq) - previous);
+      previous = static_cast<int64_t>(event->seq);
     }
     AddSection(SectionKind::kSeqs, field_index, raw);
   }
 
   void AddRaw(size_t field_index) {
     std::string raw;
-    for (const Event& event : rows_) PutLengthPrefixed(&raw, event.details);
+    for (const Event* event : rows_) PutLengthPrefixed(&raw, event->details);
     AddSection(SectionKind::kRaw, field_index, raw);
   }
 
@@ -192,7 +192,7 @@ class Builder {
     std::vector<std::string_view> distinct;
     for (size_t row = 0; row < row_count; ++row) {
       std::string_view key =
-          DictionaryKey(field, rows_[row], scratch.empty() ? nullptr : &scratch[row]);
+          DictionaryKey(field, *rows_[row], scratch.empty() ? nullptr : &scratch[row]);
       row_keys[row] = key;
       if (key.empty()) continue;
       if (first_seen.try_emplace(key, 0).second) distinct.push_back(key);
@@ -285,7 +285,7 @@ class Builder {
     void operator()(ZSTD_CCtx* context) const { ZSTD_freeCCtx(context); }
   };
 
-  std::span<const Event> rows_;
+  std::span<const Event* const> rows_;
   const SegmentWriteOptions& options_;
   std::string out_;
   std::string entries_;
@@ -296,24 +296,24 @@ class Builder {
 
 }  // namespace
 
-Result<std::string> BuildSegment(std::span<const Event> rows, event::UnixMicros window_start,
+Result<std::string> BuildSegment(std::span<const Event* const> rows, event::UnixMicros window_start,
                                  const SegmentWriteOptions& options, SegmentMeta* meta) {
   if (rows.empty() || rows.size() > kMaxSegmentRows)
     return Status::InvalidArgument(
         fmt::format("segment: {} rows (1..{})", rows.size(), kMaxSegmentRows));
-  meta->tenant = rows[0].tenant;
+  meta->tenant = rows[0]->tenant;
   meta->rows = static_cast<uint32_t>(rows.size());
   meta->window_start = window_start;
-  meta->min_time = *rows.front().timestamp;
-  meta->max_time = *rows.back().timestamp;
+  meta->min_time = *rows.front()->timestamp;
+  meta->max_time = *rows.back()->timestamp;
   meta->min_seq = UINT64_MAX;
   meta->max_seq = 0;
   for (size_t row = 0; row < rows.size(); ++row) {
-    const Event& event = rows[row];
+    const Event& event = *rows[row];
     if (event.tenant != meta->tenant || !event.timestamp || event.seq == 0)
       return Status::InvalidArgument(
           fmt::format("segment: row {} has another tenant, no timestamp or no seq", row));
-    if (row > 0 && std::pair(*rows[row - 1].timestamp, rows[row - 1].seq) >=
+    if (row > 0 && std::pair(*rows[row - 1]->timestamp, rows[row - 1]->seq) >=
                        std::pair(*event.timestamp, event.seq))
       return Status::InvalidArgument(fmt::format("segment: row {} is out of order", row));
     meta->min_seq = std::min(meta->min_seq, event.seq);
@@ -326,7 +326,7 @@ Result<std::string> BuildSegment(std::span<const Event> rows, event::UnixMicros 
 }
 
 Result<SegmentMeta> WriteSegment(env::FileSystem& fs, const std::string& path,
-                                 std::span<const Event> rows, event::UnixMicros window_start,
+                                 std::span<const Event* const> rows, event::UnixMicros window_start,
                                  const SegmentWriteOptions& options) {
   SegmentMeta meta;
   AL_ASSIGN_OR_RETURN(std::string bytes, BuildSegment(rows, window_start, options, &meta));
@@ -336,6 +336,26 @@ Result<SegmentMeta> WriteSegment(env::FileSystem& fs, const std::string& path,
   AL_RETURN_IF_ERROR(file->Close());
   meta.file_bytes = bytes.size();
   return meta;
+}
+
+namespace {
+std::vector<const Event*> Pointers(std::span<const Event> rows) {
+  std::vector<const Event*> pointers;
+  pointers.reserve(rows.size());
+  for (const Event& event : rows) pointers.push_back(&event);
+  return pointers;
+}
+}  // namespace
+
+Result<std::string> BuildSegment(std::span<const Event> rows, event::UnixMicros window_start,
+                                 const SegmentWriteOptions& options, SegmentMeta* meta) {
+  return BuildSegment(Pointers(rows), window_start, options, meta);
+}
+
+Result<SegmentMeta> WriteSegment(env::FileSystem& fs, const std::string& path,
+                                 std::span<const Event> rows, event::UnixMicros window_start,
+                                 const SegmentWriteOptions& options) {
+  return WriteSegment(fs, path, Pointers(rows), window_start, options);
 }
 
 }  // namespace auditlog::storage::segment

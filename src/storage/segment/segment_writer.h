@@ -11,6 +11,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "env/file_system.h"
@@ -26,11 +27,20 @@ struct SegmentWriteOptions {
 // Writes `rows` to a new file at `path` and syncs it (the caller syncs the
 // directory once the file is referenced). REQUIRES: 1..kMaxSegmentRows rows,
 // all of one tenant, each with a timestamp and a seq, sorted by (timestamp, seq).
+// The rows are taken by pointer so the store writes from its memtable without
+// copying it.
+Result<SegmentMeta> WriteSegment(env::FileSystem& fs, const std::string& path,
+                                 std::span<const event::Event* const> rows,
+                                 event::UnixMicros window_start,
+                                 const SegmentWriteOptions& options = {});
 Result<SegmentMeta> WriteSegment(env::FileSystem& fs, const std::string& path,
                                  std::span<const event::Event> rows, event::UnixMicros window_start,
                                  const SegmentWriteOptions& options = {});
 
 // The bytes WriteSegment would write (tests, fuzzing and benchmarks).
+Result<std::string> BuildSegment(std::span<const event::Event* const> rows,
+                                 event::UnixMicros window_start, const SegmentWriteOptions& options,
+                                 SegmentMeta* meta);
 Result<std::string> BuildSegment(std::span<const event::Event> rows, event::UnixMicros window_start,
                                  const SegmentWriteOptions& options, SegmentMeta* meta);
 
