@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <list>
 #include <set>
 #include <unordered_set>
 
@@ -200,9 +201,10 @@ Status EmbeddedStore::Recover() {
     if (live->reader) {
       // Every stored id goes into the fingerprint set.
       auto ids = live->reader->GetDictionary(kIdField);
+      const uint64_t tenant_seed = IdSet::TenantSeed(entry.meta.tenant);
       if (ids.ok()) {
         for (uint32_t code = 1; code <= (*ids)->size(); ++code)
-          ids_.Insert(IdSet::Fingerprint(entry.meta.tenant, (*ids)->value(code)));
+          ids_.Insert(IdSet::Fingerprint(tenant_seed, (*ids)->value(code)));
       } else if (ids.status().code() == StatusCode::kCorruption) {
         live->damage = ids.status();  // served as damaged; the rest opens
         live->reader.reset();
@@ -247,7 +249,7 @@ Status EmbeddedStore::ReplayWal(uint64_t number, std::map<std::string, uint64_t>
     const uint64_t flushed = (*flushed_seq)[tenant];
     std::erase_if(events, [&](const Event& event) { return event.seq <= flushed; });
     std::lock_guard lock(mu_);
-    AdoptEvents(tenant, events, mem_.get());
+    AdoptEvents(tenant, std::move(events), mem_.get());
     if (mem_->approximate_bytes() <= options_.memtable_bytes) return Status::OK();
     // A memtable grown past its budget by replay is flushed here, so a large
     // WAL never needs more memory than one memtable. The WAL files stay until
@@ -264,15 +266,16 @@ Status EmbeddedStore::ReplayWal(uint64_t number, std::map<std::string, uint64_t>
   });
 }
 
-void EmbeddedStore::AdoptEvents(const std::string& tenant, std::span<const Event> events,
+void EmbeddedStore::AdoptEvents(const std::string& tenant, std::vector<Event> events,
                                 Memtable* memtable) {
   if (events.empty()) return;
-  memtable->Add(tenant, events);
   uint64_t& last = last_seq_[tenant];
+  const uint64_t tenant_seed = IdSet::TenantSeed(tenant);
   for (const Event& event : events) {
-    ids_.Insert(IdSet::Fingerprint(tenant, event.id));
+    ids_.Insert(IdSet::Fingerprint(tenant_seed, event.id));
     last = std::max(last, event.seq);
   }
+  memtable->Add(tenant, std::move(events));
 }
 
 Status EmbeddedStore::StartWal(std::unique_lock<std::mutex>& lock) {
@@ -319,7 +322,7 @@ Status EmbeddedStore::RecoverFromDiskFull(std::unique_lock<std::mutex>& lock) {
   AL_RETURN_IF_ERROR(
       ForEachWalBatch(fs_, path, [&](const std::string& tenant, std::vector<Event>& events) {
         std::erase_if(events, [&](const Event& event) { return event.seq <= last_seq_[tenant]; });
-        AdoptEvents(tenant, events, rebuilt.get());
+        AdoptEvents(tenant, std::move(events), rebuilt.get());
         return Status::OK();
       }));
   mem_ = std::move(rebuilt);
@@ -331,9 +334,10 @@ Status EmbeddedStore::RecoverFromDiskFull(std::unique_lock<std::mutex>& lock) {
 Result<std::optional<Event>> EmbeddedStore::FindStored(const std::string& tenant,
                                                        std::string_view id,
                                                        std::unique_lock<std::mutex>& lock) {
-  auto [begin, end] = in_flight_.equal_range(IdSet::Fingerprint(tenant, id));
-  for (auto it = begin; it != end; ++it)
-    if (it->second->id == id && it->second->tenant == tenant) return *it->second;
+  for (const InFlightBatch* batch : in_flight_)
+    if (*batch->tenant == tenant)
+      for (const Event* event : batch->events)
+        if (event->id == id) return *event;
   for (const auto& memtable : {mem_, imm_})
     if (memtable)
       if (auto found = memtable->Get(tenant, id)) return found;
@@ -385,39 +389,44 @@ Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view
     state_changed_.notify_all();
   }
 
-  std::vector<const Event*> accepted;
-  std::vector<size_t> accepted_index;
-  std::unordered_map<std::string_view, size_t> batch_ids;
+  // This batch's accepted events are visible to duplicate checks (of later
+  // events of the batch, and of concurrent batches) from here until they are
+  // in the memtable.
+  InFlightBatch mine{&tenant, {}};
+  in_flight_.push_back(&mine);
+  struct Unregister {
+    std::list<InFlightBatch*>& list;
+    InFlightBatch* batch;
+    ~Unregister() { list.remove(batch); }  // runs with mu_ held: every return below holds it
+  } unregister{in_flight_, &mine};
+
+  const uint64_t tenant_seed = IdSet::TenantSeed(tenant);
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!outcomes[i].status.ok()) continue;
     Event& event = batch[i];
     if (event.id.empty()) event.id = id_generator_.Next(*event.received_at / 1000);
-    const uint64_t fingerprint = IdSet::Fingerprint(tenant, event.id);
-    std::optional<Event> stored;
-    if (auto seen = batch_ids.find(event.id); seen != batch_ids.end()) {
-      stored = batch[seen->second];
-    } else if (ids_.Contains(fingerprint)) {
-      AL_ASSIGN_OR_RETURN(stored, FindStored(tenant, event.id, lock));
-    }
-    if (stored) {
-      if (SamePayload(*stored, event)) {
-        outcomes[i].duplicate = true;
-        outcomes[i].seq = stored->seq;
-        event = std::move(*stored);
-      } else {
-        outcomes[i].status = Status::AlreadyExists(
-            fmt::format("event {:?} is stored already with a different payload (seq {})", event.id,
-                        stored->seq));
+    const uint64_t fingerprint = IdSet::Fingerprint(tenant_seed, event.id);
+    if (ids_.Contains(fingerprint)) {
+      AL_ASSIGN_OR_RETURN(std::optional<Event> stored, FindStored(tenant, event.id, lock));
+      if (stored) {
+        if (SamePayload(*stored, event)) {
+          outcomes[i].duplicate = true;
+          outcomes[i].seq = stored->seq;
+          event = std::move(*stored);
+        } else {
+          outcomes[i].status = Status::AlreadyExists(
+              fmt::format("event {:?} is stored already with a different payload (seq {})",
+                          event.id, stored->seq));
+        }
+        continue;
       }
-      continue;
     }
     event.seq = ++last_seq_[tenant];
     outcomes[i].seq = event.seq;
     ids_.Insert(fingerprint);
-    batch_ids.emplace(event.id, i);
-    accepted.push_back(&event);
-    accepted_index.push_back(i);
+    mine.events.push_back(&event);
   }
+  const std::vector<const Event*>& accepted = mine.events;
   if (accepted.empty()) return outcomes;
 
   std::string payload = EncodeBatch(tenant, accepted);
@@ -429,26 +438,16 @@ Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view
   std::shared_ptr<Memtable> target = mem_;
   std::shared_ptr<wal::GroupCommitLog> log = log_;
   ++target->pending_batches;
-  for (const Event* event : accepted)
-    in_flight_.emplace(IdSet::Fingerprint(tenant, event->id), event);
 
   Status status = log->AppendDurable(wal::RecordType::kBatch, payload, &lock);
 
-  std::vector<Event> copies;
   if (status.ok()) {
+    std::vector<Event> copies;
     copies.reserve(accepted.size());
     for (const Event* event : accepted) copies.push_back(*event);
-    target->Add(tenant, copies);
+    target->Add(tenant, std::move(copies));
   }
   lock.lock();
-  for (const Event* event : accepted) {
-    auto [begin, end] = in_flight_.equal_range(IdSet::Fingerprint(tenant, event->id));
-    for (auto it = begin; it != end; ++it)
-      if (it->second == event) {
-        in_flight_.erase(it);
-        break;
-      }
-  }
   --target->pending_batches;
   if (!status.ok() && write_status_.ok()) {
     write_status_ =

@@ -23,6 +23,7 @@
 // Thread-safety: thread-safe.
 
 #include <condition_variable>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -105,7 +106,7 @@ class EmbeddedStore final : public store::Store {
   Status ReplayWal(uint64_t number, std::map<std::string, uint64_t>* flushed_seq);
   Status StartWal(std::unique_lock<std::mutex>& lock);  // REQUIRES: lock holds mu_
   Status RecoverFromDiskFull(std::unique_lock<std::mutex>& lock);
-  void AdoptEvents(const std::string& tenant, std::span<const event::Event> events,
+  void AdoptEvents(const std::string& tenant, std::vector<event::Event> events,
                    Memtable* memtable);  // REQUIRES: mu_ held
   Result<std::optional<event::Event>> FindStored(const std::string& tenant, std::string_view id,
                                                  std::unique_lock<std::mutex>& lock);
@@ -139,9 +140,13 @@ class EmbeddedStore final : public store::Store {
   std::shared_ptr<wal::GroupCommitLog> log_;
   std::map<std::string, uint64_t> last_seq_;  // highest seq given, by tenant
   IdSet ids_;
-  // Events of batches queued in the WAL but not yet in a memtable, by id
-  // fingerprint, so concurrent duplicates see each other.
-  std::unordered_multimap<uint64_t, const event::Event*> in_flight_;
+  // Batches between their id check and the memtable, so that duplicates
+  // inside a batch and across concurrent batches see each other.
+  struct InFlightBatch {
+    const std::string* tenant;
+    std::vector<const event::Event*> events;
+  };
+  std::list<InFlightBatch*> in_flight_;
   Status write_status_;
   event::EventIdGenerator id_generator_;
   std::optional<store::RetentionRun> last_retention_;

@@ -17,9 +17,12 @@ namespace auditlog::storage {
 
 class IdSet {
  public:
-  static uint64_t Fingerprint(std::string_view tenant, std::string_view id) {
-    uint64_t seed = XXH3_64bits(tenant.data(), tenant.size());
-    uint64_t fingerprint = XXH3_64bits_withSeed(id.data(), id.size(), seed);
+  // Ids are per tenant: the tenant seeds the hash of its ids.
+  static uint64_t TenantSeed(std::string_view tenant) {
+    return XXH3_64bits(tenant.data(), tenant.size());
+  }
+  static uint64_t Fingerprint(uint64_t tenant_seed, std::string_view id) {
+    uint64_t fingerprint = XXH3_64bits_withSeed(id.data(), id.size(), tenant_seed);
     return fingerprint == 0 ? 1 : fingerprint;  // 0 marks an empty slot
   }
 

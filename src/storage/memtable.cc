@@ -16,19 +16,20 @@ size_t ApproximateEventBytes(const event::Event& event) {
   return bytes;
 }
 
-void Memtable::Add(const std::string& tenant, std::span<const event::Event> events) {
+void Memtable::Add(const std::string& tenant, std::vector<event::Event> events) {
   size_t added_bytes = 0;
   std::unique_lock lock(mu_);
   TenantEvents& table = tenants_[tenant];
-  for (const event::Event& event : events) {
+  const size_t count = events.size();
+  for (event::Event& event : events) {
     const auto index = static_cast<uint32_t>(table.events.size());
-    const event::Event& added = table.events.emplace_back(event);
-    table.by_id.emplace(added.id, index);
     added_bytes += ApproximateEventBytes(event) + 48;  // + the id index entry
+    const event::Event& added = table.events.emplace_back(std::move(event));
+    table.by_id.emplace(added.id, index);
   }
   lock.unlock();
   bytes_.fetch_add(added_bytes, std::memory_order_relaxed);
-  events_.fetch_add(events.size(), std::memory_order_relaxed);
+  events_.fetch_add(count, std::memory_order_relaxed);
 }
 
 std::optional<event::Event> Memtable::Get(const std::string& tenant, std::string_view id) const {

@@ -30,7 +30,7 @@ class Memtable {
   Memtable& operator=(const Memtable&) = delete;
 
   // Adds events of `tenant` (seq and id assigned, ids new to the tenant).
-  void Add(const std::string& tenant, std::span<const event::Event> events);
+  void Add(const std::string& tenant, std::vector<event::Event> events);
 
   std::optional<event::Event> Get(const std::string& tenant, std::string_view id) const;
 
