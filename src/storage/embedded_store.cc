@@ -807,20 +807,22 @@ Result<query::SearchResult> EmbeddedStore::Search(const query::Query& query) {
 
   uint64_t total = 0;
   std::vector<Candidate> candidates;
-  std::vector<Event> memtable_events;  // copies: memtables change under us
+  // Memtable events never move or change once added, and the snapshot keeps
+  // their memtable alive: pointers to them stay valid.
+  std::vector<const Event*> memtable_events;
   for (const auto& memtable : snapshot.memtables) {
     memtable->ForEach(query.tenant, [&](const Event& event) {
       if (query::InTimeRange(query.time, event) && query::Matches(query.filter, event))
-        memtable_events.push_back(event);
+        memtable_events.push_back(&event);
     });
   }
   total += memtable_events.size();
-  for (const Event& event : memtable_events) {
+  for (const Event* event : memtable_events) {
     Candidate candidate;
-    candidate.seq = event.seq;
-    candidate.event = &event;
+    candidate.seq = event->seq;
+    candidate.event = event;
     for (const query::SortKey& key : sort)
-      candidate.keys.push_back(query::FieldValue(*key.field, event));
+      candidate.keys.push_back(query::FieldValue(*key.field, *event));
     candidates.push_back(std::move(candidate));
   }
   for (size_t s = 0; s < snapshot.segments.size(); ++s) {

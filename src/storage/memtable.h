@@ -36,6 +36,8 @@ class Memtable {
 
   // Calls `visit(event)` for each event of `tenant`, in the order added,
   // under the read lock (`visit` must not call back into the memtable).
+  // Events never move or change once added: a reference taken here stays
+  // valid for as long as the memtable lives.
   template <typename Visit>
   void ForEach(const std::string& tenant, Visit visit) const {
     std::shared_lock lock(mu_);
