@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "event/fields.h"
 #include "query/tokenizer.h"
 
 namespace auditlog::query {
@@ -98,7 +99,9 @@ void Project(const Query& query, event::Event* event) {
   event::Event projected;
   projected.id = std::move(event->id);
   projected.seq = event->seq;
+  static const event::FieldSpec* const kIdField = event::FindField("id");
   for (const event::FieldSpec* field : query.fields) {
+    if (field == kIdField) continue;  // moved above already
     switch (field->type) {
       case event::FieldType::kKeyword:
       case event::FieldType::kText:

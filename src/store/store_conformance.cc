@@ -267,6 +267,7 @@ class QueryMaker {
         break;
     }
     if (Pick(4) == 0) query.fields = {&F("type"), &F("actor.name"), &F("geo.latitude")};
+    if (Pick(8) == 0) query.fields = {&F("id"), &F("tenant")};
     return query;
   }
 
