@@ -1,0 +1,290 @@
+// Embedded store append benchmarks (issue #3).
+//
+//   BM_AppendDurable/B/threads:T   T threads, each calling Append() with batches
+//                                  of B events of one tenant on one store, in a
+//                                  fresh directory on the real disk. Every
+//                                  Append returns after its WAL record is synced
+//                                  (fdatasync; concurrent appenders share syncs:
+//                                  group commit). Target: >= 300,000 events/s at
+//                                  B=1000 (3x ClickHouse's bulk load on the peer
+//                                  benchmark's machine).
+//   BM_AppendDurableNoFlush/B      the same with a memtable budget no run fills:
+//                                  the foreground path (checks, WAL, memtable)
+//                                  without the background flush and compaction
+//                                  competing for the CPU: a burst's rate.
+//   BM_WalSyncBaseline/B           the ceiling for the above: the store's own
+//                                  WAL writer appending one record of B encoded
+//                                  events and syncing it, with no store around it
+//                                  (one thread): what the disk alone allows.
+//
+// Only Append is timed: events are decoded before the loop. Each iteration
+// rewrites the first 7 characters of its batch's ids (a per-thread counter) so
+// that every append stores new events rather than answering duplicates, and
+// each pass over the corpus moves its timestamps forward by the corpus's time
+// span, so time advances as in a live stream (new segment windows, not ever
+// the same ones). Both cost well under 1% of an Append. The store runs with
+// its default options, background thread included: memtable rotation, flushes
+// to segments and compaction happen during the measurement, as in production,
+// and their cost is in the figure.
+//
+// Run: build/release/bench/micro/store_bench --benchmark_min_time=2
+// With AL_BENCH_NDJSON=<file from the peer generator> the events come from
+// that file (its first 20,000 lines) instead of the synthetic events.
+// AL_BENCH_DIR picks where the store directories go (default: the system
+// temporary directory, which must be on the disk to measure).
+
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/micro/synthetic_events.h"
+#include "env/file_system.h"
+#include "event/event_codec.h"
+#include "event/json_buffer.h"
+#include "ingest/batch_decoder.h"
+#include "ingest/record_decoder.h"
+#include "storage/embedded_store.h"
+#include "storage/wal/wal_writer.h"
+
+namespace auditlog::bench {
+namespace {
+
+constexpr size_t kCorpusEvents = 20000;
+constexpr uint64_t kSeed = 20250301;
+constexpr std::string_view kBase32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+// The workload's events, decoded once, grouped by tenant (largest first).
+const std::vector<std::vector<event::Event>>& EventsByTenant() {
+  static const auto* by_tenant = [] {
+    std::string text = NdjsonFromEnvironment();
+    if (text.empty()) text = SyntheticNdjson(kCorpusEvents, kSeed);
+    size_t end = 0;
+    for (size_t line = 0; line < kCorpusEvents && end < text.size(); ++line) {
+      const size_t newline = text.find('\n', end);
+      end = newline == std::string::npos ? text.size() : newline + 1;
+    }
+    text.resize(end);
+    const event::PaddedBuffer body(text);
+    auto decoder = ingest::MakeRecordDecoder(ingest::Dialect::kNative);
+    auto batch = ingest::DecodeBody(*decoder, body.view());
+    std::map<std::string, std::vector<event::Event>> groups;
+    if (batch.ok())
+      for (event::Event& decoded : batch->events) groups[decoded.tenant].push_back(decoded);
+    auto* result = new std::vector<std::vector<event::Event>>();
+    for (auto& [tenant, events] : groups) result->push_back(std::move(events));
+    std::sort(result->begin(), result->end(),
+              [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    return result;
+  }();
+  return *by_tenant;
+}
+
+// The corpus's timestamps span [first, last]; a pass over it shifts them by this.
+event::UnixMicros CorpusSpanMicros() {
+  event::UnixMicros first = INT64_MAX, last = INT64_MIN;
+  for (const auto& events : EventsByTenant())
+    for (const event::Event& decoded : events)
+      if (decoded.timestamp) {
+        first = std::min(first, *decoded.timestamp);
+        last = std::max(last, *decoded.timestamp);
+      }
+  return first <= last ? last - first + 1 : 1;
+}
+
+struct Batch {
+  std::vector<event::Event> events;
+  std::vector<event::UnixMicros> timestamps;  // as decoded
+};
+
+// Batches of `batch_events` events of one tenant each, cut from the corpus:
+// a private copy per thread, since Append updates events in place.
+std::vector<Batch> MakeBatches(size_t batch_events) {
+  std::vector<Batch> batches;
+  for (const auto& events : EventsByTenant())
+    for (size_t begin = 0; begin + batch_events <= events.size(); begin += batch_events) {
+      Batch& batch = batches.emplace_back();
+      batch.events.assign(events.begin() + static_cast<ptrdiff_t>(begin),
+                          events.begin() + static_cast<ptrdiff_t>(begin + batch_events));
+      for (const event::Event& copy : batch.events)
+        batch.timestamps.push_back(copy.timestamp.value_or(0));
+    }
+  return batches;
+}
+
+// Makes every event of `batch` new: the first 7 characters (35 bits) of its id
+// encode the thread and this append's number (the rest of a generated id is
+// unique alone), and its timestamp moves on by `shift_micros`.
+void Renew(int thread_index, uint64_t append_number, event::UnixMicros shift_micros, Batch* batch) {
+  const uint64_t prefix =
+      (static_cast<uint64_t>(thread_index) << 29) | (append_number & ((uint64_t{1} << 29) - 1));
+  char chars[7];
+  for (int position = 6; position >= 0; --position)
+    chars[6 - position] = kBase32[(prefix >> (5 * position)) & 31];
+  for (size_t index = 0; index < batch->events.size(); ++index) {
+    event::Event& event = batch->events[index];
+    if (event.id.size() < 7) event.id.resize(7, '0');
+    event.id.replace(0, 7, chars, 7);
+    if (event.timestamp) event.timestamp = batch->timestamps[index] + shift_micros;
+  }
+}
+
+std::filesystem::path BenchRoot() {
+  const char* dir = std::getenv("AL_BENCH_DIR");
+  return dir != nullptr && *dir != '\0' ? std::filesystem::path(dir)
+                                        : std::filesystem::temp_directory_path();
+}
+
+// Shared by the threads of one run: thread 0 opens it before the timed loop
+// (the loop's start is a barrier for all threads) and closes it after.
+std::unique_ptr<storage::EmbeddedStore>& SharedStore() {
+  static auto* store = new std::unique_ptr<storage::EmbeddedStore>();
+  return *store;
+}
+std::filesystem::path& SharedStoreDir() {
+  static auto* dir = new std::filesystem::path();
+  return *dir;
+}
+
+// Arg: events per Append. Threads: concurrent appenders on one store.
+void RunAppend(benchmark::State& state, size_t memtable_bytes) {
+  const size_t batch_events = static_cast<size_t>(state.range(0));
+  std::vector<Batch> batches = MakeBatches(batch_events);
+  const event::UnixMicros span_micros = CorpusSpanMicros();
+  if (state.thread_index() == 0) {
+    static std::atomic<uint64_t> run_number{0};
+    SharedStoreDir() = BenchRoot() / ("al_store_bench_" + std::to_string(::getpid()) + "_" +
+                                      std::to_string(run_number++));
+    std::filesystem::remove_all(SharedStoreDir());
+    storage::EmbeddedStoreOptions options;
+    options.dir = SharedStoreDir().string();
+    options.memtable_bytes = memtable_bytes;
+    auto store = storage::EmbeddedStore::Open(options);
+    if (store.ok())
+      SharedStore() = std::move(*store);
+    else
+      state.SkipWithError(store.status().ToString().c_str());
+  }
+  if (batches.empty()) state.SkipWithError("no tenant has enough events for one batch");
+
+  uint64_t appends = 0;
+  size_t next_batch = static_cast<size_t>(state.thread_index());
+  for (auto _ : state) {
+    if (!SharedStore()) break;  // thread 0 could not open it
+    Batch& batch = batches[next_batch % batches.size()];
+    const auto pass = static_cast<event::UnixMicros>(next_batch / batches.size());
+    next_batch += static_cast<size_t>(state.threads());
+    Renew(state.thread_index(), appends++, pass * span_micros, &batch);
+    auto outcomes = SharedStore()->Append(batch.events[0].tenant, batch.events);
+    if (!outcomes.ok()) {
+      state.SkipWithError(outcomes.status().ToString().c_str());
+      break;
+    }
+    if (std::any_of(outcomes->begin(), outcomes->end(), [](const store::AppendOutcome& outcome) {
+          return !outcome.status.ok() || outcome.duplicate;
+        })) {
+      state.SkipWithError("an event was not stored as new");
+      break;
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(appends * batch_events));
+
+  if (state.thread_index() == 0) {
+    if (SharedStore()) {
+      auto stats = SharedStore()->Stats();
+      if (stats.ok()) {
+        state.counters["wal_syncs"] = static_cast<double>(stats->wal_syncs);
+        state.counters["flushes"] = static_cast<double>(stats->flushes);
+        state.counters["events_per_sync"] =
+            stats->wal_syncs == 0
+                ? 0.0
+                : static_cast<double>(stats->events) / static_cast<double>(stats->wal_syncs);
+      }
+    }
+    SharedStore().reset();
+    std::filesystem::remove_all(SharedStoreDir());
+  }
+}
+void BM_AppendDurable(benchmark::State& state) {
+  RunAppend(state, storage::EmbeddedStoreOptions().memtable_bytes);
+}
+BENCHMARK(BM_AppendDurable)
+    ->ArgName("batch")
+    ->Arg(1)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Threads(1)
+    ->Threads(4)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+// The foreground alone: a memtable budget no run fills (4 GiB), so nothing is
+// flushed or compacted while measured (memory grows by ~2.5 KB per event).
+void BM_AppendDurableNoFlush(benchmark::State& state) { RunAppend(state, size_t{4} << 30); }
+BENCHMARK(BM_AppendDurableNoFlush)
+    ->ArgName("batch")
+    ->Arg(1000)
+    ->Threads(1)
+    ->Threads(4)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+// Arg: events per record. Rotates to a new file every 64 MiB, as the store's
+// rotations would, so the file does not grow without bound.
+void BM_WalSyncBaseline(benchmark::State& state) {
+  const size_t batch_events = static_cast<size_t>(state.range(0));
+  const std::vector<Batch> batches = MakeBatches(batch_events);
+  if (batches.empty()) {
+    state.SkipWithError("no tenant has enough events for one batch");
+    return;
+  }
+  std::string payload;
+  for (const event::Event& copy : batches[0].events) event::AppendEncodedEvent(copy, &payload);
+  const std::filesystem::path dir = BenchRoot() / ("al_wal_bench_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  env::FileSystem& fs = env::PosixFileSystem();
+  std::unique_ptr<storage::wal::WalWriter> writer;
+  int file_number = 0;
+  auto next_file = [&]() -> Status {
+    const std::string path = (dir / ("wal_" + std::to_string(file_number++))).string();
+    AL_ASSIGN_OR_RETURN(auto file, fs.NewWritableFile(path));
+    AL_ASSIGN_OR_RETURN(writer, storage::wal::WalWriter::Open(std::move(file)));
+    return Status::OK();
+  };
+  Status status = next_file();
+  for (auto _ : state) {
+    if (status.ok() && writer->size() > (64u << 20)) status = next_file();
+    if (status.ok()) status = writer->Append(storage::wal::RecordType::kBatch, payload);
+    if (status.ok()) status = writer->Sync();
+    if (!status.ok()) {
+      state.SkipWithError(status.ToString().c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch_events));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * payload.size()));
+  state.counters["record_bytes_per_event"] =
+      static_cast<double>(payload.size()) / static_cast<double>(batch_events);
+  writer.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_WalSyncBaseline)
+    ->ArgName("batch")
+    ->Arg(1)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace auditlog::bench
+
+BENCHMARK_MAIN();
