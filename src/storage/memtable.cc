@@ -7,12 +7,14 @@
 namespace auditlog::storage {
 
 size_t ApproximateEventBytes(const event::Event& event) {
-  size_t bytes = sizeof(event::Event) + event.details.capacity();
-  for (const event::FieldSpec& field : event::AllFields()) {
-    if (field.string_member == nullptr) continue;
-    const std::string& value = event::StringField(field, event);
-    if (value.size() > 15) bytes += value.capacity() + 1;  // past the small-string buffer
-  }
+  // What malloc really hands out for a string past the small-string buffer:
+  // the bytes and the terminator, a header, rounded up to 16.
+  auto heap_bytes = [](const std::string& value) -> size_t {
+    return value.size() > 15 ? (value.capacity() + 1 + 8 + 15) & ~size_t{15} : 0;
+  };
+  size_t bytes = sizeof(event::Event) + heap_bytes(event.details);
+  for (const event::FieldSpec& field : event::AllFields())
+    if (field.string_member != nullptr) bytes += heap_bytes(event::StringField(field, event));
   return bytes;
 }
 

@@ -1,6 +1,7 @@
 #include "storage/segment/segment_writer.h"
 
 #include <fmt/format.h>
+#include <xxhash.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -44,6 +45,12 @@ std::string_view DictionaryKey(const FieldSpec& field, const Event& event, std::
       return {};
   }
 }
+
+// xxh3 over the bytes, transparent so string keys are found by string_view.
+struct ViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return XXH3_64bits(text.data(), text.size()); }
+};
 
 void PutDeltaList(std::string* out, std::span<const uint32_t> sorted) {
   PutVarint32(out, static_cast<uint32_t>(sorted.size()));
@@ -187,30 +194,41 @@ class Builder {
     // Distinct values first, in order of appearance; then sorted, so codes
     // follow value order and ranges and prefixes are code ranges.
     std::vector<std::string> scratch(field.type == FieldType::kDouble ? row_count : 0);
-    std::vector<std::string_view> row_keys(row_count);
-    std::unordered_map<std::string_view, uint32_t> first_seen;
+    // One hash lookup per row: each row remembers the index of its value in
+    // order of appearance; sorting then maps appearance to rank.
+    std::unordered_map<std::string_view, uint32_t, ViewHash> first_seen;
+    first_seen.reserve(std::min<size_t>(row_count, 1024));
     std::vector<std::string_view> distinct;
+    std::vector<uint32_t> appearance(row_count, UINT32_MAX);  // UINT32_MAX: absent
     for (size_t row = 0; row < row_count; ++row) {
       std::string_view key =
           DictionaryKey(field, *rows_[row], scratch.empty() ? nullptr : &scratch[row]);
-      row_keys[row] = key;
       if (key.empty()) continue;
-      if (first_seen.try_emplace(key, 0).second) distinct.push_back(key);
+      auto [it, inserted] = first_seen.try_emplace(key, static_cast<uint32_t>(distinct.size()));
+      if (inserted) distinct.push_back(key);
+      appearance[row] = it->second;
     }
-    std::sort(distinct.begin(), distinct.end());
+    std::vector<uint32_t> order(distinct.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t a, uint32_t b) { return distinct[a] < distinct[b]; });
+    std::vector<uint32_t> code_of_appearance(distinct.size());
     std::string dictionary;
     PutVarint32(&dictionary, static_cast<uint32_t>(distinct.size()));
-    for (size_t i = 0; i < distinct.size(); ++i) {
-      first_seen[distinct[i]] = static_cast<uint32_t>(i + 1);
-      PutLengthPrefixed(&dictionary, distinct[i]);
+    std::vector<std::string_view> sorted(distinct.size());
+    for (uint32_t rank = 0; rank < order.size(); ++rank) {
+      code_of_appearance[order[rank]] = rank + 1;
+      sorted[rank] = distinct[order[rank]];
+      PutLengthPrefixed(&dictionary, sorted[rank]);
     }
+    distinct = std::move(sorted);
     AddSection(SectionKind::kDictionary, field_index, dictionary);
 
     std::vector<uint32_t> codes(row_count, 0);
     std::vector<uint32_t> occurrences(distinct.size() + 1, 0);
     for (size_t row = 0; row < row_count; ++row) {
-      if (row_keys[row].empty()) continue;
-      codes[row] = first_seen[row_keys[row]];
+      if (appearance[row] == UINT32_MAX) continue;
+      codes[row] = code_of_appearance[appearance[row]];
       ++occurrences[codes[row]];
     }
     const uint8_t width = distinct.size() < (1u << 8) ? 1 : distinct.size() < (1u << 16) ? 2 : 3;
@@ -257,23 +275,29 @@ class Builder {
   // tokens := count:varint token:length-prefixed*count offset:u32le*(count+1) codes*
   // codes  := delta list of the dictionary codes whose value has the token
   void AddTokens(size_t field_index, const std::vector<std::string_view>& distinct) {
-    std::map<std::string, std::vector<uint32_t>> codes_by_token;
-    std::string last;
+    std::unordered_map<std::string, std::vector<uint32_t>, ViewHash, std::equal_to<>>
+        codes_by_token;
     for (size_t i = 0; i < distinct.size(); ++i) {
       const uint32_t code = static_cast<uint32_t>(i + 1);
       query::ForEachIndexToken(distinct[i], [&](std::string_view token) {
-        auto& codes = codes_by_token[std::string(token)];
+        auto it = codes_by_token.find(token);
+        if (it == codes_by_token.end()) it = codes_by_token.emplace(token, 0).first;
+        auto& codes = it->second;
         if (codes.empty() || codes.back() != code) codes.push_back(code);
       });
     }
+    std::vector<std::pair<std::string_view, const std::vector<uint32_t>*>> tokens;
+    tokens.reserve(codes_by_token.size());
+    for (const auto& [token, codes] : codes_by_token) tokens.emplace_back(token, &codes);
+    std::sort(tokens.begin(), tokens.end());
     std::string raw;
     PutVarint32(&raw, static_cast<uint32_t>(codes_by_token.size()));
-    for (const auto& [token, codes] : codes_by_token) PutLengthPrefixed(&raw, token);
+    for (const auto& [token, codes] : tokens) PutLengthPrefixed(&raw, token);
     std::string data;
     std::string offsets;
-    for (const auto& [token, codes] : codes_by_token) {
+    for (const auto& [token, codes] : tokens) {
       PutFixed32(&offsets, static_cast<uint32_t>(data.size()));
-      PutDeltaList(&data, codes);
+      PutDeltaList(&data, *codes);
     }
     PutFixed32(&offsets, static_cast<uint32_t>(data.size()));
     raw.append(offsets);
