@@ -24,7 +24,8 @@ std::string ReadOutcome(auditlog::env::MemFileSystem& fs) {
     if (!*record) break;
     outcome += std::to_string((*record)->payload.size()) + ":" + (*record)->payload + ";";
   }
-  if ((*reader)->torn_tail_offset()) outcome += "~" + std::to_string(*(*reader)->torn_tail_offset());
+  if ((*reader)->torn_tail_offset())
+    outcome += "~" + std::to_string(*(*reader)->torn_tail_offset());
   return outcome;
 }
 

@@ -27,7 +27,7 @@ constexpr std::array kFields = {
               AL_TIME(timestamp)},
     FieldSpec{"received_at", T::kTime, I::kRange, {"", "", ""}, nullptr, AL_TIME(received_at)},
     FieldSpec{"type", T::kKeyword, I::kKeyword, {"eventType", "eventName", "type"}, AL_STR(type)},
-    FieldSpec{"name", T::kKeyword, I::kKeyword, {"", "eventName", ""}, AL_STR(name)},
+    FieldSpec{"name", T::kText, I::kTokens, {"", "eventName", ""}, AL_STR(name)},
     FieldSpec{"description",
               T::kText,
               I::kTokens,

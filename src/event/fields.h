@@ -63,6 +63,9 @@ struct FieldSpec {
 };
 
 // Every field, in canonical order (the order of the native JSON encoding).
+// A field's position is persisted (segment directories name fields by it; the
+// WAL's event codec orders and counts by it): any change to this list needs a
+// version bump of those formats and a way to read the old ones.
 std::span<const FieldSpec> AllFields();
 
 // The field with native path `path`, or null.

@@ -1,6 +1,7 @@
 // The `auditlog` binary. Today it offers `decode` (any supported record shape
-// to canonical NDJSON, for checking data before it is sent); `serve` arrives
-// with the server. The only file no test links: keep logic in libraries.
+// to canonical NDJSON, for checking data before it is sent) and `dump` (WAL,
+// segment and MANIFEST files, readably); `serve` arrives with the server.
+// The only file no test links: keep logic in libraries.
 
 #include <fmt/format.h>
 
@@ -21,6 +22,8 @@
 #include "ingest/batch_decoder.h"
 #include "ingest/record_decoder.h"
 #include "ingest/stamp.h"
+#include "storage/manifest_dump.h"
+#include "storage/segment/segment_dump.h"
 #include "storage/wal/wal_dump.h"
 
 namespace {
@@ -110,19 +113,36 @@ int RunDecode(const std::string& dialect_name, const std::string& format_name,
   return batch->errors.empty() ? 0 : 1;
 }
 
-// Returns the exit code: 0 all files printed, 2 one could not be read or is unknown.
+// The first bytes of `path`, enough for any file magic; empty when unreadable.
+std::string ReadHead(auditlog::env::FileSystem& fs, const std::string& path) {
+  constexpr size_t kHeadBytes = 8;
+  std::string head;
+  auto file = fs.OpenForRead(path);
+  if (!file.ok() || !(*file)->Read(0, kHeadBytes, &head).ok()) head.clear();
+  return head;
+}
+
+// Returns the exit code: 0 all files printed, 2 one could not be read, is
+// damaged or is unknown. Files are told apart by their magic, not their name.
 int RunDump(const std::vector<std::string>& paths) {
+  auto& fs = auditlog::env::PosixFileSystem();
   int exit_code = 0;
   for (const std::string& path : paths) {
-    auto& fs = auditlog::env::PosixFileSystem();
-    if (!auditlog::storage::wal::LooksLikeWal(fs, path)) {
+    const std::string head = ReadHead(fs, path);
+    std::string listing;
+    Status status;
+    if (auditlog::storage::segment::LooksLikeSegment(head)) {
+      status = auditlog::storage::segment::DumpSegment(fs, path, &listing);
+    } else if (auditlog::storage::LooksLikeManifest(path, head)) {
+      status = auditlog::storage::DumpManifest(fs, path, &listing);
+    } else if (auditlog::storage::wal::LooksLikeWal(fs, path)) {
+      status = auditlog::storage::wal::DumpWal(fs, path, &listing);
+    } else {
       std::fprintf(stderr, "auditlog dump: %s: not a file auditlog knows how to print\n",
                    path.c_str());
       exit_code = 2;
       continue;
     }
-    std::string listing;
-    const Status status = auditlog::storage::wal::DumpWal(fs, path, &listing);
     std::fwrite(listing.data(), 1, listing.size(), stdout);
     if (!status.ok()) {
       std::fprintf(stderr, "auditlog dump: %s\n", status.ToString().c_str());
@@ -158,7 +178,8 @@ int main(int argc, char** argv) {
   decode->add_option("file", path, "Input file, or - for standard input")->capture_default_str();
 
   std::vector<std::string> dump_paths;
-  CLI::App* dump = app.add_subcommand("dump", "Print storage files (write-ahead logs) readably");
+  CLI::App* dump = app.add_subcommand(
+      "dump", "Print storage files (write-ahead logs, segments, MANIFEST) readably");
   dump->add_option("files", dump_paths, "Files to print")->required();
 
   CLI::App* serve = app.add_subcommand("serve", "Start the server (not available yet)");

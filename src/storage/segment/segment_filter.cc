@@ -1,5 +1,7 @@
 #include "storage/segment/segment_filter.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "event/fields.h"
@@ -79,7 +81,11 @@ class Evaluator {
     AL_ASSIGN_OR_RETURN(auto postings, segment_.GetPostings(field));
     if (codes.size() <= kMaxCodesByPostings) {
       if (postings) {
-        for (uint32_t code : codes) postings->AddRows(code, &rows);
+        for (uint32_t code : codes)
+          if (!postings->AddRows(code, &rows))
+            return Status::Corruption(
+                fmt::format("segment {}: the posting list of value {} of {} is damaged",
+                            segment_.path(), code, event::AllFields()[field].path));
         return rows;
       }
       AL_ASSIGN_OR_RETURN(auto column, segment_.GetCodes(field));
@@ -87,8 +93,10 @@ class Evaluator {
       return rows;
     }
     AL_ASSIGN_OR_RETURN(auto column, segment_.GetCodes(field));
-    std::vector<bool> wanted(codes.back() + 1, false);
-    for (uint32_t code : codes) wanted[code] = true;
+    AL_ASSIGN_OR_RETURN(auto dictionary, segment_.GetDictionary(field));
+    std::vector<bool> wanted(size_t{dictionary->size()} + 1, false);
+    for (uint32_t code : codes)
+      if (code < wanted.size()) wanted[code] = true;
     std::vector<uint32_t> matches;
     const auto& all_codes = column->codes();
     for (uint32_t row = 0; row < rows_; ++row) {

@@ -38,18 +38,6 @@ bool CheckOffsets(const char* offsets, uint32_t count, size_t data_bytes) {
   return previous == data_bytes;
 }
 
-void AddDeltaList(std::string_view list, uint32_t limit, Roaring* out) {
-  uint32_t count = 0;
-  if (!GetVarint32(&list, &count)) return;
-  uint32_t value = 0;
-  for (uint32_t i = 0; i < count; ++i) {
-    uint32_t delta;
-    if (!GetVarint32(&list, &delta)) return;
-    value += delta;
-    if (value < limit) out->add(value);
-  }
-}
-
 }  // namespace
 
 // ---- Dictionary
@@ -115,8 +103,8 @@ uint32_t Codes::RowOf(uint32_t code) const {
 
 Result<std::shared_ptr<const Postings>> Postings::Parse(std::string bytes, uint32_t rows,
                                                         uint32_t dictionary_size) {
-  (void)rows;
   auto postings = std::make_shared<Postings>();
+  postings->rows_ = rows;
   postings->bytes_ = std::move(bytes);
   std::string_view in = postings->bytes_;
   if (!GetVarint32(&in, &postings->count_) || postings->count_ != dictionary_size ||
@@ -130,30 +118,44 @@ Result<std::shared_ptr<const Postings>> Postings::Parse(std::string bytes, uint3
   return std::shared_ptr<const Postings>(std::move(postings));
 }
 
-void Postings::AddRows(uint32_t code, Roaring* out) const {
-  if (code == 0 || code > count_) return;
+bool Postings::AddRows(uint32_t code, Roaring* out) const {
+  if (code == 0 || code > count_) return false;
   uint32_t begin = DecodeFixed32(offsets_ + 4 * (code - 1));
   uint32_t end = DecodeFixed32(offsets_ + 4 * code);
   std::string_view posting = data_.substr(begin, end - begin);
-  if (posting.empty()) return;
+  if (posting.empty()) return false;
   auto encoding = static_cast<PostingEncoding>(posting[0]);
   posting.remove_prefix(1);
   if (encoding == PostingEncoding::kRoaring) {
+    // Sized first: the library's own check prints to stderr.
+    if (roaring_bitmap_portable_deserialize_size(posting.data(), posting.size()) != posting.size())
+      return false;
     roaring_bitmap_t* bitmap =
         roaring_bitmap_portable_deserialize_safe(posting.data(), posting.size());
-    if (bitmap == nullptr) return;
-    roaring_bitmap_or_inplace(&out->roaring, bitmap);
+    if (bitmap == nullptr) return false;
+    const bool in_range = roaring_bitmap_is_empty(bitmap) || roaring_bitmap_maximum(bitmap) < rows_;
+    if (in_range) roaring_bitmap_or_inplace(&out->roaring, bitmap);
     roaring_bitmap_free(bitmap);
-  } else {
-    AddDeltaList(posting, kMaxSegmentRows, out);
+    return in_range;
   }
+  if (encoding != PostingEncoding::kDeltaVarint) return false;
+  uint32_t count = 0;
+  if (!GetVarint32(&posting, &count) || count > rows_) return false;
+  uint64_t row = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t delta;
+    if (!GetVarint32(&posting, &delta)) return false;
+    row += delta;
+    if (row >= rows_ || (i > 0 && delta == 0)) return false;
+    out->add(static_cast<uint32_t>(row));
+  }
+  return posting.empty();
 }
 
 // ---- TokenIndex
 
 Result<std::shared_ptr<const TokenIndex>> TokenIndex::Parse(std::string bytes,
                                                             uint32_t dictionary_size) {
-  (void)dictionary_size;
   auto index = std::make_shared<TokenIndex>();
   index->bytes_ = std::move(bytes);
   std::string_view in = index->bytes_;
@@ -164,10 +166,26 @@ Result<std::shared_ptr<const TokenIndex>> TokenIndex::Parse(std::string bytes,
   const char* offsets = in.data();
   in.remove_prefix((size_t{count} + 1) * 4);
   if (!CheckOffsets(offsets, count, in.size())) return Bad("token index offsets are out of order");
+  for (uint32_t i = 1; i < count; ++i)
+    if (!(index->tokens_[i - 1] < index->tokens_[i])) return Bad("tokens are not sorted");
   index->code_lists_.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     uint32_t begin = DecodeFixed32(offsets + 4 * i), end = DecodeFixed32(offsets + 4 * (i + 1));
-    index->code_lists_.push_back(in.substr(begin, end - begin));
+    std::string_view list = in.substr(begin, end - begin);
+    // Each list: ascending codes of the dictionary, checked once here so
+    // lookups can trust them.
+    std::string_view cursor = list;
+    uint32_t codes = 0, code = 0;
+    if (!GetVarint32(&cursor, &codes) || codes > dictionary_size)
+      return Bad("token code list is malformed");
+    for (uint32_t c = 0; c < codes; ++c) {
+      uint32_t delta;
+      if (!GetVarint32(&cursor, &delta) || delta == 0 || delta > dictionary_size - code)
+        return Bad("token code list is out of order or past the dictionary");
+      code += delta;
+    }
+    if (!cursor.empty()) return Bad("token code list has trailing bytes");
+    index->code_lists_.push_back(list);
   }
   return std::shared_ptr<const TokenIndex>(std::move(index));
 }
@@ -287,6 +305,8 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(env::FileSystem& fs,
   AL_RETURN_IF_ERROR(file->Read(footer_offset, kFooterBytes, &footer));
   if (footer.size() != kFooterBytes || std::string_view(footer).substr(20) != kFooterMagic)
     return corrupt(footer_offset, "footer is damaged (bad magic)");
+  if (DecodeFixed32(footer.data() + 16) != kFormatVersion)
+    return corrupt(footer_offset + 16, "footer version differs from the header's");
   const uint64_t directory_offset = DecodeFixed64(footer.data());
   const uint32_t directory_bytes = DecodeFixed32(footer.data() + 8);
   const uint32_t directory_crc = crc32c::Unmask(DecodeFixed32(footer.data() + 12));
@@ -301,11 +321,13 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(env::FileSystem& fs,
   if (Status status = ParseDirectory(directory, &reader->meta_, &reader->entries_); !status.ok())
     return corrupt(directory_offset, status.message());
   reader->meta_.file_bytes = size;
+  reader->directory_offset_ = directory_offset;
   reader->by_field_.assign(event::AllFields().size(), {});
   for (auto& kinds : reader->by_field_) kinds.fill(-1);
   for (size_t i = 0; i < reader->entries_.size(); ++i) {
     const SectionEntry& entry = reader->entries_[i];
-    if (entry.offset < kHeaderBytes || entry.offset + entry.stored_bytes > directory_offset)
+    if (entry.offset < kHeaderBytes || entry.offset > directory_offset ||
+        entry.stored_bytes > directory_offset - entry.offset)
       return corrupt(directory_offset, fmt::format("section {} lies outside the data area", i));
     auto kind = static_cast<size_t>(entry.kind);
     if (entry.field < reader->by_field_.size() && kind < 8)
@@ -339,6 +361,9 @@ Result<std::string> SegmentReader::ReadSection(size_t index) const {
     if (stored.size() != entry.raw_bytes) return Corrupt(index, "size mismatch");
     return stored;
   }
+  // The writer records the frame's size; check it before allocating.
+  if (ZSTD_getFrameContentSize(stored.data(), stored.size()) != entry.raw_bytes)
+    return Corrupt(index, "frame size differs from the directory's");
   std::string raw(entry.raw_bytes, '\0');
   size_t size = ZSTD_decompress(raw.data(), raw.size(), stored.data(), stored.size());
   if (ZSTD_isError(size) || size != raw.size())
@@ -352,8 +377,10 @@ Result<std::shared_ptr<const T>> SegmentReader::Load(SectionKind kind, size_t fi
                                                      ParseFn parse) const {
   int index = Find(kind, field);
   if (index < 0) {
-    return Status::Corruption(fmt::format("segment {}: no section {} for field {}", path_,
-                                          static_cast<int>(kind), event::AllFields()[field].path));
+    return Status::Corruption(fmt::format(
+        "segment {} at offset {}: the directory has no section {} "
+        "for field {}",
+        path_, directory_offset_, static_cast<int>(kind), event::AllFields()[field].path));
   }
   if (auto cached = cache_->Lookup(id_, static_cast<uint32_t>(index)))
     return std::static_pointer_cast<const T>(cached);

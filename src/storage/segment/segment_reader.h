@@ -9,6 +9,7 @@
 //
 // Thread-safety: thread-safe after Open.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -66,8 +67,8 @@ class Postings final : public SectionData {
  public:
   static Result<std::shared_ptr<const Postings>> Parse(std::string bytes, uint32_t rows,
                                                        uint32_t dictionary_size);
-  // Adds the rows of `code` to `out`.
-  void AddRows(uint32_t code, Roaring* out) const;
+  // Adds the rows of `code` to `out`; false when that list is damaged.
+  bool AddRows(uint32_t code, Roaring* out) const;
   size_t memory_bytes() const override { return bytes_.size(); }
 
  private:
@@ -75,6 +76,7 @@ class Postings final : public SectionData {
   const char* offsets_ = nullptr;  // count+1 u32le, into data_
   std::string_view data_;
   uint32_t count_ = 0;
+  uint32_t rows_ = 0;
 };
 
 // Per token, the dictionary codes of the values that contain it.
@@ -189,6 +191,7 @@ class SegmentReader {
   SegmentMeta meta_;
   std::vector<SectionEntry> entries_;
   std::vector<std::array<int16_t, 8>> by_field_;  // [field][kind] -> entry index or -1
+  uint64_t directory_offset_ = 0;
 };
 
 }  // namespace auditlog::storage::segment
