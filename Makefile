@@ -38,6 +38,7 @@ bench: deps
 	cmake --preset release $(CMAKE_EXTRA)
 	cmake --build build/release -j$(JOBS)
 	build/release/bench/micro/decode_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	build/release/bench/micro/store_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 
 fuzz: deps
 	cmake --preset fuzz $(CMAKE_EXTRA)

@@ -787,10 +787,13 @@ Status SortValues(const segment::SegmentReader& reader, std::span<const query::S
     if (field.type == event::FieldType::kTime) {
       AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(index));
       for (size_t i = 0; i < rows.size(); ++i)
-        if (times->present(rows[i])) (*out)[first + i].keys[k] = Scalar(int64_t{(*times)[rows[i]]});
+        if (times->present(
+                rows[i]))  // emplace: assigning a temporary trips gcc 12's -Wmaybe-uninitialized
+          (*out)[first + i].keys[k].emplace(std::in_place_type<int64_t>, (*times)[rows[i]]);
     } else if (field.type == event::FieldType::kUint64) {
       for (size_t i = 0; i < rows.size(); ++i)
-        (*out)[first + i].keys[k] = Scalar(static_cast<int64_t>((*out)[first + i].seq));
+        (*out)[first + i].keys[k].emplace(std::in_place_type<int64_t>,
+                                          static_cast<int64_t>((*out)[first + i].seq));
     } else {
       // Fill via one decoded event per row: exact and simple.
       std::vector<Event> events;
