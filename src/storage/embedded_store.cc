@@ -557,15 +557,32 @@ Status EmbeddedStore::FlushImmutable(bool retire_wal) {
   std::vector<ManifestSegment> written;
   Status status;
   std::map<std::string, uint64_t> flushed_seq;
-  for (const std::string& tenant : imm->Tenants()) {
-    // The memtable is immutable now: its events stay put while written.
-    std::vector<const Event*> events;
-    events.reserve(imm->CountFor(tenant));
-    imm->ForEach(tenant, [&](const Event& event) { events.push_back(&event); });
-    for (const Event* event : events)
-      flushed_seq[tenant] = std::max(flushed_seq[tenant], event->seq);
-    status = WriteSegments(std::move(events), &written);
-    if (!status.ok()) break;
+  // Tenants are built in parallel: building indexed segments is the store's
+  // heaviest work, and appenders wait for it once the next memtable fills.
+  const std::vector<std::string> tenants = imm->Tenants();
+  std::vector<std::vector<ManifestSegment>> written_by_tenant(tenants.size());
+  std::vector<Status> status_by_tenant(tenants.size());
+  std::vector<uint64_t> seq_by_tenant(tenants.size(), 0);
+  std::atomic<size_t> next_tenant{0};
+  auto build = [&] {
+    for (size_t i; (i = next_tenant.fetch_add(1)) < tenants.size();) {
+      // The memtable is immutable now: its events stay put while written.
+      std::vector<const Event*> events;
+      events.reserve(imm->CountFor(tenants[i]));
+      imm->ForEach(tenants[i], [&](const Event& event) { events.push_back(&event); });
+      for (const Event* event : events) seq_by_tenant[i] = std::max(seq_by_tenant[i], event->seq);
+      status_by_tenant[i] = WriteSegments(std::move(events), &written_by_tenant[i]);
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (uint32_t t = 1; t < options_.flush_threads && t < tenants.size(); ++t)
+    helpers.emplace_back(build);
+  build();
+  for (std::thread& helper : helpers) helper.join();
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    if (status.ok()) status = status_by_tenant[i];
+    written.insert(written.end(), written_by_tenant[i].begin(), written_by_tenant[i].end());
+    flushed_seq[tenants[i]] = seq_by_tenant[i];
   }
   if (status.ok()) {
     std::vector<std::shared_ptr<LiveSegment>> opened;

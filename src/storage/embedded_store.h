@@ -61,6 +61,9 @@ struct EmbeddedStoreOptions {
   // Segments hold events of one tenant and one window of `timestamp`.
   int64_t window_micros = int64_t{86'400} * 1'000'000;
   uint32_t max_segment_rows = segment::kMaxSegmentRows;
+  // Threads building a flush's segments (one tenant each at a time). Tests
+  // that count file operations set 1, for a deterministic order.
+  uint32_t flush_threads = 2;
   // Segments of one tenant and window smaller than this are merged.
   uint32_t compaction_min_rows = segment::kMaxSegmentRows / 2;
   segment::SegmentWriteOptions segment_options;

@@ -54,6 +54,7 @@ EmbeddedStoreOptions Options(env::FileSystem* fs, Clock* clock) {
   options.fs = fs;
   options.clock = clock;
   options.background = false;  // the workload steps flush and compaction itself
+  options.flush_threads = 1;   // the same operations in the same order every run
   options.max_segment_rows = 300;
   options.compaction_min_rows = 150;
   options.window_micros = int64_t{3600} * 1'000'000;
