@@ -9,18 +9,6 @@
 namespace auditlog::query {
 namespace {
 
-bool InRange(const Filter& filter, const Scalar& value) {
-  if (filter.lower) {
-    int c = CompareScalars(value, filter.lower->value);
-    if (c < 0 || (c == 0 && !filter.lower->inclusive)) return false;
-  }
-  if (filter.upper) {
-    int c = CompareScalars(value, filter.upper->value);
-    if (c > 0 || (c == 0 && !filter.upper->inclusive)) return false;
-  }
-  return true;
-}
-
 bool TextMatches(std::string_view query_text, std::string_view value) {
   std::vector<std::string> wanted = QueryTokens(query_text);
   std::vector<std::string> have = IndexTokens(value);  // sorted, distinct
@@ -47,20 +35,31 @@ bool Matches(const Filter& filter, const event::Event& event) {
       break;
   }
   std::optional<Scalar> value = FieldValue(*filter.field, event);
-  if (!value) return false;
+  return value && LeafMatches(filter, *value);
+}
+
+bool LeafMatches(const Filter& filter, const Scalar& value) {
   switch (filter.op) {
     case FilterOp::kEq:
     case FilterOp::kIn:
       return std::any_of(filter.values.begin(), filter.values.end(),
-                         [&](const Scalar& want) { return CompareScalars(*value, want) == 0; });
+                         [&](const Scalar& want) { return CompareScalars(value, want) == 0; });
     case FilterOp::kPrefix:
-      return std::get<std::string>(*value).starts_with(std::get<std::string>(filter.values[0]));
+      return std::get<std::string>(value).starts_with(std::get<std::string>(filter.values[0]));
     case FilterOp::kRange:
-      return InRange(filter, *value);
+      if (filter.lower) {
+        int c = CompareScalars(value, filter.lower->value);
+        if (c < 0 || (c == 0 && !filter.lower->inclusive)) return false;
+      }
+      if (filter.upper) {
+        int c = CompareScalars(value, filter.upper->value);
+        if (c > 0 || (c == 0 && !filter.upper->inclusive)) return false;
+      }
+      return true;
     case FilterOp::kExists:
       return true;
     case FilterOp::kText:
-      return TextMatches(std::get<std::string>(filter.values[0]), std::get<std::string>(*value));
+      return TextMatches(std::get<std::string>(filter.values[0]), std::get<std::string>(value));
     default:
       return false;
   }

@@ -20,6 +20,10 @@ namespace auditlog::query {
 // Whether `event` satisfies `filter`. REQUIRES: ValidateFilter(filter) is OK.
 bool Matches(const Filter& filter, const event::Event& event);
 
+// Whether a present `value` of the leaf's field satisfies the leaf `filter`
+// (eq, in, prefix, range, exists, text). Executors that scan a column call it.
+bool LeafMatches(const Filter& filter, const Scalar& value);
+
 bool InTimeRange(const TimeRange& range, const event::Event& event);
 
 // Three-way comparison of one sort key's values; nullopt is absent.

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "event/fields.h"
+#include "query/matcher.h"
 #include "query/tokenizer.h"
 
 namespace auditlog::storage::segment {
@@ -204,32 +205,6 @@ class Evaluator {
     return rows;
   }
 
-  static bool ValueMatches(const Filter& filter, const Scalar& value) {
-    switch (filter.op) {
-      case FilterOp::kEq:
-      case FilterOp::kIn:
-        return std::any_of(filter.values.begin(), filter.values.end(), [&](const Scalar& want) {
-          return query::CompareScalars(value, want) == 0;
-        });
-      case FilterOp::kPrefix:
-        return std::get<std::string>(value).starts_with(std::get<std::string>(filter.values[0]));
-      case FilterOp::kRange:
-        if (filter.lower) {
-          int c = query::CompareScalars(value, filter.lower->value);
-          if (c < 0 || (c == 0 && !filter.lower->inclusive)) return false;
-        }
-        if (filter.upper) {
-          int c = query::CompareScalars(value, filter.upper->value);
-          if (c > 0 || (c == 0 && !filter.upper->inclusive)) return false;
-        }
-        return true;
-      case FilterOp::kExists:
-        return true;
-      default:
-        return false;
-    }
-  }
-
   Result<Roaring> EvaluateTime(const Filter& filter, size_t field_index) {
     AL_ASSIGN_OR_RETURN(auto times, segment_.GetTimes(field_index));
     static const size_t kTimestampField = event::FindField("timestamp") - event::AllFields().data();
@@ -259,14 +234,14 @@ class Evaluator {
       return rows;
     }
     return Scan(rows_, [&](uint32_t row) {
-      return times->present(row) && ValueMatches(filter, Scalar(int64_t{(*times)[row]}));
+      return times->present(row) && query::LeafMatches(filter, Scalar(int64_t{(*times)[row]}));
     });
   }
 
   Result<Roaring> EvaluateSeq(const Filter& filter) {
     AL_ASSIGN_OR_RETURN(auto seqs, segment_.GetSeqs());
     return Scan(rows_, [&](uint32_t row) {
-      return ValueMatches(filter, Scalar(static_cast<int64_t>((*seqs)[row])));
+      return query::LeafMatches(filter, Scalar(static_cast<int64_t>((*seqs)[row])));
     });
   }
 
@@ -274,7 +249,7 @@ class Evaluator {
     AL_ASSIGN_OR_RETURN(auto raw, segment_.GetRaw(field_index));
     return Scan(rows_, [&](uint32_t row) {
       std::string_view value = (*raw)[row];
-      return !value.empty() && ValueMatches(filter, Scalar(std::string(value)));
+      return !value.empty() && query::LeafMatches(filter, Scalar(std::string(value)));
     });
   }
 
