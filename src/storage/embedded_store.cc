@@ -311,16 +311,9 @@ Status EmbeddedStore::RecoverFromDiskFull(std::unique_lock<std::mutex>& lock) {
   const std::string path = env::JoinPath(options_.dir, WalFileName(number));
   for (auto& [tenant, seq] : last_seq_) seq = 0;
   for (const auto& [tenant, seq] : manifest_.last_seq) last_seq_[tenant] = seq;
-  // Rebuild the state of the current memtable from its file.
+  // Rebuild the state of the current memtable from its file. (No immutable
+  // memtable exists here, so segments and this file hold every event.)
   auto rebuilt = std::make_shared<Memtable>(number);
-  std::vector<std::shared_ptr<Memtable>> older = {imm_};
-  for (const auto& memtable : older) {
-    if (!memtable) continue;
-    for (const std::string& tenant : memtable->Tenants())
-      memtable->ForEach(tenant, [&](const Event& event) {
-        last_seq_[tenant] = std::max(last_seq_[tenant], event.seq);
-      });
-  }
   AL_RETURN_IF_ERROR(
       ForEachWalBatch(fs_, path, [&](const std::string& tenant, std::vector<Event>& events) {
         std::erase_if(events, [&](const Event& event) { return event.seq <= last_seq_[tenant]; });
@@ -464,23 +457,27 @@ Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view
 }
 
 Status EmbeddedStore::Flush() {
-  // At most two rounds: a memtable left immutable by a failed flush, then
-  // the current one.
-  for (int round = 0; round < 2; ++round) {
-    {
-      std::unique_lock lock(mu_);
-      state_changed_.wait(lock, [&] { return !flushing_; });
-      if (imm_ == nullptr) {
-        if (mem_->events() == 0) return Status::OK();
-        state_changed_.wait(lock, [&] { return mem_->pending_batches == 0; });
-        if (imm_ != nullptr) continue;  // rotated meanwhile: flush that one
-        AL_RETURN_IF_ERROR(StartWal(lock));
-        round = 1;
-      }
+  // Done when every event appended before this call is in segments: their
+  // memtables are numbered up to `target` by their WAL files. The background
+  // thread may be flushing meanwhile; then this waits for it.
+  std::unique_lock lock(mu_);
+  const uint64_t target = mem_->wal_number();
+  while (true) {
+    state_changed_.wait(lock, [&] { return !flushing_; });
+    if (imm_ != nullptr) {
+      if (imm_->wal_number() > target) return Status::OK();
+    } else {
+      if (mem_->wal_number() > target || mem_->events() == 0) return Status::OK();
+      state_changed_.wait(lock, [&] { return mem_->pending_batches == 0; });
+      if (imm_ != nullptr) continue;  // rotated meanwhile
+      AL_RETURN_IF_ERROR(StartWal(lock));
     }
-    AL_RETURN_IF_ERROR(FlushImmutable(/*retire_wal=*/true));
+    lock.unlock();
+    // Returns at once when the background thread is at it; the loop waits.
+    Status status = FlushImmutable(/*retire_wal=*/true);
+    lock.lock();
+    AL_RETURN_IF_ERROR(status);
   }
-  return Status::OK();
 }
 
 Status EmbeddedStore::WriteSegments(std::vector<const Event*> events,
