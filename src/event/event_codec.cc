@@ -30,6 +30,8 @@ struct CodecTable {
   size_t bitmap_bytes = 0;
   // The bits of the last bitmap byte that name no field; they must be zero.
   uint8_t unused_bits_mask = 0;
+  size_t id_index = 0;  // the fields ScanEncodedEvent reports
+  size_t timestamp_index = 0;
 };
 
 CodecTable BuildTable() {
@@ -59,6 +61,8 @@ CodecTable BuildTable() {
     }
     table.fields.push_back(codec);
   }
+  table.id_index = static_cast<size_t>(FindField("id") - AllFields().data());
+  table.timestamp_index = static_cast<size_t>(FindField("timestamp") - AllFields().data());
   const size_t field_count = table.fields.size();
   table.bitmap_bytes = (field_count + 7) / 8;
   const size_t used_bits_in_last_byte = field_count % 8;
@@ -135,6 +139,36 @@ inline VarintError ParseVarint(const char** pos, const char* limit, UInt* value)
                  offset);
 }
 
+// Checks the presence bitmap at the front of an encoding of `size` bytes.
+Status CheckBitmap(const CodecTable& table, const char* begin, size_t size) {
+  if (size < table.bitmap_bytes) {
+    return Corrupt("presence",
+                   fmt::format("truncated bitmap ({} of {} bytes)", size, table.bitmap_bytes), 0);
+  }
+  const auto* bitmap = reinterpret_cast<const uint8_t*>(begin);
+  const size_t last_byte_idx = table.bitmap_bytes - 1;
+  if ((bitmap[last_byte_idx] & table.unused_bits_mask) != 0) {
+    return Corrupt("presence", "bit set beyond the field count",
+                   static_cast<ptrdiff_t>(last_byte_idx));
+  }
+  return Status::OK();
+}
+
+// Parses a string value (length, then bytes within `limit`), advancing
+// `*pos`. `offset` places errors.
+inline Status ParseString(const FieldCodec& field, const char** pos, const char* limit,
+                          ptrdiff_t offset, std::string_view* value) {
+  uint32_t length = 0;
+  const VarintError error = ParseVarint(pos, limit, &length);
+  if (error != VarintError::kNone) return CorruptVarint(field.path, error, offset);
+  if (length > static_cast<size_t>(limit - *pos)) {
+    return CorruptLength(field.path, length, limit - *pos, offset);
+  }
+  *value = std::string_view(*pos, length);
+  *pos += length;
+  return Status::OK();
+}
+
 inline void AppendVarint(std::string* out, uint64_t value) {
   if (value < 0x80) {
     out->push_back(static_cast<char>(value));
@@ -201,17 +235,8 @@ Status DecodeEvent(std::string_view* in, Event* event) {
   const CodecTable& table = Table();
   const char* const begin = in->data();
   const char* const limit = begin + in->size();
-  if (in->size() < table.bitmap_bytes) {
-    return Corrupt("presence",
-                   fmt::format("truncated bitmap ({} of {} bytes)", in->size(), table.bitmap_bytes),
-                   0);
-  }
+  AL_RETURN_IF_ERROR(CheckBitmap(table, begin, in->size()));
   const auto* bitmap = reinterpret_cast<const uint8_t*>(begin);
-  const size_t last_byte_idx = table.bitmap_bytes - 1;
-  if ((bitmap[last_byte_idx] & table.unused_bits_mask) != 0) {
-    return Corrupt("presence", "bit set beyond the field count",
-                   static_cast<ptrdiff_t>(last_byte_idx));
-  }
 
   event->Clear();
   const char* pos = begin + table.bitmap_bytes;
@@ -225,16 +250,11 @@ Status DecodeEvent(std::string_view* in, Event* event) {
         case FieldType::kKeyword:
         case FieldType::kText:
         case FieldType::kJson: {
-          uint32_t length = 0;
-          const VarintError error = ParseVarint(&pos, limit, &length);
-          if (error != VarintError::kNone) return CorruptVarint(field.path, error, offset);
-          if (length == 0) return Corrupt(field.path, "present but empty string", offset);
-          if (length > static_cast<size_t>(limit - pos)) {
-            return CorruptLength(field.path, length, limit - pos, offset);
-          }
+          std::string_view value;
+          AL_RETURN_IF_ERROR(ParseString(field, &pos, limit, offset, &value));
+          if (value.empty()) return Corrupt(field.path, "present but empty string", offset);
           // assign() reuses the capacity Clear() kept.
-          field.string_member(*event)->assign(pos, length);
-          pos += length;
+          field.string_member(*event)->assign(value);
           break;
         }
         case FieldType::kTime: {
@@ -279,6 +299,56 @@ Status DecodeEvent(std::string_view* in, Event* event) {
     }
   }
   in->remove_prefix(static_cast<size_t>(pos - begin));
+  return Status::OK();
+}
+
+Status ScanEncodedEvent(std::string_view in, EncodedEventKeys* keys) {
+  const CodecTable& table = Table();
+  const char* const begin = in.data();
+  const char* const limit = begin + in.size();
+  AL_RETURN_IF_ERROR(CheckBitmap(table, begin, in.size()));
+  const auto* bitmap = reinterpret_cast<const uint8_t*>(begin);
+  *keys = EncodedEventKeys();
+  const char* pos = begin + table.bitmap_bytes;
+  for (size_t byte_idx = 0; byte_idx < table.bitmap_bytes; ++byte_idx) {
+    for (uint32_t bits = bitmap[byte_idx]; bits != 0; bits &= bits - 1) {
+      const size_t field_idx = byte_idx * 8 + static_cast<size_t>(std::countr_zero(bits));
+      const FieldCodec& field = table.fields[field_idx];
+      const ptrdiff_t offset = pos - begin;
+      switch (field.type) {
+        case FieldType::kKeyword:
+        case FieldType::kText:
+        case FieldType::kJson: {
+          std::string_view value;
+          AL_RETURN_IF_ERROR(ParseString(field, &pos, limit, offset, &value));
+          if (field_idx == table.id_index) keys->id = value;
+          break;
+        }
+        case FieldType::kTime: {
+          uint64_t zigzag = 0;
+          const VarintError error = ParseVarint(&pos, limit, &zigzag);
+          if (error != VarintError::kNone) return CorruptVarint(field.path, error, offset);
+          if (field_idx == table.timestamp_index) keys->timestamp = ZigZagDecode64(zigzag);
+          break;
+        }
+        case FieldType::kUint64: {
+          const VarintError error = ParseVarint(&pos, limit, &keys->seq);
+          if (error != VarintError::kNone) return CorruptVarint(field.path, error, offset);
+          break;
+        }
+        case FieldType::kOutcome:
+        case FieldType::kBool:
+          if (pos == limit) return Corrupt(field.path, "truncated value", offset);
+          ++pos;
+          break;
+        case FieldType::kDouble:
+          if (limit - pos < 8) return Corrupt(field.path, "truncated double", offset);
+          pos += 8;
+          break;
+      }
+    }
+  }
+  keys->size = static_cast<size_t>(pos - begin);
   return Status::OK();
 }
 

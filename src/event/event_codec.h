@@ -50,6 +50,7 @@
 // arguments (and an immutable table built on first use).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -74,5 +75,21 @@ void AppendEncodedEvent(const Event& event, std::string* out);
 // "event codec: actor.id: length 300 past the end at offset 12". Then
 // `*event` holds unspecified (valid) values and `*in` is unchanged.
 Status DecodeEvent(std::string_view* in, Event* event);
+
+// What the store files a stored event under, read from its encoding without
+// decoding the rest: the memtable keeps events encoded and indexes them by
+// these.
+struct EncodedEventKeys {
+  size_t size = 0;      // bytes of the whole encoding
+  std::string_view id;  // a view into the encoding; empty when absent
+  std::optional<UnixMicros> timestamp;
+  uint64_t seq = 0;  // 0 when absent
+};
+
+// Walks the encoding at the front of `in`, checking every length, varint
+// and fixed-size value against the end as DecodeEvent does (but not the
+// canonical-form rules: run DecodeEvent for that), and fills `*keys`.
+// Returns kCorruption as DecodeEvent does.
+Status ScanEncodedEvent(std::string_view in, EncodedEventKeys* keys);
 
 }  // namespace auditlog::event

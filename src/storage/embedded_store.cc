@@ -32,25 +32,26 @@ size_t FieldIndex(const FieldSpec* field) {
 }
 
 // batch := codec_version:varint tenant:length-prefixed count:varint event*
-std::string EncodeBatch(const std::string& tenant, std::span<const Event* const> events) {
+// `*events_offset` is where the events start.
+std::string EncodeBatch(const std::string& tenant, std::span<const Event* const> events,
+                        size_t* events_offset) {
   std::string out;
   PutVarint32(&out, event::kEventCodecVersion);
   PutLengthPrefixed(&out, tenant);
   PutVarint32(&out, static_cast<uint32_t>(events.size()));
+  *events_offset = out.size();
   for (const Event* event : events) event::AppendEncodedEvent(*event, &out);
   return out;
 }
 
-Status DecodeBatch(std::string_view in, std::string* tenant, std::vector<Event>* events) {
-  uint32_t version, count;
+// Reads a batch's header, leaving `*in` at its events.
+Status ParseBatchHeader(std::string_view* in, std::string* tenant, uint32_t* count) {
+  uint32_t version;
   std::string_view tenant_view;
-  if (!GetVarint32(&in, &version) || version != event::kEventCodecVersion ||
-      !GetLengthPrefixed(&in, &tenant_view) || !GetVarint32(&in, &count) || count > in.size())
+  if (!GetVarint32(in, &version) || version != event::kEventCodecVersion ||
+      !GetLengthPrefixed(in, &tenant_view) || !GetVarint32(in, count) || *count > in->size())
     return Status::Corruption("wal batch: bad header");
   tenant->assign(tenant_view);
-  events->resize(count);
-  for (Event& event : *events) AL_RETURN_IF_ERROR(event::DecodeEvent(&in, &event));
-  if (!in.empty()) return Status::Corruption("wal batch: trailing bytes");
   return Status::OK();
 }
 
@@ -64,22 +65,26 @@ bool SamePayload(const Event& stored, const Event& incoming) {
   return a == b;
 }
 
-// Calls `visit(tenant, events)` for each batch of WAL file `path`, in order,
-// stopping cleanly at a torn tail.
+// Calls `visit(tenant, encoded_events, count)` for each batch of WAL file
+// `path`, in order, stopping cleanly at a torn tail. A batch `visit` finds
+// corrupt is reported with the file and the record's offset.
 template <typename Visit>
 Status ForEachWalBatch(env::FileSystem& fs, const std::string& path, Visit visit) {
   AL_ASSIGN_OR_RETURN(auto file, fs.OpenForRead(path));
   AL_ASSIGN_OR_RETURN(auto reader, wal::WalReader::Open(std::move(file), path));
   std::string tenant;
-  std::vector<Event> events;
   while (true) {
     AL_ASSIGN_OR_RETURN(auto record, reader->Next());
     if (!record) return Status::OK();
     if (record->type != wal::RecordType::kBatch) continue;
-    if (Status status = DecodeBatch(record->payload, &tenant, &events); !status.ok())
+    std::string_view events = record->payload;
+    uint32_t count = 0;
+    Status status = ParseBatchHeader(&events, &tenant, &count);
+    if (status.ok()) status = visit(tenant, events, count);
+    if (status.code() == StatusCode::kCorruption)
       return Status::Corruption(
           fmt::format("wal {} at offset {}: {}", path, record->offset, status.message()));
-    AL_RETURN_IF_ERROR(visit(tenant, events));
+    AL_RETURN_IF_ERROR(status);
   }
 }
 
@@ -246,38 +251,37 @@ Status EmbeddedStore::Recover() {
 
 Status EmbeddedStore::ReplayWal(uint64_t number, std::map<std::string, uint64_t>* flushed_seq) {
   const std::string path = env::JoinPath(options_.dir, WalFileName(number));
-  return ForEachWalBatch(fs_, path, [&](const std::string& tenant, std::vector<Event>& events) {
-    // Events a segment holds already (flushed before a crash) are skipped.
-    const uint64_t flushed = (*flushed_seq)[tenant];
-    std::erase_if(events, [&](const Event& event) { return event.seq <= flushed; });
-    std::lock_guard lock(mu_);
-    AdoptEvents(tenant, std::move(events), mem_.get());
-    if (mem_->approximate_bytes() <= options_.memtable_bytes) return Status::OK();
-    // A memtable grown past its budget by replay is flushed here, so a large
-    // WAL never needs more memory than one memtable. The WAL files stay until
-    // the end of recovery; a crash meanwhile replays them again, skipping
-    // what this flush stored.
-    imm_ = std::move(mem_);
-    mem_ = std::make_shared<Memtable>(0);
-    mu_.unlock();
-    Status status = FlushImmutable(/*retire_wal=*/false);
-    mu_.lock();
-    AL_RETURN_IF_ERROR(status);
-    for (const auto& [name, seq] : manifest_.last_seq) (*flushed_seq)[name] = seq;
-    return Status::OK();
-  });
+  return ForEachWalBatch(
+      fs_, path, [&](const std::string& tenant, std::string_view events, uint32_t count) {
+        // Events a segment holds already (flushed before a crash) are skipped.
+        const uint64_t flushed = (*flushed_seq)[tenant];
+        std::lock_guard lock(mu_);
+        AL_RETURN_IF_ERROR(AdoptBatch(tenant, events, count, flushed, mem_.get()));
+        if (mem_->approximate_bytes() <= options_.memtable_bytes) return Status::OK();
+        // A memtable grown past its budget by replay is flushed here, so a large
+        // WAL never needs more memory than one memtable. The WAL files stay until
+        // the end of recovery; a crash meanwhile replays them again, skipping
+        // what this flush stored.
+        imm_ = std::move(mem_);
+        mem_ = std::make_shared<Memtable>(0);
+        mu_.unlock();
+        Status status = FlushImmutable(/*retire_wal=*/false);
+        mu_.lock();
+        AL_RETURN_IF_ERROR(status);
+        for (const auto& [name, seq] : manifest_.last_seq) (*flushed_seq)[name] = seq;
+        return Status::OK();
+      });
 }
 
-void EmbeddedStore::AdoptEvents(const std::string& tenant, std::vector<Event> events,
-                                Memtable* memtable) {
-  if (events.empty()) return;
+Status EmbeddedStore::AdoptBatch(const std::string& tenant, std::string_view encoded,
+                                 uint32_t count, uint64_t skip_through, Memtable* memtable) {
   uint64_t& last = last_seq_[tenant];
   const uint64_t tenant_seed = IdSet::TenantSeed(tenant);
-  for (const Event& event : events) {
-    ids_.Insert(IdSet::Fingerprint(tenant_seed, event.id));
-    last = std::max(last, event.seq);
-  }
-  memtable->Add(tenant, std::move(events));
+  return memtable->Add(tenant, encoded, count, skip_through, Memtable::Check::kFullDecode,
+                       [&](std::string_view id, uint64_t seq) {
+                         ids_.Insert(IdSet::Fingerprint(tenant_seed, id));
+                         last = std::max(last, seq);
+                       });
 }
 
 Status EmbeddedStore::StartWal(std::unique_lock<std::mutex>& lock) {
@@ -314,11 +318,9 @@ Status EmbeddedStore::RecoverFromDiskFull(std::unique_lock<std::mutex>& lock) {
   // Rebuild the state of the current memtable from its file. (No immutable
   // memtable exists here, so segments and this file hold every event.)
   auto rebuilt = std::make_shared<Memtable>(number);
-  AL_RETURN_IF_ERROR(
-      ForEachWalBatch(fs_, path, [&](const std::string& tenant, std::vector<Event>& events) {
-        std::erase_if(events, [&](const Event& event) { return event.seq <= last_seq_[tenant]; });
-        AdoptEvents(tenant, std::move(events), rebuilt.get());
-        return Status::OK();
+  AL_RETURN_IF_ERROR(ForEachWalBatch(
+      fs_, path, [&](const std::string& tenant, std::string_view events, uint32_t count) {
+        return AdoptBatch(tenant, events, count, last_seq_[tenant], rebuilt.get());
       }));
   mem_ = std::move(rebuilt);
   AL_RETURN_IF_ERROR(StartWal(lock));
@@ -424,7 +426,8 @@ Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view
   const std::vector<const Event*>& accepted = mine.events;
   if (accepted.empty()) return outcomes;
 
-  std::string payload = EncodeBatch(tenant, accepted);
+  size_t events_offset = 0;
+  std::string payload = EncodeBatch(tenant, accepted, &events_offset);
   if (payload.size() > wal::kMaxPayloadBytes) {
     // Undo: nothing was queued. (Batches are bounded far below this upstream.)
     last_seq_[tenant] -= accepted.size();
@@ -437,10 +440,10 @@ Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view
   Status status = log->AppendDurable(wal::RecordType::kBatch, payload, &lock);
 
   if (status.ok()) {
-    std::vector<Event> copies;
-    copies.reserve(accepted.size());
-    for (const Event* event : accepted) copies.push_back(*event);
-    target->Add(tenant, std::move(copies));
+    // The memtable keeps the very bytes the WAL holds.
+    Status added =
+        target->Add(tenant, std::string_view(payload).substr(events_offset), accepted.size());
+    AL_CHECK(added.ok(), "an encoding made here does not scan");
   }
   lock.lock();
   --target->pending_batches;
@@ -563,11 +566,15 @@ Status EmbeddedStore::FlushImmutable(bool retire_wal) {
   std::atomic<size_t> next_tenant{0};
   auto build = [&] {
     for (size_t i; (i = next_tenant.fetch_add(1)) < tenants.size();) {
-      // The memtable is immutable now: its events stay put while written.
+      // The memtable is immutable now; its rows are decoded once, here.
+      std::vector<Event> decoded;
+      imm->ReadAll(tenants[i], &decoded);
       std::vector<const Event*> events;
-      events.reserve(imm->CountFor(tenants[i]));
-      imm->ForEach(tenants[i], [&](const Event& event) { events.push_back(&event); });
-      for (const Event* event : events) seq_by_tenant[i] = std::max(seq_by_tenant[i], event->seq);
+      events.reserve(decoded.size());
+      for (const Event& event : decoded) {
+        events.push_back(&event);
+        seq_by_tenant[i] = std::max(seq_by_tenant[i], event.seq);
+      }
       status_by_tenant[i] = WriteSegments(std::move(events), &written_by_tenant[i]);
     }
   };
@@ -776,9 +783,9 @@ namespace {
 struct Candidate {
   std::vector<std::optional<Scalar>> keys;
   uint64_t seq = 0;
-  int segment = -1;              // index into the snapshot's segments; -1: memtable
-  uint32_t row = 0;              // in that segment
-  const Event* event = nullptr;  // memtable copy
+  int segment = -1;   // index into the snapshot's segments; -1: a memtable's
+  int memtable = -1;  // index into the snapshot's memtables
+  uint32_t row = 0;   // in that segment or memtable
 };
 
 // Reads the sort values of `rows` of one segment.
@@ -831,23 +838,22 @@ Result<query::SearchResult> EmbeddedStore::Search(const query::Query& query) {
 
   uint64_t total = 0;
   std::vector<Candidate> candidates;
-  // Memtable events never move or change once added, and the snapshot keeps
-  // their memtable alive: pointers to them stay valid.
-  std::vector<const Event*> memtable_events;
-  for (const auto& memtable : snapshot.memtables) {
-    memtable->ForEach(query.tenant, [&](const Event& event) {
-      if (query::InTimeRange(query.time, event) && query::Matches(query.filter, event))
-        memtable_events.push_back(&event);
-    });
-  }
-  total += memtable_events.size();
-  for (const Event* event : memtable_events) {
-    Candidate candidate;
-    candidate.seq = event->seq;
-    candidate.event = event;
-    for (const query::SortKey& key : sort)
-      candidate.keys.push_back(query::FieldValue(*key.field, *event));
-    candidates.push_back(std::move(candidate));
+  // Memtable rows keep their numbers, and the snapshot keeps their memtable
+  // alive: a candidate names its row and is decoded again if it makes the page.
+  for (size_t m = 0; m < snapshot.memtables.size(); ++m) {
+    snapshot.memtables[m]->ForEach(
+        query.tenant, query.time.from.value_or(INT64_MIN), query.time.to.value_or(INT64_MAX),
+        [&](uint32_t row, const Event& event) {
+          if (!query::InTimeRange(query.time, event) || !query::Matches(query.filter, event))
+            return;
+          ++total;
+          Candidate& candidate = candidates.emplace_back();
+          candidate.seq = event.seq;
+          candidate.memtable = static_cast<int>(m);
+          candidate.row = row;
+          for (const query::SortKey& key : sort)
+            candidate.keys.push_back(query::FieldValue(*key.field, event));
+        });
   }
   for (size_t s = 0; s < snapshot.segments.size(); ++s) {
     const segment::SegmentReader& reader = *snapshot.segments[s]->reader;
@@ -889,9 +895,11 @@ Result<query::SearchResult> EmbeddedStore::Search(const query::Query& query) {
   std::map<int, std::vector<std::pair<uint32_t, size_t>>> by_segment;
   for (size_t i = query.offset; i < keep; ++i) {
     const Candidate& candidate = candidates[i];
-    if (candidate.segment < 0) {
-      result.events[i - query.offset] = *candidate.event;
-      query::Project(query, &result.events[i - query.offset]);
+    if (candidate.memtable >= 0) {
+      Event& event = result.events[i - query.offset];
+      snapshot.memtables[static_cast<size_t>(candidate.memtable)]->Read(query.tenant, candidate.row,
+                                                                        &event);
+      query::Project(query, &event);
     } else {
       by_segment[candidate.segment].emplace_back(candidate.row, i - query.offset);
     }
@@ -928,10 +936,12 @@ Result<query::AggResult> EmbeddedStore::Aggregate(const query::Query& query,
     it->second.second += n;
   };
   for (const auto& memtable : snapshot.memtables) {
-    memtable->ForEach(query.tenant, [&](const Event& event) {
-      if (query::InTimeRange(query.time, event) && query::Matches(query.filter, event))
-        count_value(query::FieldValue(field, event), 1);
-    });
+    memtable->ForEach(
+        query.tenant, query.time.from.value_or(INT64_MIN), query.time.to.value_or(INT64_MAX),
+        [&](uint32_t, const Event& event) {
+          if (query::InTimeRange(query.time, event) && query::Matches(query.filter, event))
+            count_value(query::FieldValue(field, event), 1);
+        });
   }
   for (const auto& live : snapshot.segments) {
     const segment::SegmentReader& reader = *live->reader;
@@ -1001,12 +1011,13 @@ Result<store::StoreStats> EmbeddedStore::Stats() {
     stats.memtable_bytes += memtable->approximate_bytes();
     for (const std::string& name : memtable->Tenants()) {
       store::TenantStats& entry = tenant_stats(name);
-      memtable->ForEach(name, [&](const Event& event) {
-        ++entry.events;
-        ++entry.memtable_events;
-        entry.oldest = std::min(entry.oldest.value_or(INT64_MAX), *event.timestamp);
-        entry.newest = std::max(entry.newest.value_or(INT64_MIN), *event.timestamp);
-      });
+      const size_t count = memtable->CountFor(name);
+      entry.events += count;
+      entry.memtable_events += count;
+      if (auto bounds = memtable->TimeBoundsFor(name)) {
+        entry.oldest = std::min(entry.oldest.value_or(INT64_MAX), bounds->first);
+        entry.newest = std::max(entry.newest.value_or(INT64_MIN), bounds->second);
+      }
     }
   }
   for (const auto& [name, seq] : last_seq_) tenant_stats(name).last_seq = seq;

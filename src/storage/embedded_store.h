@@ -109,8 +109,10 @@ class EmbeddedStore final : public store::Store {
   Status ReplayWal(uint64_t number, std::map<std::string, uint64_t>* flushed_seq);
   Status StartWal(std::unique_lock<std::mutex>& lock);  // REQUIRES: lock holds mu_
   Status RecoverFromDiskFull(std::unique_lock<std::mutex>& lock);
-  void AdoptEvents(const std::string& tenant, std::vector<event::Event> events,
-                   Memtable* memtable);  // REQUIRES: mu_ held
+  // Adds a WAL batch's events (encoded back to back) to `memtable`, skipping
+  // seq <= skip_through, and records their ids and seq.
+  Status AdoptBatch(const std::string& tenant, std::string_view encoded, uint32_t count,
+                    uint64_t skip_through, Memtable* memtable);  // REQUIRES: mu_ held
   Result<std::optional<event::Event>> FindStored(const std::string& tenant, std::string_view id,
                                                  std::unique_lock<std::mutex>& lock);
   Status FlushImmutable(bool retire_wal);

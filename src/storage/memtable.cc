@@ -1,46 +1,75 @@
 #include "storage/memtable.h"
 
+#include <algorithm>
 #include <mutex>
 
-#include "event/fields.h"
+#include "common/check.h"
 
 namespace auditlog::storage {
+namespace {
 
-size_t ApproximateEventBytes(const event::Event& event) {
-  // What malloc really hands out for a string past the small-string buffer:
-  // the bytes and the terminator, a header, rounded up to 16.
-  auto heap_bytes = [](const std::string& value) -> size_t {
-    return value.size() > 15 ? (value.capacity() + 1 + 8 + 15) & ~size_t{15} : 0;
-  };
-  size_t bytes = sizeof(event::Event) + heap_bytes(event.details);
-  for (const event::FieldSpec& field : event::AllFields())
-    if (field.string_member != nullptr) bytes += heap_bytes(event::StringField(field, event));
-  return bytes;
+// Small batches share blocks this large; a batch over a quarter of it gets a
+// block of its own.
+constexpr size_t kBlockBytes = size_t{1} << 20;
+
+}  // namespace
+
+char* Memtable::Allocate(size_t size) {
+  if (size > kBlockBytes / 4) {
+    // A large batch gets an exact block, and the current block keeps its
+    // tail for small ones: no block is left more than a quarter empty.
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
+    return blocks_.back().get();
+  }
+  if (size > block_left_) {
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockBytes));
+    block_next_ = blocks_.back().get();
+    block_left_ = kBlockBytes;
+  }
+  char* start = block_next_;
+  block_next_ += size;
+  block_left_ -= size;
+  return start;
 }
 
-void Memtable::Add(const std::string& tenant, std::vector<event::Event> events) {
-  size_t added_bytes = 0;
-  std::unique_lock lock(mu_);
-  TenantEvents& table = tenants_[tenant];
-  const size_t count = events.size();
-  for (event::Event& event : events) {
-    const auto index = static_cast<uint32_t>(table.events.size());
-    added_bytes += ApproximateEventBytes(event) + 48;  // + the id index entry
-    const event::Event& added = table.events.emplace_back(std::move(event));
-    table.by_id.emplace(added.id, index);
-  }
-  lock.unlock();
-  bytes_.fetch_add(added_bytes, std::memory_order_relaxed);
-  events_.fetch_add(count, std::memory_order_relaxed);
+const Memtable::TenantRows* Memtable::Find(const std::string& tenant) const {
+  auto it = tenants_.find(tenant);
+  return it == tenants_.end() ? nullptr : &it->second;
+}
+
+void Memtable::Decode(const Row& row, event::Event* event) {
+  std::string_view bytes(row.data, row.size);
+  // Add checked these bytes, and they never change: a failure here is a bug.
+  Status status = event::DecodeEvent(&bytes, event);
+  AL_CHECK(status.ok(), "memtable row does not decode");
 }
 
 std::optional<event::Event> Memtable::Get(const std::string& tenant, std::string_view id) const {
   std::shared_lock lock(mu_);
-  auto it = tenants_.find(tenant);
-  if (it == tenants_.end()) return std::nullopt;
-  auto found = it->second.by_id.find(id);
-  if (found == it->second.by_id.end()) return std::nullopt;
-  return it->second.events[found->second];
+  const TenantRows* table = Find(tenant);
+  if (table == nullptr) return std::nullopt;
+  const uint32_t number = table->by_id.Find(id, StringIndex::Hash(id),
+                                            [&](uint32_t n) { return table->rows[n].id_view(); });
+  if (number == StringIndex::kNone) return std::nullopt;
+  event::Event event;
+  Decode(table->rows[number], &event);
+  return event;
+}
+
+void Memtable::Read(const std::string& tenant, uint32_t row, event::Event* event) const {
+  std::shared_lock lock(mu_);
+  const TenantRows* table = Find(tenant);
+  AL_CHECK(table != nullptr && row < table->rows.size(), "memtable row out of range");
+  Decode(table->rows[row], event);
+}
+
+void Memtable::ReadAll(const std::string& tenant, std::vector<event::Event>* events) const {
+  std::shared_lock lock(mu_);
+  const TenantRows* table = Find(tenant);
+  events->clear();
+  if (table == nullptr) return;
+  events->resize(table->rows.size());
+  for (size_t i = 0; i < table->rows.size(); ++i) Decode(table->rows[i], &(*events)[i]);
 }
 
 std::vector<std::string> Memtable::Tenants() const {
@@ -52,8 +81,16 @@ std::vector<std::string> Memtable::Tenants() const {
 
 size_t Memtable::CountFor(const std::string& tenant) const {
   std::shared_lock lock(mu_);
-  auto it = tenants_.find(tenant);
-  return it == tenants_.end() ? 0 : it->second.events.size();
+  const TenantRows* table = Find(tenant);
+  return table == nullptr ? 0 : table->rows.size();
+}
+
+std::optional<std::pair<int64_t, int64_t>> Memtable::TimeBoundsFor(
+    const std::string& tenant) const {
+  std::shared_lock lock(mu_);
+  const TenantRows* table = Find(tenant);
+  if (table == nullptr || table->rows.empty()) return std::nullopt;
+  return std::pair(table->min_time, table->max_time);
 }
 
 }  // namespace auditlog::storage

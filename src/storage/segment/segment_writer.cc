@@ -1,17 +1,16 @@
 #include "storage/segment/segment_writer.h"
 
 #include <fmt/format.h>
-#include <xxhash.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <map>
 #include <roaring/roaring.hh>
-#include <unordered_map>
 
 #include "common/check.h"
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "common/string_index.h"
 #include "event/fields.h"
 #include "query/tokenizer.h"
 
@@ -45,12 +44,6 @@ std::string_view DictionaryKey(const FieldSpec& field, const Event& event, std::
       return {};
   }
 }
-
-// xxh3 over the bytes, transparent so string keys are found by string_view.
-struct ViewHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view text) const { return XXH3_64bits(text.data(), text.size()); }
-};
 
 void PutDeltaList(std::string* out, std::span<const uint32_t> sorted) {
   PutVarint32(out, static_cast<uint32_t>(sorted.size()));
@@ -196,17 +189,17 @@ class Builder {
     std::vector<std::string> scratch(field.type == FieldType::kDouble ? row_count : 0);
     // One hash lookup per row: each row remembers the index of its value in
     // order of appearance; sorting then maps appearance to rank.
-    std::unordered_map<std::string_view, uint32_t, ViewHash> first_seen;
-    first_seen.reserve(std::min<size_t>(row_count, 1024));
+    StringIndex first_seen(std::min<size_t>(row_count, 1024));
     std::vector<std::string_view> distinct;
     std::vector<uint32_t> appearance(row_count, UINT32_MAX);  // UINT32_MAX: absent
+    auto distinct_at = [&](uint32_t number) { return distinct[number]; };
     for (size_t row = 0; row < row_count; ++row) {
       std::string_view key =
           DictionaryKey(field, *rows_[row], scratch.empty() ? nullptr : &scratch[row]);
       if (key.empty()) continue;
-      auto [it, inserted] = first_seen.try_emplace(key, static_cast<uint32_t>(distinct.size()));
+      auto [number, inserted] = first_seen.FindOrInsert(key, StringIndex::Hash(key), distinct_at);
       if (inserted) distinct.push_back(key);
-      appearance[row] = it->second;
+      appearance[row] = number;
     }
     std::vector<uint32_t> order(distinct.size());
     for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -275,29 +268,55 @@ class Builder {
   // tokens := count:varint token:length-prefixed*count offset:u32le*(count+1) codes*
   // codes  := delta list of the dictionary codes whose value has the token
   void AddTokens(size_t field_index, const std::vector<std::string_view>& distinct) {
-    std::unordered_map<std::string, std::vector<uint32_t>, ViewHash, std::equal_to<>>
-        codes_by_token;
+    // Tokens may be folded copies, so their bytes go to one arena; each
+    // (token, code) pair is kept once, in code order per token.
+    std::string token_bytes;
+    std::vector<std::pair<uint32_t, uint32_t>> token_spans;  // offset, length in token_bytes
+    std::vector<uint32_t> last_code;                         // per token
+    std::vector<std::pair<uint32_t, uint32_t>> pairs;        // token number, code
+    StringIndex token_numbers(distinct.size() * 4);
+    auto token_at = [&](uint32_t number) {
+      return std::string_view(token_bytes)
+          .substr(token_spans[number].first, token_spans[number].second);
+    };
     for (size_t i = 0; i < distinct.size(); ++i) {
       const uint32_t code = static_cast<uint32_t>(i + 1);
       query::ForEachIndexToken(distinct[i], [&](std::string_view token) {
-        auto it = codes_by_token.find(token);
-        if (it == codes_by_token.end()) it = codes_by_token.emplace(token, 0).first;
-        auto& codes = it->second;
-        if (codes.empty() || codes.back() != code) codes.push_back(code);
+        auto [number, inserted] =
+            token_numbers.FindOrInsert(token, StringIndex::Hash(token), token_at);
+        if (inserted) {
+          token_spans.emplace_back(static_cast<uint32_t>(token_bytes.size()),
+                                   static_cast<uint32_t>(token.size()));
+          token_bytes.append(token);
+          last_code.push_back(0);
+        }
+        if (last_code[number] == code) return;
+        last_code[number] = code;
+        pairs.emplace_back(number, code);
       });
     }
-    std::vector<std::pair<std::string_view, const std::vector<uint32_t>*>> tokens;
-    tokens.reserve(codes_by_token.size());
-    for (const auto& [token, codes] : codes_by_token) tokens.emplace_back(token, &codes);
-    std::sort(tokens.begin(), tokens.end());
+    // The codes of each token, contiguous (a counting sort keeps code order).
+    const size_t token_count = token_spans.size();
+    std::vector<uint32_t> start(token_count + 1, 0);
+    for (const auto& [number, code] : pairs) ++start[number + 1];
+    for (size_t number = 0; number < token_count; ++number) start[number + 1] += start[number];
+    std::vector<uint32_t> codes(pairs.size());
+    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+    for (const auto& [number, code] : pairs) codes[fill[number]++] = code;
+
+    std::vector<uint32_t> order(token_count);
+    for (uint32_t number = 0; number < token_count; ++number) order[number] = number;
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t a, uint32_t b) { return token_at(a) < token_at(b); });
     std::string raw;
-    PutVarint32(&raw, static_cast<uint32_t>(codes_by_token.size()));
-    for (const auto& [token, codes] : tokens) PutLengthPrefixed(&raw, token);
+    PutVarint32(&raw, static_cast<uint32_t>(token_count));
+    for (uint32_t number : order) PutLengthPrefixed(&raw, token_at(number));
     std::string data;
     std::string offsets;
-    for (const auto& [token, codes] : tokens) {
+    for (uint32_t number : order) {
       PutFixed32(&offsets, static_cast<uint32_t>(data.size()));
-      PutDeltaList(&data, *codes);
+      PutDeltaList(&data,
+                   std::span(codes).subspan(start[number], start[number + 1] - start[number]));
     }
     PutFixed32(&offsets, static_cast<uint32_t>(data.size()));
     raw.append(offsets);
