@@ -257,11 +257,15 @@ Status EmbeddedStore::ReplayWal(uint64_t number, std::map<std::string, uint64_t>
         const uint64_t flushed = (*flushed_seq)[tenant];
         std::lock_guard lock(mu_);
         AL_RETURN_IF_ERROR(AdoptBatch(tenant, events, count, flushed, mem_.get()));
-        if (mem_->approximate_bytes() <= options_.memtable_bytes) return Status::OK();
-        // A memtable grown past its budget by replay is flushed here, so a large
-        // WAL never needs more memory than one memtable. The WAL files stay until
-        // the end of recovery; a crash meanwhile replays them again, skipping
-        // what this flush stored.
+        // The WALs hold at most what the store had in memory when it
+        // stopped: its memtable and the immutable one being flushed, two
+        // budgets. Replay keeps up to that in memory and leaves its flush to
+        // the background thread once the store is open; more (WALs written
+        // with a larger budget) is flushed here, so recovery never needs more
+        // memory than the running store. The WAL files stay until the end of
+        // recovery; a crash meanwhile replays them again, skipping what this
+        // flush stored.
+        if (mem_->approximate_bytes() <= 2 * options_.memtable_bytes) return Status::OK();
         imm_ = std::move(mem_);
         mem_ = std::make_shared<Memtable>(0);
         mu_.unlock();
@@ -483,34 +487,65 @@ Status EmbeddedStore::Flush() {
   }
 }
 
+int64_t EmbeddedStore::WindowOf(int64_t timestamp) const {
+  const int64_t window = options_.window_micros;
+  return (timestamp >= 0 ? timestamp / window : (timestamp - window + 1) / window) * window;
+}
+
+Status EmbeddedStore::WriteSegment(std::span<const Event* const> rows, int64_t window_start,
+                                   std::vector<ManifestSegment>* written) {
+  uint64_t number;
+  {
+    std::lock_guard lock(mu_);
+    number = manifest_.next_file_number++;
+  }
+  const std::string path = env::JoinPath(options_.dir, SegmentFileName(number));
+  AL_ASSIGN_OR_RETURN(
+      auto meta, segment::WriteSegment(fs_, path, rows, window_start, options_.segment_options));
+  written->push_back(ManifestSegment{number, meta});
+  return Status::OK();
+}
+
 Status EmbeddedStore::WriteSegments(std::vector<const Event*> events,
                                     std::vector<ManifestSegment>* written) {
   std::sort(events.begin(), events.end(), [](const Event* a, const Event* b) {
     return std::pair(*a->timestamp, a->seq) < std::pair(*b->timestamp, b->seq);
   });
-  const int64_t window = options_.window_micros;
-  auto window_of = [&](const Event* event) {
-    int64_t ts = *event->timestamp;
-    return (ts >= 0 ? ts / window : (ts - window + 1) / window) * window;
-  };
   size_t begin = 0;
   while (begin < events.size()) {
-    const int64_t window_start = window_of(events[begin]);
+    const int64_t window_start = WindowOf(*events[begin]->timestamp);
     size_t end = begin;
     while (end < events.size() && end - begin < options_.max_segment_rows &&
-           window_of(events[end]) == window_start)
+           WindowOf(*events[end]->timestamp) == window_start)
       ++end;
-    uint64_t number;
-    {
-      std::lock_guard lock(mu_);
-      number = manifest_.next_file_number++;
+    AL_RETURN_IF_ERROR(WriteSegment(
+        std::span<const Event* const>(events).subspan(begin, end - begin), window_start, written));
+    begin = end;
+  }
+  return Status::OK();
+}
+
+Status EmbeddedStore::FlushTenant(const Memtable& memtable, const std::string& tenant,
+                                  std::vector<ManifestSegment>* written, uint64_t* max_seq) {
+  // Rows are sorted by their keys and decoded one segment at a time into the
+  // same vector: memory stays at one segment's events, and their strings'
+  // capacity is reused from segment to segment.
+  const std::vector<Memtable::RowKey> keys = memtable.SortedRows(tenant);
+  std::vector<Event> events;
+  std::vector<const Event*> pointers;
+  size_t begin = 0;
+  while (begin < keys.size()) {
+    const int64_t window_start = WindowOf(keys[begin].timestamp);
+    size_t end = begin;
+    while (end < keys.size() && end - begin < options_.max_segment_rows &&
+           WindowOf(keys[end].timestamp) == window_start) {
+      *max_seq = std::max(*max_seq, keys[end].seq);
+      ++end;
     }
-    const std::string path = env::JoinPath(options_.dir, SegmentFileName(number));
-    AL_ASSIGN_OR_RETURN(
-        auto meta, segment::WriteSegment(
-                       fs_, path, std::span<const Event* const>(events).subspan(begin, end - begin),
-                       window_start, options_.segment_options));
-    written->push_back(ManifestSegment{number, meta});
+    memtable.ReadRows(tenant, std::span(keys).subspan(begin, end - begin), &events);
+    pointers.clear();
+    for (const Event& event : events) pointers.push_back(&event);
+    AL_RETURN_IF_ERROR(WriteSegment(pointers, window_start, written));
     begin = end;
   }
   return Status::OK();
@@ -566,16 +601,7 @@ Status EmbeddedStore::FlushImmutable(bool retire_wal) {
   std::atomic<size_t> next_tenant{0};
   auto build = [&] {
     for (size_t i; (i = next_tenant.fetch_add(1)) < tenants.size();) {
-      // The memtable is immutable now; its rows are decoded once, here.
-      std::vector<Event> decoded;
-      imm->ReadAll(tenants[i], &decoded);
-      std::vector<const Event*> events;
-      events.reserve(decoded.size());
-      for (const Event& event : decoded) {
-        events.push_back(&event);
-        seq_by_tenant[i] = std::max(seq_by_tenant[i], event.seq);
-      }
-      status_by_tenant[i] = WriteSegments(std::move(events), &written_by_tenant[i]);
+      status_by_tenant[i] = FlushTenant(*imm, tenants[i], &written_by_tenant[i], &seq_by_tenant[i]);
     }
   };
   std::vector<std::thread> helpers;

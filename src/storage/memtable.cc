@@ -63,13 +63,32 @@ void Memtable::Read(const std::string& tenant, uint32_t row, event::Event* event
   Decode(table->rows[row], event);
 }
 
-void Memtable::ReadAll(const std::string& tenant, std::vector<event::Event>* events) const {
+std::vector<Memtable::RowKey> Memtable::SortedRows(const std::string& tenant) const {
+  std::vector<RowKey> keys;
+  {
+    std::shared_lock lock(mu_);
+    const TenantRows* table = Find(tenant);
+    if (table == nullptr) return keys;
+    keys.reserve(table->rows.size());
+    for (size_t i = 0; i < table->rows.size(); ++i)
+      keys.push_back({table->rows[i].timestamp, table->rows[i].seq, static_cast<uint32_t>(i)});
+  }
+  std::sort(keys.begin(), keys.end(), [](const RowKey& a, const RowKey& b) {
+    return std::pair(a.timestamp, a.seq) < std::pair(b.timestamp, b.seq);
+  });
+  return keys;
+}
+
+void Memtable::ReadRows(const std::string& tenant, std::span<const RowKey> rows,
+                        std::vector<event::Event>* events) const {
   std::shared_lock lock(mu_);
   const TenantRows* table = Find(tenant);
-  events->clear();
-  if (table == nullptr) return;
-  events->resize(table->rows.size());
-  for (size_t i = 0; i < table->rows.size(); ++i) Decode(table->rows[i], &(*events)[i]);
+  AL_CHECK(table != nullptr || rows.empty(), "memtable tenant missing");
+  events->resize(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    AL_CHECK(rows[i].row < table->rows.size(), "memtable row out of range");
+    Decode(table->rows[rows[i].row], &(*events)[i]);
+  }
 }
 
 std::vector<std::string> Memtable::Tenants() const {

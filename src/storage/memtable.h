@@ -24,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -69,9 +70,20 @@ class Memtable {
   // Decodes row `row` of `tenant` into `*event`. REQUIRES: the row exists.
   void Read(const std::string& tenant, uint32_t row, event::Event* event) const;
 
-  // Decodes every row of `tenant`, in the order added, into `*events`
-  // (replacing its contents).
-  void ReadAll(const std::string& tenant, std::vector<event::Event>* events) const;
+  // Where a row sorts in a segment, read without decoding it.
+  struct RowKey {
+    int64_t timestamp;
+    uint64_t seq;
+    uint32_t row;
+  };
+  // The rows of `tenant` sorted by (timestamp, seq): the order of segments.
+  std::vector<RowKey> SortedRows(const std::string& tenant) const;
+
+  // Decodes rows `rows` of `tenant` into the first rows.size() elements of
+  // `*events` (resized to that), reusing their strings' capacity: a flush
+  // decoding segment after segment into one vector allocates little.
+  void ReadRows(const std::string& tenant, std::span<const RowKey> rows,
+                std::vector<event::Event>* events) const;
 
   // Calls `visit(row, event)` for each event of `tenant` whose timestamp is
   // in [from, to), in the order added, with `event` decoded into a scratch
