@@ -525,32 +525,6 @@ Status EmbeddedStore::WriteSegments(std::vector<const Event*> events,
   return Status::OK();
 }
 
-Status EmbeddedStore::FlushTenant(const Memtable& memtable, const std::string& tenant,
-                                  std::vector<ManifestSegment>* written, uint64_t* max_seq) {
-  // Rows are sorted by their keys and decoded one segment at a time into the
-  // same vector: memory stays at one segment's events, and their strings'
-  // capacity is reused from segment to segment.
-  const std::vector<Memtable::RowKey> keys = memtable.SortedRows(tenant);
-  std::vector<Event> events;
-  std::vector<const Event*> pointers;
-  size_t begin = 0;
-  while (begin < keys.size()) {
-    const int64_t window_start = WindowOf(keys[begin].timestamp);
-    size_t end = begin;
-    while (end < keys.size() && end - begin < options_.max_segment_rows &&
-           WindowOf(keys[end].timestamp) == window_start) {
-      *max_seq = std::max(*max_seq, keys[end].seq);
-      ++end;
-    }
-    memtable.ReadRows(tenant, std::span(keys).subspan(begin, end - begin), &events);
-    pointers.clear();
-    for (const Event& event : events) pointers.push_back(&event);
-    AL_RETURN_IF_ERROR(WriteSegment(pointers, window_start, written));
-    begin = end;
-  }
-  return Status::OK();
-}
-
 Status EmbeddedStore::InstallSegments(std::vector<ManifestSegment> added,
                                       const std::vector<std::shared_ptr<LiveSegment>>& removed) {
   std::vector<std::shared_ptr<LiveSegment>> opened;
@@ -592,27 +566,62 @@ Status EmbeddedStore::FlushImmutable(bool retire_wal) {
   std::vector<ManifestSegment> written;
   Status status;
   std::map<std::string, uint64_t> flushed_seq;
-  // Tenants are built in parallel: building indexed segments is the store's
-  // heaviest work, and appenders wait for it once the next memtable fills.
+  // Each tenant's rows are sorted by their keys (no decoding) and cut into
+  // segments; the segments are then built in parallel, whatever their
+  // tenant, so the threads share the work evenly: building indexed segments
+  // is the store's heaviest work, and appenders wait for it once the next
+  // memtable fills. A thread decodes each of its segments into one reused
+  // vector, so memory stays at a segment's events per thread.
   const std::vector<std::string> tenants = imm->Tenants();
-  std::vector<std::vector<ManifestSegment>> written_by_tenant(tenants.size());
-  std::vector<Status> status_by_tenant(tenants.size());
-  std::vector<uint64_t> seq_by_tenant(tenants.size(), 0);
-  std::atomic<size_t> next_tenant{0};
+  std::vector<std::vector<Memtable::RowKey>> keys(tenants.size());
+  struct Piece {
+    size_t tenant;
+    size_t begin, end;  // in keys[tenant]
+    int64_t window_start;
+  };
+  std::vector<Piece> pieces;
+  for (size_t t = 0; t < tenants.size(); ++t) {
+    keys[t] = imm->SortedRows(tenants[t]);
+    uint64_t& max_seq = flushed_seq[tenants[t]];
+    for (size_t begin = 0; begin < keys[t].size();) {
+      const int64_t window_start = WindowOf(keys[t][begin].timestamp);
+      size_t end = begin;
+      while (end < keys[t].size() && end - begin < options_.max_segment_rows &&
+             WindowOf(keys[t][end].timestamp) == window_start) {
+        max_seq = std::max(max_seq, keys[t][end].seq);
+        ++end;
+      }
+      pieces.push_back({t, begin, end, window_start});
+      begin = end;
+    }
+  }
+  // Largest first, so the last piece a thread takes is a small one.
+  std::sort(pieces.begin(), pieces.end(),
+            [](const Piece& a, const Piece& b) { return a.end - a.begin > b.end - b.begin; });
+  std::vector<std::vector<ManifestSegment>> written_by_piece(pieces.size());
+  std::vector<Status> status_by_piece(pieces.size());
+  std::atomic<size_t> next_piece{0};
   auto build = [&] {
-    for (size_t i; (i = next_tenant.fetch_add(1)) < tenants.size();) {
-      status_by_tenant[i] = FlushTenant(*imm, tenants[i], &written_by_tenant[i], &seq_by_tenant[i]);
+    std::vector<Event> events;
+    std::vector<const Event*> pointers;
+    for (size_t i; (i = next_piece.fetch_add(1)) < pieces.size();) {
+      const Piece& piece = pieces[i];
+      imm->ReadRows(tenants[piece.tenant],
+                    std::span(keys[piece.tenant]).subspan(piece.begin, piece.end - piece.begin),
+                    &events);
+      pointers.clear();
+      for (const Event& event : events) pointers.push_back(&event);
+      status_by_piece[i] = WriteSegment(pointers, piece.window_start, &written_by_piece[i]);
     }
   };
   std::vector<std::thread> helpers;
-  for (uint32_t t = 1; t < options_.flush_threads && t < tenants.size(); ++t)
+  for (uint32_t t = 1; t < options_.flush_threads && t < pieces.size(); ++t)
     helpers.emplace_back(build);
   build();
   for (std::thread& helper : helpers) helper.join();
-  for (size_t i = 0; i < tenants.size(); ++i) {
-    if (status.ok()) status = status_by_tenant[i];
-    written.insert(written.end(), written_by_tenant[i].begin(), written_by_tenant[i].end());
-    flushed_seq[tenants[i]] = seq_by_tenant[i];
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (status.ok()) status = status_by_piece[i];
+    written.insert(written.end(), written_by_piece[i].begin(), written_by_piece[i].end());
   }
   if (status.ok()) {
     std::vector<std::shared_ptr<LiveSegment>> opened;
@@ -750,9 +759,18 @@ Status EmbeddedStore::RunRetention() {
 
 void EmbeddedStore::BackgroundLoop() {
   std::unique_lock lock(mu_);
+  bool retry_later = false;  // the last flush failed: wait the full interval
+  auto flush_due = [&] {
+    if (imm_ != nullptr) return !flushing_;
+    return write_status_.ok() && mem_->approximate_bytes() >= options_.memtable_bytes;
+  };
   while (!stopping_) {
-    state_changed_.wait_for(lock, std::chrono::milliseconds(200));
+    // Wakes at once for a flush (appenders may be waiting for it), else
+    // every interval for compaction and retention.
+    state_changed_.wait_for(lock, std::chrono::milliseconds(200),
+                            [&] { return stopping_ || (!retry_later && flush_due()); });
     if (stopping_) break;
+    retry_later = false;
     const bool need_rotate =
         imm_ == nullptr && mem_->approximate_bytes() >= options_.memtable_bytes;
     if (need_rotate && write_status_.ok()) {
@@ -764,10 +782,16 @@ void EmbeddedStore::BackgroundLoop() {
         clock_.NowMicros() - last_retention_micros_ >= options_.retention_interval_micros;
     const bool flush = imm_ != nullptr;
     lock.unlock();
-    if (flush) (void)FlushImmutable(/*retire_wal=*/true);  // errors: retried next round
+    if (flush) retry_later = !FlushImmutable(/*retire_wal=*/true).ok();  // retried next round
+    // Compaction yields to a flush that falls due meanwhile.
     bool did_work = true;
-    for (int rounds = 0; did_work && rounds < 4; ++rounds)
+    for (int rounds = 0; did_work && rounds < 4; ++rounds) {
+      {
+        std::lock_guard check(mu_);
+        if (!retry_later && flush_due()) break;
+      }
       if (!CompactOnce(&did_work).ok()) break;
+    }
     if (run_retention) (void)RunRetention();
     lock.lock();
   }

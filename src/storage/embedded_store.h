@@ -123,10 +123,6 @@ class EmbeddedStore final : public store::Store {
   // as one segment.
   Status WriteSegment(std::span<const event::Event* const> rows, int64_t window_start,
                       std::vector<ManifestSegment>* written);
-  // Writes the memtable's rows of `tenant` as segments; `*max_seq` is the
-  // highest seq written.
-  Status FlushTenant(const Memtable& memtable, const std::string& tenant,
-                     std::vector<ManifestSegment>* written, uint64_t* max_seq);
   int64_t WindowOf(int64_t timestamp) const;
   Status SaveManifestLocked();  // REQUIRES: mu_ held
   Status InstallSegments(std::vector<ManifestSegment> added,
