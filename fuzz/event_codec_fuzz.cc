@@ -4,7 +4,9 @@
 // gives the same result as decoding into a fresh one (absent fields are
 // cleared); a failed decode leaves the input where it was; every accepted
 // event re-encodes to exactly the bytes it was decoded from (the encoding is
-// canonical).
+// canonical). ScanEncodedEvent (what the memtable runs on every batch) never
+// reads out of bounds, and accepts every event DecodeEvent accepts, with the
+// same length, id, timestamp and seq.
 
 #include <cstdlib>
 #include <string>
@@ -25,6 +27,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auditlog::Status fresh_status = DecodeEvent(&fresh_in, &fresh);
     const auditlog::Status status = DecodeEvent(&in, &reused);
     if (status != fresh_status) std::abort();
+    EncodedEventKeys keys;
+    const auditlog::Status scan_status = ScanEncodedEvent(before, &keys);
+    if (!scan_status.ok() && scan_status.code() != auditlog::StatusCode::kCorruption) std::abort();
+    if (scan_status.ok() && keys.size > before.size()) std::abort();
+    if (status.ok() &&
+        (!scan_status.ok() || keys.size != before.size() - in.size() || keys.id != reused.id ||
+         keys.timestamp != reused.timestamp || keys.seq != reused.seq))
+      std::abort();
     if (!status.ok()) {
       if (status.code() != auditlog::StatusCode::kCorruption) std::abort();
       if (in.data() != before.data() || in.size() != before.size()) std::abort();

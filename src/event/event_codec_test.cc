@@ -353,5 +353,53 @@ RC_GTEST_PROP(EventCodecProperty, CorruptedEncodingsNeverCrash, ()) {
   CheckDecodeIsCanonical(bytes);
 }
 
+// ScanEncodedEvent reads what DecodeEvent would, without building an Event.
+RC_GTEST_PROP(EventCodecProperty, ScanAgreesWithDecode, ()) {
+  const Event event = GenerateEvent();
+  const std::string encoded = Encode(event) + "trailing";
+  EncodedEventKeys keys;
+  RC_ASSERT(ScanEncodedEvent(encoded, &keys).ok());
+  RC_ASSERT(keys.size == encoded.size() - std::string_view("trailing").size());
+  RC_ASSERT(keys.id == event.id);
+  RC_ASSERT(keys.timestamp == event.timestamp);
+  RC_ASSERT(keys.seq == event.seq);
+  // The id is a view into the encoding, not a copy.
+  if (!keys.id.empty()) {
+    RC_ASSERT(keys.id.data() >= encoded.data());
+    RC_ASSERT(keys.id.data() + keys.id.size() <= encoded.data() + encoded.size());
+  }
+}
+
+RC_GTEST_PROP(EventCodecProperty, ScanRejectsEveryStrictPrefix, ()) {
+  const std::string encoded = Encode(GenerateEvent());
+  for (size_t prefix_bytes = 0; prefix_bytes < encoded.size(); ++prefix_bytes) {
+    EncodedEventKeys keys;
+    RC_ASSERT(ScanEncodedEvent(std::string_view(encoded.data(), prefix_bytes), &keys).code() ==
+              StatusCode::kCorruption);
+  }
+}
+
+RC_GTEST_PROP(EventCodecProperty, ScanNeverReadsPastTheEnd, (const std::string& bytes)) {
+  EncodedEventKeys keys;
+  const Status status = ScanEncodedEvent(bytes, &keys);
+  if (!status.ok()) {
+    RC_ASSERT(status.code() == StatusCode::kCorruption);
+    return;
+  }
+  RC_ASSERT(keys.size <= bytes.size());
+  // Whatever DecodeEvent accepts, the scan measures the same length.
+  std::string_view in = bytes;
+  Event decoded;
+  if (DecodeEvent(&in, &decoded).ok()) RC_ASSERT(keys.size == bytes.size() - in.size());
+}
+
+TEST(EventCodec, ScanNamesTheFieldOfATruncatedValue) {
+  std::string encoded = Encode(SparseEvent());
+  encoded.resize(BitmapBytes() + 3);  // inside the id
+  EncodedEventKeys keys;
+  EXPECT_THAT(ScanEncodedEvent(encoded, &keys),
+              StatusIs(StatusCode::kCorruption, HasSubstr("id: length 26 past the end")));
+}
+
 }  // namespace
 }  // namespace auditlog::event
