@@ -11,6 +11,9 @@
 //
 // Not thread-safe.
 
+// Inlined: the keys are short, and for them the library call costs as much
+// as the hash.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <cstdint>

@@ -7,6 +7,9 @@
 //
 // Not thread-safe: the store guards it.
 
+// Inlined: ids are short, and for them the library call costs as much as
+// the hash.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <cstdint>
