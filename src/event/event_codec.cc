@@ -32,6 +32,9 @@ struct CodecTable {
   uint8_t unused_bits_mask = 0;
   size_t id_index = 0;  // the fields ScanEncodedEvent reports
   size_t timestamp_index = 0;
+  size_t seq_index = 0;  // the singletons EncodedEventFields reads
+  size_t result_index = 0;
+  size_t is_mobile_index = 0;
 };
 
 CodecTable BuildTable() {
@@ -63,6 +66,13 @@ CodecTable BuildTable() {
   }
   table.id_index = static_cast<size_t>(FindField("id") - AllFields().data());
   table.timestamp_index = static_cast<size_t>(FindField("timestamp") - AllFields().data());
+  for (size_t i = 0; i < AllFields().size(); ++i) {
+    if (AllFields()[i].type == FieldType::kUint64) table.seq_index = i;
+    if (AllFields()[i].type == FieldType::kOutcome) table.result_index = i;
+    if (AllFields()[i].type == FieldType::kBool) table.is_mobile_index = i;
+  }
+  AL_CHECK(AllFields().size() <= EncodedEventFields::kMaxFields,
+           "EncodedEventFields holds up to 64 fields");
   const size_t field_count = table.fields.size();
   table.bitmap_bytes = (field_count + 7) / 8;
   const size_t used_bits_in_last_byte = field_count % 8;
@@ -304,35 +314,44 @@ Status DecodeEvent(std::string_view* in, Event* event) {
 
 Status ScanEncodedEvent(std::string_view in, EncodedEventKeys* keys) {
   const CodecTable& table = Table();
+  EncodedEventFields fields;
+  AL_RETURN_IF_ERROR(fields.Locate(in));
+  keys->size = fields.size();
+  keys->id = fields.string(table.id_index);
+  keys->timestamp = fields.time(table.timestamp_index);
+  keys->seq = fields.seq();
+  return Status::OK();
+}
+
+Status EncodedEventFields::Locate(std::string_view in) {
+  const CodecTable& table = Table();
   const char* const begin = in.data();
   const char* const limit = begin + in.size();
   AL_RETURN_IF_ERROR(CheckBitmap(table, begin, in.size()));
   const auto* bitmap = reinterpret_cast<const uint8_t*>(begin);
-  *keys = EncodedEventKeys();
+  base_ = begin;
+  present_ = 0;
   const char* pos = begin + table.bitmap_bytes;
   for (size_t byte_idx = 0; byte_idx < table.bitmap_bytes; ++byte_idx) {
+    present_ |= static_cast<uint64_t>(bitmap[byte_idx]) << (8 * byte_idx);
     for (uint32_t bits = bitmap[byte_idx]; bits != 0; bits &= bits - 1) {
       const size_t field_idx = byte_idx * 8 + static_cast<size_t>(std::countr_zero(bits));
       const FieldCodec& field = table.fields[field_idx];
       const ptrdiff_t offset = pos - begin;
+      const char* value = pos;
       switch (field.type) {
         case FieldType::kKeyword:
         case FieldType::kText:
         case FieldType::kJson: {
-          std::string_view value;
-          AL_RETURN_IF_ERROR(ParseString(field, &pos, limit, offset, &value));
-          if (field_idx == table.id_index) keys->id = value;
+          std::string_view text;
+          AL_RETURN_IF_ERROR(ParseString(field, &pos, limit, offset, &text));
+          value = text.data();
           break;
         }
-        case FieldType::kTime: {
-          uint64_t zigzag = 0;
-          const VarintError error = ParseVarint(&pos, limit, &zigzag);
-          if (error != VarintError::kNone) return CorruptVarint(field.path, error, offset);
-          if (field_idx == table.timestamp_index) keys->timestamp = ZigZagDecode64(zigzag);
-          break;
-        }
+        case FieldType::kTime:
         case FieldType::kUint64: {
-          const VarintError error = ParseVarint(&pos, limit, &keys->seq);
+          uint64_t number = 0;
+          const VarintError error = ParseVarint(&pos, limit, &number);
           if (error != VarintError::kNone) return CorruptVarint(field.path, error, offset);
           break;
         }
@@ -346,10 +365,47 @@ Status ScanEncodedEvent(std::string_view in, EncodedEventKeys* keys) {
           pos += 8;
           break;
       }
+      offset_[field_idx] = static_cast<uint32_t>(value - begin);
+      size_[field_idx] = static_cast<uint32_t>(pos - value);
     }
   }
-  keys->size = static_cast<size_t>(pos - begin);
+  encoding_size_ = static_cast<size_t>(pos - begin);
   return Status::OK();
+}
+
+namespace {
+// A varint the encoding holds at `pos` (Locate checked it).
+uint64_t VarintAt(const char* pos, size_t size) {
+  uint64_t value = 0;
+  (void)ParseVarint(&pos, pos + size, &value);
+  return value;
+}
+}  // namespace
+
+std::optional<UnixMicros> EncodedEventFields::time(size_t field_index) const {
+  if (!present(field_index)) return std::nullopt;
+  return ZigZagDecode64(VarintAt(base_ + offset_[field_index], size_[field_index]));
+}
+
+std::optional<double> EncodedEventFields::number(size_t field_index) const {
+  if (!present(field_index)) return std::nullopt;
+  return std::bit_cast<double>(DecodeFixed64(base_ + offset_[field_index]));
+}
+
+uint64_t EncodedEventFields::seq() const {
+  const size_t index = Table().seq_index;
+  return present(index) ? VarintAt(base_ + offset_[index], size_[index]) : 0;
+}
+
+Outcome EncodedEventFields::result() const {
+  const size_t index = Table().result_index;
+  return present(index) ? static_cast<Outcome>(base_[offset_[index]]) : Outcome::kUnset;
+}
+
+std::optional<bool> EncodedEventFields::is_mobile() const {
+  const size_t index = Table().is_mobile_index;
+  if (!present(index)) return std::nullopt;
+  return base_[offset_[index]] == 1;
 }
 
 }  // namespace auditlog::event

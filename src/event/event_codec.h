@@ -92,4 +92,38 @@ struct EncodedEventKeys {
 // Returns kCorruption as DecodeEvent does.
 Status ScanEncodedEvent(std::string_view in, EncodedEventKeys* keys);
 
+// An encoded event's values located in place, for readers that need a few
+// values of many events without building Events: the segment builder reads
+// memtable rows this way. Strings are views into the encoding; numbers are
+// parsed on access. The encoding must outlive this object.
+class EncodedEventFields {
+ public:
+  static constexpr size_t kMaxFields = 64;
+
+  // Locates the fields of the encoding at the front of `in`. Checks lengths
+  // as ScanEncodedEvent does; returns kCorruption as it does.
+  Status Locate(std::string_view in);
+
+  // Bytes of the whole encoding.
+  size_t size() const { return encoding_size_; }
+  bool present(size_t field_index) const { return (present_ >> field_index) & 1; }
+  // String fields (keyword, text, json): empty when absent.
+  std::string_view string(size_t field_index) const {
+    return present(field_index) ? std::string_view(base_ + offset_[field_index], size_[field_index])
+                                : std::string_view();
+  }
+  std::optional<UnixMicros> time(size_t field_index) const;
+  std::optional<double> number(size_t field_index) const;
+  uint64_t seq() const;
+  Outcome result() const;
+  std::optional<bool> is_mobile() const;
+
+ private:
+  const char* base_ = nullptr;
+  uint64_t present_ = 0;
+  size_t encoding_size_ = 0;
+  uint32_t offset_[kMaxFields];  // of each present field's value (after a string's length)
+  uint32_t size_[kMaxFields];    // bytes of each present field's value
+};
+
 }  // namespace auditlog::event

@@ -401,5 +401,49 @@ TEST(EventCodec, ScanNamesTheFieldOfATruncatedValue) {
               StatusIs(StatusCode::kCorruption, HasSubstr("id: length 26 past the end")));
 }
 
+// EncodedEventFields reads every field as DecodeEvent does, in place.
+RC_GTEST_PROP(EventCodecProperty, LocatedFieldsAgreeWithDecode, ()) {
+  Event event = GenerateEvent();
+  const std::string encoded = Encode(event);
+  EncodedEventFields fields;
+  RC_ASSERT(fields.Locate(encoded).ok());
+  for (size_t field_idx = 0; field_idx < FieldCount(); ++field_idx) {
+    const FieldSpec& spec = AllFields()[field_idx];
+    switch (spec.type) {
+      case FieldType::kKeyword:
+      case FieldType::kText:
+        RC_ASSERT(fields.string(field_idx) == *spec.string_member(event));
+        break;
+      case FieldType::kJson:
+        RC_ASSERT(fields.string(field_idx) == event.details);
+        break;
+      case FieldType::kTime:
+        RC_ASSERT(fields.time(field_idx) == *spec.time_member(event));
+        break;
+      case FieldType::kUint64:
+        RC_ASSERT(fields.seq() == event.seq);
+        break;
+      case FieldType::kOutcome:
+        RC_ASSERT(fields.result() == event.result);
+        break;
+      case FieldType::kDouble:
+        RC_ASSERT(fields.number(field_idx) == *spec.double_member(event));
+        break;
+      case FieldType::kBool:
+        RC_ASSERT(fields.is_mobile() == event.ua.is_mobile);
+        break;
+    }
+  }
+}
+
+RC_GTEST_PROP(EventCodecProperty, LocateRejectsEveryStrictPrefix, ()) {
+  const std::string encoded = Encode(GenerateEvent());
+  for (size_t prefix_bytes = 0; prefix_bytes < encoded.size(); ++prefix_bytes) {
+    EncodedEventFields fields;
+    RC_ASSERT(fields.Locate(std::string_view(encoded.data(), prefix_bytes)).code() ==
+              StatusCode::kCorruption);
+  }
+}
+
 }  // namespace
 }  // namespace auditlog::event

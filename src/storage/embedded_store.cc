@@ -73,17 +73,18 @@ Status ForEachWalBatch(env::FileSystem& fs, const std::string& path, Visit visit
   AL_ASSIGN_OR_RETURN(auto file, fs.OpenForRead(path));
   AL_ASSIGN_OR_RETURN(auto reader, wal::WalReader::Open(std::move(file), path));
   std::string tenant;
+  wal::WalRecord record;  // one buffer for every record
   while (true) {
-    AL_ASSIGN_OR_RETURN(auto record, reader->Next());
-    if (!record) return Status::OK();
-    if (record->type != wal::RecordType::kBatch) continue;
-    std::string_view events = record->payload;
+    AL_ASSIGN_OR_RETURN(bool found, reader->Next(&record));
+    if (!found) return Status::OK();
+    if (record.type != wal::RecordType::kBatch) continue;
+    std::string_view events = record.payload;
     uint32_t count = 0;
     Status status = ParseBatchHeader(&events, &tenant, &count);
     if (status.ok()) status = visit(tenant, events, count);
     if (status.code() == StatusCode::kCorruption)
       return Status::Corruption(
-          fmt::format("wal {} at offset {}: {}", path, record->offset, status.message()));
+          fmt::format("wal {} at offset {}: {}", path, record.offset, status.message()));
     AL_RETURN_IF_ERROR(status);
   }
 }
@@ -492,7 +493,8 @@ int64_t EmbeddedStore::WindowOf(int64_t timestamp) const {
   return (timestamp >= 0 ? timestamp / window : (timestamp - window + 1) / window) * window;
 }
 
-Status EmbeddedStore::WriteSegment(std::span<const Event* const> rows, int64_t window_start,
+template <typename Row>
+Status EmbeddedStore::WriteSegment(std::span<const Row> rows, int64_t window_start,
                                    std::vector<ManifestSegment>* written) {
   uint64_t number;
   {
@@ -570,8 +572,8 @@ Status EmbeddedStore::FlushImmutable(bool retire_wal) {
   // segments; the segments are then built in parallel, whatever their
   // tenant, so the threads share the work evenly: building indexed segments
   // is the store's heaviest work, and appenders wait for it once the next
-  // memtable fills. A thread decodes each of its segments into one reused
-  // vector, so memory stays at a segment's events per thread.
+  // memtable fills. A thread reads its segments' rows in place, locating
+  // each field in the encoding, without building Events.
   const std::vector<std::string> tenants = imm->Tenants();
   std::vector<std::vector<Memtable::RowKey>> keys(tenants.size());
   struct Piece {
@@ -602,16 +604,14 @@ Status EmbeddedStore::FlushImmutable(bool retire_wal) {
   std::vector<Status> status_by_piece(pieces.size());
   std::atomic<size_t> next_piece{0};
   auto build = [&] {
-    std::vector<Event> events;
-    std::vector<const Event*> pointers;
+    std::vector<event::EncodedEventFields> rows;
     for (size_t i; (i = next_piece.fetch_add(1)) < pieces.size();) {
       const Piece& piece = pieces[i];
-      imm->ReadRows(tenants[piece.tenant],
-                    std::span(keys[piece.tenant]).subspan(piece.begin, piece.end - piece.begin),
-                    &events);
-      pointers.clear();
-      for (const Event& event : events) pointers.push_back(&event);
-      status_by_piece[i] = WriteSegment(pointers, piece.window_start, &written_by_piece[i]);
+      imm->LocateRows(tenants[piece.tenant],
+                      std::span(keys[piece.tenant]).subspan(piece.begin, piece.end - piece.begin),
+                      &rows);
+      status_by_piece[i] = WriteSegment(std::span<const event::EncodedEventFields>(rows),
+                                        piece.window_start, &written_by_piece[i]);
     }
   };
   std::vector<std::thread> helpers;

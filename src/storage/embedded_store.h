@@ -120,8 +120,9 @@ class EmbeddedStore final : public store::Store {
   Status WriteSegments(std::vector<const event::Event*> events,
                        std::vector<ManifestSegment>* written);
   // Writes `rows` (one tenant's, sorted, all in the window at `window_start`)
-  // as one segment.
-  Status WriteSegment(std::span<const event::Event* const> rows, int64_t window_start,
+  // as one segment. Row: `const Event*` or `EncodedEventFields`.
+  template <typename Row>
+  Status WriteSegment(std::span<const Row> rows, int64_t window_start,
                       std::vector<ManifestSegment>* written);
   int64_t WindowOf(int64_t timestamp) const;
   Status SaveManifestLocked();  // REQUIRES: mu_ held

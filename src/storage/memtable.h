@@ -79,11 +79,11 @@ class Memtable {
   // The rows of `tenant` sorted by (timestamp, seq): the order of segments.
   std::vector<RowKey> SortedRows(const std::string& tenant) const;
 
-  // Decodes rows `rows` of `tenant` into the first rows.size() elements of
-  // `*events` (resized to that), reusing their strings' capacity: a flush
-  // decoding segment after segment into one vector allocates little.
-  void ReadRows(const std::string& tenant, std::span<const RowKey> rows,
-                std::vector<event::Event>* events) const;
+  // Locates the fields of rows `rows` of `tenant` in place (no decoding)
+  // into `*fields` (resized to rows.size()). The views stay valid while the
+  // memtable lives.
+  void LocateRows(const std::string& tenant, std::span<const RowKey> rows,
+                  std::vector<event::EncodedEventFields>* fields) const;
 
   // Calls `visit(row, event)` for each event of `tenant` whose timestamp is
   // in [from, to), in the order added, with `event` decoded into a scratch

@@ -22,29 +22,90 @@ using event::Event;
 using event::FieldSpec;
 using event::FieldType;
 
-// The dictionary bytes of a field's value in `event`, or empty when absent.
-// `scratch` backs values that are not stored as bytes in the event.
-std::string_view DictionaryKey(const FieldSpec& field, const Event& event, std::string* scratch) {
+// The dictionary bytes of a non-string field's value, or empty when absent.
+// `scratch` backs a double's key.
+std::string_view ScalarKey(const FieldSpec& field, event::Outcome result,
+                           std::optional<bool> is_mobile, const std::optional<double>* number,
+                           std::string* scratch) {
   switch (field.type) {
-    case FieldType::kKeyword:
-    case FieldType::kText:
-      return event::StringField(field, event);
     case FieldType::kOutcome:
-      return event::OutcomeName(event.result);
+      return event::OutcomeName(result);
     case FieldType::kBool:
-      if (!event.ua.is_mobile) return {};
-      return *event.ua.is_mobile ? kTrueKey : kFalseKey;
-    case FieldType::kDouble: {
-      const auto& number = *field.double_member(const_cast<Event&>(event));
-      if (!number) return {};
-      *scratch = EncodeDoubleKey(*number);
+      if (!is_mobile) return {};
+      return *is_mobile ? kTrueKey : kFalseKey;
+    case FieldType::kDouble:
+      if (number == nullptr || !*number) return {};
+      *scratch = EncodeDoubleKey(**number);
       return *scratch;
-    }
     default:
       AL_CHECK(false, "no dictionary key for this field type");
       return {};
   }
 }
+
+// How the builder reads its rows: Events (tests, compaction) or encodings
+// located in place (the memtable's rows, not decoded). Each answers by row
+// number and field.
+class EventRows {
+ public:
+  explicit EventRows(std::span<const Event* const> rows) : rows_(rows) {}
+  size_t size() const { return rows_.size(); }
+  std::string_view Key(size_t row, const FieldSpec& field, size_t, std::string* scratch) const {
+    const Event& event = *rows_[row];
+    if (field.type == FieldType::kKeyword || field.type == FieldType::kText)
+      return event::StringField(field, event);
+    const std::optional<double>* number =
+        field.type == FieldType::kDouble ? field.double_member(const_cast<Event&>(event)) : nullptr;
+    return ScalarKey(field, event.result, event.ua.is_mobile, number, scratch);
+  }
+  std::optional<int64_t> Time(size_t row, const FieldSpec& field, size_t) const {
+    return *field.time_member(const_cast<Event&>(*rows_[row]));
+  }
+  uint64_t Seq(size_t row) const { return rows_[row]->seq; }
+  std::string_view Details(size_t row) const { return rows_[row]->details; }
+  std::string_view Tenant(size_t row) const { return rows_[row]->tenant; }
+  std::optional<int64_t> Timestamp(size_t row) const { return rows_[row]->timestamp; }
+
+ private:
+  std::span<const Event* const> rows_;
+};
+
+class EncodedRows {
+ public:
+  explicit EncodedRows(std::span<const event::EncodedEventFields> rows) : rows_(rows) {
+    static const size_t tenant = FieldIndexOf("tenant"), timestamp = FieldIndexOf("timestamp"),
+                        details = FieldIndexOf("details");
+    tenant_index_ = tenant;
+    timestamp_index_ = timestamp;
+    details_index_ = details;
+  }
+  size_t size() const { return rows_.size(); }
+  std::string_view Key(size_t row, const FieldSpec& field, size_t field_index,
+                       std::string* scratch) const {
+    const event::EncodedEventFields& fields = rows_[row];
+    if (field.type == FieldType::kKeyword || field.type == FieldType::kText)
+      return fields.string(field_index);
+    if (field.type == FieldType::kDouble) {
+      const std::optional<double> number = fields.number(field_index);
+      return ScalarKey(field, fields.result(), fields.is_mobile(), &number, scratch);
+    }
+    return ScalarKey(field, fields.result(), fields.is_mobile(), nullptr, scratch);
+  }
+  std::optional<int64_t> Time(size_t row, const FieldSpec&, size_t field_index) const {
+    return rows_[row].time(field_index);
+  }
+  uint64_t Seq(size_t row) const { return rows_[row].seq(); }
+  std::string_view Details(size_t row) const { return rows_[row].string(details_index_); }
+  std::string_view Tenant(size_t row) const { return rows_[row].string(tenant_index_); }
+  std::optional<int64_t> Timestamp(size_t row) const { return rows_[row].time(timestamp_index_); }
+
+ private:
+  static size_t FieldIndexOf(std::string_view path) {
+    return static_cast<size_t>(event::FindField(path) - event::AllFields().data());
+  }
+  std::span<const event::EncodedEventFields> rows_;
+  size_t tenant_index_, timestamp_index_, details_index_;
+};
 
 // The numbers 0..count-1 ordered by the bytes of string `at(number)`
 // (unsigned, as std::string_view compares). Each string's first 8 bytes are
@@ -109,10 +170,10 @@ void PutPosting(std::string* out, std::span<const uint32_t> rows) {
   PutDeltaList(out, rows);
 }
 
+template <typename Rows>
 class Builder {
  public:
-  Builder(std::span<const Event* const> rows, const SegmentWriteOptions& options)
-      : rows_(rows), options_(options) {
+  Builder(const Rows& rows, const SegmentWriteOptions& options) : rows_(rows), options_(options) {
     out_.append(kHeaderMagic);
     PutFixed32(&out_, kFormatVersion);
   }
@@ -174,41 +235,41 @@ class Builder {
 
   void AddTimes(size_t field_index, const FieldSpec& field) {
     std::string raw;
-    bool all_present = std::all_of(rows_.begin(), rows_.end(), [&](const Event* event) {
-      return field.time_member(const_cast<Event&>(*event))->has_value();
-    });
-    raw.push_back(all_present ? 0 : 1);
-    if (!all_present) {
-      std::string presence((rows_.size() + 7) / 8, '\0');
-      for (size_t row = 0; row < rows_.size(); ++row) {
-        if (field.time_member(const_cast<Event&>(*rows_[row]))->has_value())
-          presence[row / 8] = static_cast<char>(presence[row / 8] | (1 << (row % 8)));
-      }
-      raw.append(presence);
-    }
+    const size_t row_count = rows_.size();
+    std::string presence((row_count + 7) / 8, '\0');
+    bool all_present = true;
+    std::string deltas;
     int64_t previous = 0;
-    for (const Event* event : rows_) {
-      const auto& time = *field.time_member(const_cast<Event&>(*event));
-      if (!time) continue;
-      PutVarintSigned64(&raw, *time - previous);
+    for (size_t row = 0; row < row_count; ++row) {
+      const std::optional<int64_t> time = rows_.Time(row, field, field_index);
+      if (!time) {
+        all_present = false;
+        continue;
+      }
+      presence[row / 8] = static_cast<char>(presence[row / 8] | (1 << (row % 8)));
+      PutVarintSigned64(&deltas, *time - previous);
       previous = *time;
     }
+    raw.push_back(all_present ? 0 : 1);
+    if (!all_present) raw.append(presence);
+    raw.append(deltas);
     AddSection(SectionKind::kTimes, field_index, raw);
   }
 
   void AddSeqs(size_t field_index) {
     std::string raw;
     int64_t previous = 0;
-    for (const Event* event : rows_) {
-      PutVarintSigned64(&raw, static_cast<int64_t>(event->seq) - previous);
-      previous = static_cast<int64_t>(event->seq);
+    for (size_t row = 0; row < rows_.size(); ++row) {
+      const auto seq = static_cast<int64_t>(rows_.Seq(row));
+      PutVarintSigned64(&raw, seq - previous);
+      previous = seq;
     }
     AddSection(SectionKind::kSeqs, field_index, raw);
   }
 
   void AddRaw(size_t field_index) {
     std::string raw;
-    for (const Event* event : rows_) PutLengthPrefixed(&raw, event->details);
+    for (size_t row = 0; row < rows_.size(); ++row) PutLengthPrefixed(&raw, rows_.Details(row));
     AddSection(SectionKind::kRaw, field_index, raw);
   }
 
@@ -225,7 +286,7 @@ class Builder {
     auto distinct_at = [&](uint32_t number) { return distinct[number]; };
     for (size_t row = 0; row < row_count; ++row) {
       std::string_view key =
-          DictionaryKey(field, *rows_[row], scratch.empty() ? nullptr : &scratch[row]);
+          rows_.Key(row, field, field_index, scratch.empty() ? nullptr : &scratch[row]);
       if (key.empty()) continue;
       auto [number, inserted] = first_seen.FindOrInsert(key, StringIndex::Hash(key), distinct_at);
       if (inserted) distinct.push_back(key);
@@ -353,7 +414,7 @@ class Builder {
     void operator()(ZSTD_CCtx* context) const { ZSTD_freeCCtx(context); }
   };
 
-  std::span<const Event* const> rows_;
+  const Rows& rows_;
   const SegmentWriteOptions& options_;
   std::string out_;
   std::string entries_;
@@ -362,48 +423,77 @@ class Builder {
   std::unique_ptr<ZSTD_CCtx, FreeCCtx> compressor_;
 };
 
-}  // namespace
-
-Result<std::string> BuildSegment(std::span<const Event* const> rows, event::UnixMicros window_start,
-                                 const SegmentWriteOptions& options, SegmentMeta* meta) {
-  if (rows.empty() || rows.size() > kMaxSegmentRows)
+template <typename Rows>
+Result<std::string> Build(const Rows& rows, event::UnixMicros window_start,
+                          const SegmentWriteOptions& options, SegmentMeta* meta) {
+  if (rows.size() == 0 || rows.size() > kMaxSegmentRows)
     return Status::InvalidArgument(
         fmt::format("segment: {} rows (1..{})", rows.size(), kMaxSegmentRows));
-  meta->tenant = rows[0]->tenant;
+  meta->tenant = std::string(rows.Tenant(0));
   meta->rows = static_cast<uint32_t>(rows.size());
   meta->window_start = window_start;
-  meta->min_time = *rows.front()->timestamp;
-  meta->max_time = *rows.back()->timestamp;
   meta->min_seq = UINT64_MAX;
   meta->max_seq = 0;
+  std::optional<int64_t> previous_time;
+  uint64_t previous_seq = 0;
   for (size_t row = 0; row < rows.size(); ++row) {
-    const Event& event = *rows[row];
-    if (event.tenant != meta->tenant || !event.timestamp || event.seq == 0)
+    const std::optional<int64_t> time = rows.Timestamp(row);
+    const uint64_t seq = rows.Seq(row);
+    if (rows.Tenant(row) != meta->tenant || !time || seq == 0)
       return Status::InvalidArgument(
           fmt::format("segment: row {} has another tenant, no timestamp or no seq", row));
-    if (row > 0 && std::pair(*rows[row - 1]->timestamp, rows[row - 1]->seq) >=
-                       std::pair(*event.timestamp, event.seq))
+    if (row > 0 && std::pair(*previous_time, previous_seq) >= std::pair(*time, seq))
       return Status::InvalidArgument(fmt::format("segment: row {} is out of order", row));
-    meta->min_seq = std::min(meta->min_seq, event.seq);
-    meta->max_seq = std::max(meta->max_seq, event.seq);
+    if (row == 0) meta->min_time = *time;
+    meta->max_time = *time;
+    meta->min_seq = std::min(meta->min_seq, seq);
+    meta->max_seq = std::max(meta->max_seq, seq);
+    previous_time = time;
+    previous_seq = seq;
   }
-  Builder builder(rows, options);
+  Builder<Rows> builder(rows, options);
   auto fields = event::AllFields();
   for (size_t i = 0; i < fields.size(); ++i) builder.AddField(i, fields[i]);
   return builder.Finish(*meta);
 }
 
-Result<SegmentMeta> WriteSegment(env::FileSystem& fs, const std::string& path,
-                                 std::span<const Event* const> rows, event::UnixMicros window_start,
-                                 const SegmentWriteOptions& options) {
+template <typename Rows>
+Result<SegmentMeta> Write(env::FileSystem& fs, const std::string& path, const Rows& rows,
+                          event::UnixMicros window_start, const SegmentWriteOptions& options) {
   SegmentMeta meta;
-  AL_ASSIGN_OR_RETURN(std::string bytes, BuildSegment(rows, window_start, options, &meta));
+  AL_ASSIGN_OR_RETURN(std::string bytes, Build(rows, window_start, options, &meta));
   AL_ASSIGN_OR_RETURN(auto file, fs.NewWritableFile(path));
   AL_RETURN_IF_ERROR(file->Append(bytes));
   AL_RETURN_IF_ERROR(file->Sync());
   AL_RETURN_IF_ERROR(file->Close());
   meta.file_bytes = bytes.size();
   return meta;
+}
+
+}  // namespace
+
+Result<std::string> BuildSegment(std::span<const Event* const> rows, event::UnixMicros window_start,
+                                 const SegmentWriteOptions& options, SegmentMeta* meta) {
+  return Build(EventRows(rows), window_start, options, meta);
+}
+
+Result<std::string> BuildSegment(std::span<const event::EncodedEventFields> rows,
+                                 event::UnixMicros window_start, const SegmentWriteOptions& options,
+                                 SegmentMeta* meta) {
+  return Build(EncodedRows(rows), window_start, options, meta);
+}
+
+Result<SegmentMeta> WriteSegment(env::FileSystem& fs, const std::string& path,
+                                 std::span<const event::EncodedEventFields> rows,
+                                 event::UnixMicros window_start,
+                                 const SegmentWriteOptions& options) {
+  return Write(fs, path, EncodedRows(rows), window_start, options);
+}
+
+Result<SegmentMeta> WriteSegment(env::FileSystem& fs, const std::string& path,
+                                 std::span<const Event* const> rows, event::UnixMicros window_start,
+                                 const SegmentWriteOptions& options) {
+  return Write(fs, path, EventRows(rows), window_start, options);
 }
 
 namespace {

@@ -17,6 +17,7 @@
 #include "common/result.h"
 #include "env/file_system.h"
 #include "event/event.h"
+#include "event/event_codec.h"
 #include "storage/segment/segment_format.h"
 
 namespace auditlog::storage::segment {
@@ -40,11 +41,22 @@ Result<SegmentMeta> WriteSegment(env::FileSystem& fs, const std::string& path,
                                  std::span<const event::Event> rows, event::UnixMicros window_start,
                                  const SegmentWriteOptions& options = {});
 
+// The same from encodings located in place (event_codec.h): the memtable's
+// rows are written without being decoded into Events. The encodings must
+// hold every field an Event would (they are the same events).
+Result<SegmentMeta> WriteSegment(env::FileSystem& fs, const std::string& path,
+                                 std::span<const event::EncodedEventFields> rows,
+                                 event::UnixMicros window_start,
+                                 const SegmentWriteOptions& options = {});
+
 // The bytes WriteSegment would write (tests, fuzzing and benchmarks).
 Result<std::string> BuildSegment(std::span<const event::Event* const> rows,
                                  event::UnixMicros window_start, const SegmentWriteOptions& options,
                                  SegmentMeta* meta);
 Result<std::string> BuildSegment(std::span<const event::Event> rows, event::UnixMicros window_start,
                                  const SegmentWriteOptions& options, SegmentMeta* meta);
+Result<std::string> BuildSegment(std::span<const event::EncodedEventFields> rows,
+                                 event::UnixMicros window_start, const SegmentWriteOptions& options,
+                                 SegmentMeta* meta);
 
 }  // namespace auditlog::storage::segment

@@ -25,11 +25,18 @@ Result<std::unique_ptr<WalReader>> WalReader::Open(std::unique_ptr<env::RandomAc
 }
 
 Result<std::optional<WalRecord>> WalReader::Next() {
-  if (offset_ >= size_ || torn_tail_offset_) return std::optional<WalRecord>();
+  WalRecord record;
+  AL_ASSIGN_OR_RETURN(bool found, Next(&record));
+  if (!found) return std::optional<WalRecord>();
+  return std::optional<WalRecord>(std::move(record));
+}
+
+Result<bool> WalReader::Next(WalRecord* record) {
+  if (offset_ >= size_ || torn_tail_offset_) return false;
   const uint64_t record_offset = offset_;
-  auto torn = [&]() -> Result<std::optional<WalRecord>> {
+  auto torn = [&]() -> Result<bool> {
     torn_tail_offset_ = record_offset;
-    return std::optional<WalRecord>();
+    return false;
   };
   if (size_ - record_offset < kRecordHeaderBytes) return torn();
   std::string header;
@@ -45,21 +52,20 @@ Result<std::optional<WalRecord>> WalReader::Next() {
         fmt::format("wal: record length {} at offset {} in {} is over the limit", length,
                     record_offset, name_));
   }
-  WalRecord record;
-  record.offset = record_offset;
-  AL_RETURN_IF_ERROR(file_->Read(record_offset + kRecordHeaderBytes, length, &record.payload));
-  if (record.payload.size() < length) return torn();
+  record->offset = record_offset;
+  AL_RETURN_IF_ERROR(file_->Read(record_offset + kRecordHeaderBytes, length, &record->payload));
+  if (record->payload.size() < length) return torn();
   const char type_byte = static_cast<char>(type);
   uint32_t crc = crc32c::Value(&type_byte, 1);
-  crc = crc32c::Extend(crc, record.payload.data(), record.payload.size());
+  crc = crc32c::Extend(crc, record->payload.data(), record->payload.size());
   if (crc32c::Unmask(masked_crc) != crc || type != static_cast<uint8_t>(RecordType::kBatch)) {
     if (record_end == size_) return torn();  // the last record, half written
     return Status::Corruption(
         fmt::format("wal: checksum mismatch at offset {} in {}", record_offset, name_));
   }
-  record.type = static_cast<RecordType>(type);
+  record->type = static_cast<RecordType>(type);
   offset_ = record_end;
-  return std::optional<WalRecord>(std::move(record));
+  return true;
 }
 
 }  // namespace auditlog::storage::wal

@@ -39,6 +39,11 @@ class WalReader {
 
   // The next record, nullopt at the end (clean or torn), or kCorruption.
   Result<std::optional<WalRecord>> Next();
+  // The same into `*record`, reusing its payload's buffer (replay reads a
+  // large WAL through one buffer instead of faulting in fresh memory per
+  // record): true with a record, false at the end. On false or an error
+  // `*record` holds unspecified contents.
+  Result<bool> Next(WalRecord* record);
 
   // Where a torn tail starts, once Next() has returned nullopt because of one.
   std::optional<uint64_t> torn_tail_offset() const { return torn_tail_offset_; }
