@@ -50,6 +50,9 @@ class RandomAccessFile {
   // fewer bytes only at the end of the file).
   virtual Status Read(uint64_t offset, size_t length, std::string* out) const = 0;
   virtual Result<uint64_t> Size() const = 0;
+  // A hint that the whole file will be read, front to back, soon: the file
+  // system may start reading it ahead. Changes nothing a read returns.
+  virtual void WillReadAll() const {}
 };
 
 // An exclusive lock on a path, released when destroyed.

@@ -100,6 +100,12 @@ class PosixRandomAccessFile final : public RandomAccessFile {
     return Status::OK();
   }
 
+  void WillReadAll() const override {
+    // Best effort: a hint the kernel may ignore.
+    (void)::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+    (void)::posix_fadvise(fd_, 0, 0, POSIX_FADV_WILLNEED);
+  }
+
   Result<uint64_t> Size() const override {
     struct stat info;
     if (::fstat(fd_, &info) != 0) return ErrnoStatus("stat", path_, errno);

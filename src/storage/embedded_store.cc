@@ -4,6 +4,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <future>
 #include <list>
 #include <set>
 #include <unordered_set>
@@ -65,27 +66,69 @@ bool SamePayload(const Event& stored, const Event& incoming) {
   return a == b;
 }
 
+// Checks that `events` holds exactly `count` events in their canonical
+// encoding (what DecodeEvent accepts): records read back from disk are
+// checked once, fully, before the memtable trusts them.
+Status CheckBatchEvents(std::string_view events, uint32_t count) {
+  Event scratch;
+  for (uint32_t i = 0; i < count; ++i) AL_RETURN_IF_ERROR(event::DecodeEvent(&events, &scratch));
+  if (!events.empty()) return Status::Corruption("wal batch: bytes after the last event");
+  return Status::OK();
+}
+
 // Calls `visit(tenant, encoded_events, count)` for each batch of WAL file
-// `path`, in order, stopping cleanly at a torn tail. A batch `visit` finds
-// corrupt is reported with the file and the record's offset.
+// `path`, in order, stopping cleanly at a torn tail. Every batch is checked
+// with CheckBatchEvents before `visit` sees it; the check of the next record
+// runs on a helper thread while `visit` adopts the current one, so a replay
+// keeps both cores busy. A corrupt batch is reported with the file and the
+// record's offset, and nothing after it is visited.
 template <typename Visit>
 Status ForEachWalBatch(env::FileSystem& fs, const std::string& path, Visit visit) {
   AL_ASSIGN_OR_RETURN(auto file, fs.OpenForRead(path));
   AL_ASSIGN_OR_RETURN(auto reader, wal::WalReader::Open(std::move(file), path));
-  std::string tenant;
-  wal::WalRecord record;  // one buffer for every record
-  while (true) {
-    AL_ASSIGN_OR_RETURN(bool found, reader->Next(&record));
-    if (!found) return Status::OK();
-    if (record.type != wal::RecordType::kBatch) continue;
-    std::string_view events = record.payload;
+  struct Batch {
+    wal::WalRecord record;  // the buffer is reused from record to record
+    std::string tenant;
+    std::string_view events;
     uint32_t count = 0;
-    Status status = ParseBatchHeader(&events, &tenant, &count);
-    if (status.ok()) status = visit(tenant, events, count);
-    if (status.code() == StatusCode::kCorruption)
-      return Status::Corruption(
-          fmt::format("wal {} at offset {}: {}", path, record.offset, status.message()));
-    AL_RETURN_IF_ERROR(status);
+  };
+  Batch batches[2];
+  auto corrupt = [&](const Batch& batch, const Status& status) {
+    return Status::Corruption(
+        fmt::format("wal {} at offset {}: {}", path, batch.record.offset, status.message()));
+  };
+  // The next batch record into `*batch` (false at the end).
+  auto read = [&](Batch* batch) -> Result<bool> {
+    while (true) {
+      AL_ASSIGN_OR_RETURN(bool found, reader->Next(&batch->record));
+      if (!found) return false;
+      if (batch->record.type != wal::RecordType::kBatch) continue;
+      batch->events = batch->record.payload;
+      Status status = ParseBatchHeader(&batch->events, &batch->tenant, &batch->count);
+      if (!status.ok()) return corrupt(*batch, status);
+      return true;
+    }
+  };
+  auto check = [](const Batch* batch) { return CheckBatchEvents(batch->events, batch->count); };
+  int current = 0;
+  AL_ASSIGN_OR_RETURN(bool have, read(&batches[current]));
+  if (!have) return Status::OK();
+  std::future<Status> checked = std::async(std::launch::async, check, &batches[current]);
+  while (true) {
+    Batch& batch = batches[current];
+    Batch& next = batches[1 - current];
+    Result<bool> have_next = read(&next);
+    if (Status status = checked.get(); !status.ok()) return corrupt(batch, status);
+    if (!have_next.ok()) return have_next.status();
+    if (*have_next) checked = std::async(std::launch::async, check, &next);
+    Status status = visit(batch.tenant, batch.events, batch.count);
+    if (status.code() == StatusCode::kCorruption) status = corrupt(batch, status);
+    if (!status.ok()) {
+      if (*have_next) (void)checked.get();  // the helper must be done with `next`
+      return status;
+    }
+    if (!*have_next) return Status::OK();
+    current = 1 - current;
   }
 }
 
@@ -282,7 +325,8 @@ Status EmbeddedStore::AdoptBatch(const std::string& tenant, std::string_view enc
                                  uint32_t count, uint64_t skip_through, Memtable* memtable) {
   uint64_t& last = last_seq_[tenant];
   const uint64_t tenant_seed = IdSet::TenantSeed(tenant);
-  return memtable->Add(tenant, encoded, count, skip_through, Memtable::Check::kFullDecode,
+  // ForEachWalBatch checked every event already.
+  return memtable->Add(tenant, encoded, count, skip_through, Memtable::Check::kTrusted,
                        [&](std::string_view id, uint64_t seq) {
                          ids_.Insert(IdSet::Fingerprint(tenant_seed, id));
                          last = std::max(last, seq);

@@ -1,14 +1,19 @@
 #include "storage/embedded_store.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "common/clock.h"
+#include "common/coding.h"
 #include "env/fault_injection_file_system.h"
 #include "env/mem_file_system.h"
+#include "event/event_codec.h"
 #include "event/fields.h"
+#include "storage/manifest.h"
+#include "storage/wal/wal_writer.h"
 #include "store/store_conformance.h"
 #include "testing/event_builder.h"
 #include "testing/status_matchers.h"
@@ -210,6 +215,51 @@ TEST(EmbeddedStore, CorruptSegmentIsNamedAndTheRestKeepsServing) {
   EXPECT_EQ(fine.events.size(), 40u);
   auto more = Batch(builder, 5);
   AL_ASSERT_OK(store->Append("globex", more).status());
+}
+
+// A WAL record whose checksum holds but whose events do not decode is not a
+// torn tail: recovery refuses it, naming the file and the record's offset,
+// rather than serving or dropping what it holds. Good records before it are
+// checked on the replay's helper thread too.
+TEST(EmbeddedStore, WalBatchThatDoesNotDecodeFailsRecoveryWithFileAndOffset) {
+  env::MemFileSystem fs;
+  AL_ASSERT_OK(fs.CreateDirs("/store"));
+  const std::string path = "/store/" + WalFileName(1);
+  uint64_t bad_offset = 0;
+  {
+    AL_ASSERT_OK_AND_ASSIGN(auto file, fs.NewWritableFile(path));
+    AL_ASSERT_OK_AND_ASSIGN(auto writer, wal::WalWriter::Open(std::move(file)));
+    for (int record = 0; record < 3; ++record) {
+      event::Event event;
+      event.id = fmt::format("e{}", record);
+      event.tenant = "acme";
+      event.seq = static_cast<uint64_t>(record + 1);
+      event.timestamp = 1'700'000'000'000'000;
+      event.result = event::Outcome::kSuccess;  // the last field present: the last byte
+      std::string payload;
+      PutVarint32(&payload, event::kEventCodecVersion);
+      PutLengthPrefixed(&payload, "acme");
+      PutVarint32(&payload, 1);
+      event::AppendEncodedEvent(event, &payload);
+      if (record == 2) {
+        // An outcome byte that names no outcome: lengths all hold, so only a
+        // full decode sees it.
+        payload.back() = '\x07';
+        AL_ASSERT_OK_AND_ASSIGN(auto size, fs.FileSize(path));
+        bad_offset = size;
+      }
+      AL_ASSERT_OK(writer->Append(wal::RecordType::kBatch, payload));
+    }
+    AL_ASSERT_OK(writer->Sync());
+  }
+  auto store = EmbeddedStore::Open(MemOptions(&fs));
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(store.status(),
+              testing::StatusIs(
+                  StatusCode::kCorruption,
+                  ::testing::AllOf(::testing::HasSubstr(path),
+                                   ::testing::HasSubstr(fmt::format("at offset {}", bad_offset)),
+                                   ::testing::HasSubstr("bad outcome byte 7"))));
 }
 
 TEST(EmbeddedStore, DiskFullRefusesWritesLosesNothingAndHeals) {

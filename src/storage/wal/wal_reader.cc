@@ -10,6 +10,7 @@ namespace auditlog::storage::wal {
 Result<std::unique_ptr<WalReader>> WalReader::Open(std::unique_ptr<env::RandomAccessFile> file,
                                                    std::string name) {
   AL_ASSIGN_OR_RETURN(const uint64_t size, file->Size());
+  file->WillReadAll();  // records are read front to back
   std::string header;
   AL_RETURN_IF_ERROR(file->Read(0, kFileHeaderBytes, &header));
   if (header.size() < kFileHeaderBytes ||
