@@ -161,12 +161,16 @@ struct EmbeddedStore::LiveSegment {
   std::unique_ptr<segment::SegmentReader> reader;  // null when damaged
   Status damage;
   env::FileSystem* fs = nullptr;
+  segment::SectionCache* cache = nullptr;
   std::string path;
   std::atomic<bool> obsolete{false};
 
   ~LiveSegment() {
-    // The last user of a dropped segment removes its file.
-    if (obsolete.load()) (void)fs->Remove(path);
+    // The last user of a dropped segment removes its file and its cached
+    // sections.
+    if (!obsolete.load()) return;
+    (void)fs->Remove(path);
+    cache->EraseSegment(file_number);
   }
 };
 
@@ -218,6 +222,7 @@ Result<std::shared_ptr<EmbeddedStore::LiveSegment>> EmbeddedStore::OpenSegment(
   live->file_number = entry.file_number;
   live->meta = entry.meta;
   live->fs = &fs_;
+  live->cache = &cache_;
   live->path = env::JoinPath(options_.dir, SegmentFileName(entry.file_number));
   auto reader = segment::SegmentReader::Open(fs_, live->path, entry.file_number, &cache_);
   if (!reader.ok()) {

@@ -137,8 +137,17 @@ class Memtable {
   const uint64_t wal_number_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, TenantRows> tenants_;  // guarded by mu_
-  std::vector<std::unique_ptr<char[]>> blocks_;          // guarded by mu_
-  char* block_next_ = nullptr;  // the free tail of the block small batches share
+  // Memory mapped for the encodings; never moves.
+  struct Block {
+    explicit Block(size_t size);
+    ~Block();
+    Block(const Block&) = delete;
+    Block& operator=(const Block&) = delete;
+    char* data = nullptr;
+    size_t size = 0;
+  };
+  std::vector<std::unique_ptr<Block>> blocks_;  // guarded by mu_
+  char* block_next_ = nullptr;                  // the free tail of the block small batches share
   size_t block_left_ = 0;
   std::atomic<size_t> bytes_{0};
   std::atomic<size_t> events_{0};

@@ -26,6 +26,19 @@ void SectionCache::Insert(uint64_t segment_id, uint32_t section,
   }
 }
 
+void SectionCache::EraseSegment(uint64_t segment_id) {
+  std::lock_guard lock(mu_);
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    if ((it->key >> 16) != segment_id) {
+      ++it;
+      continue;
+    }
+    usage_bytes_ -= it->bytes;
+    index_.erase(it->key);
+    it = lru_.erase(it);
+  }
+}
+
 size_t SectionCache::usage_bytes() const {
   std::lock_guard lock(mu_);
   return usage_bytes_;

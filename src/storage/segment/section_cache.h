@@ -33,6 +33,10 @@ class SectionCache {
   // The cached section `section` of segment `segment_id`, or null.
   std::shared_ptr<const SectionData> Lookup(uint64_t segment_id, uint32_t section);
   void Insert(uint64_t segment_id, uint32_t section, std::shared_ptr<const SectionData> data);
+  // Drops every section of segment `segment_id` (a segment that compaction or
+  // retention removed: its sections can never be asked for again, and would
+  // otherwise hold the budget until they age out).
+  void EraseSegment(uint64_t segment_id);
 
   size_t usage_bytes() const;
   size_t capacity_bytes() const { return capacity_bytes_; }

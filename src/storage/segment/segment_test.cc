@@ -199,6 +199,43 @@ Status ReadAll(const SegmentReader& reader, std::vector<Event>* out) {
   return reader.ReadRows(AllRows(reader.meta().rows), {}, out);
 }
 
+// ---- the section cache
+
+struct FakeSection : SectionData {
+  explicit FakeSection(size_t bytes) : bytes(bytes) {}
+  size_t memory_bytes() const override { return bytes; }
+  size_t bytes;
+};
+
+TEST(SectionCache, EvictsLeastRecentlyUsedWithinItsBudget) {
+  SectionCache cache(1000);
+  cache.Insert(1, 0, std::make_shared<FakeSection>(400));
+  cache.Insert(1, 1, std::make_shared<FakeSection>(400));
+  ASSERT_NE(cache.Lookup(1, 0), nullptr);  // now the most recent
+  cache.Insert(2, 0, std::make_shared<FakeSection>(400));
+  EXPECT_NE(cache.Lookup(1, 0), nullptr);
+  EXPECT_EQ(cache.Lookup(1, 1), nullptr);
+  EXPECT_NE(cache.Lookup(2, 0), nullptr);
+  EXPECT_EQ(cache.usage_bytes(), 2 * (400u + 64));  // each entry adds 64 bytes of bookkeeping
+}
+
+TEST(SectionCache, EraseSegmentDropsOnlyThatSegmentsSections) {
+  SectionCache cache(1 << 20);
+  for (uint32_t section = 0; section < 5; ++section) {
+    cache.Insert(7, section, std::make_shared<FakeSection>(10));
+    cache.Insert(8, section, std::make_shared<FakeSection>(10));
+  }
+  // Segment numbers whose keys differ only above the section bits.
+  cache.Insert(7 + (1 << 16), 0, std::make_shared<FakeSection>(10));
+  cache.EraseSegment(7);
+  for (uint32_t section = 0; section < 5; ++section) {
+    EXPECT_EQ(cache.Lookup(7, section), nullptr);
+    EXPECT_NE(cache.Lookup(8, section), nullptr);
+  }
+  EXPECT_NE(cache.Lookup(7 + (1 << 16), 0), nullptr);
+  EXPECT_EQ(cache.usage_bytes(), 6 * (10u + 64));
+}
+
 // ---- (a) round trip
 
 // The memtable's rows are written from their encodings, located in place:
