@@ -331,7 +331,7 @@ Status EmbeddedStore::AdoptBatch(const std::string& tenant, std::string_view enc
   uint64_t& last = last_seq_[tenant];
   const uint64_t tenant_seed = IdSet::TenantSeed(tenant);
   // ForEachWalBatch checked every event already.
-  return memtable->Add(tenant, encoded, count, skip_through, Memtable::Check::kTrusted,
+  return memtable->Add(tenant, encoded, count, skip_through,
                        [&](std::string_view id, uint64_t seq) {
                          ids_.Insert(IdSet::Fingerprint(tenant_seed, id));
                          last = std::max(last, seq);

@@ -1,10 +1,7 @@
 #include "storage/memtable.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <mutex>
-#include <new>
 
 #include "common/check.h"
 
@@ -17,27 +14,14 @@ constexpr size_t kBlockBytes = size_t{1} << 20;
 
 }  // namespace
 
-Memtable::Block::Block(size_t size) : size(size) {
-  // Mapped, not malloc'd: a flushed memtable's blocks go back to the system
-  // at once, instead of staying in the heap as free chunks of a size the next
-  // memtable may not reuse.
-  void* mapped = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mapped == MAP_FAILED) throw std::bad_alloc();
-  data = static_cast<char*>(mapped);
-}
-
-Memtable::Block::~Block() {
-  if (data != nullptr) ::munmap(data, size);
-}
-
 char* Memtable::Allocate(size_t size) {
   if (size > kBlockBytes / 4) {
     // A large batch gets an exact block, and the current block keeps its
     // tail for small ones: no block is left more than a quarter empty.
-    return blocks_.emplace_back(std::make_unique<Block>(size))->data;
+    return blocks_.emplace_back(std::make_unique_for_overwrite<char[]>(size)).get();
   }
   if (size > block_left_) {
-    block_next_ = blocks_.emplace_back(std::make_unique<Block>(kBlockBytes))->data;
+    block_next_ = blocks_.emplace_back(std::make_unique_for_overwrite<char[]>(kBlockBytes)).get();
     block_left_ = kBlockBytes;
   }
   char* start = block_next_;

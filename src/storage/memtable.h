@@ -45,24 +45,20 @@ class Memtable {
   Memtable(const Memtable&) = delete;
   Memtable& operator=(const Memtable&) = delete;
 
-  // How Add treats its bytes.
-  enum class Check {
-    kTrusted,    // encoded by this process a moment ago: lengths are walked, nothing more
-    kFullDecode  // read back from disk: every event must decode (canonical form included)
-  };
-
   // Adds the `count` events of `tenant` encoded back to back in `encoded`,
   // skipping those whose seq is <= `skip_through` (already in segments).
   // Every event must carry an id, a timestamp and a seq; ids must be new to
   // the tenant. Calls `on_added(id, seq)` for each row added, with `id` a
   // view valid while the memtable lives. Returns kCorruption, adding
-  // nothing, when the bytes are not `count` such events.
+  // nothing, when the bytes are not `count` such events as far as their
+  // lengths tell; the canonical form is the caller's to vouch for (the
+  // store encoded them a moment ago, or checked them when reading the WAL).
   template <typename OnAdded>
   Status Add(const std::string& tenant, std::string_view encoded, size_t count,
-             uint64_t skip_through, Check check, OnAdded on_added);
+             uint64_t skip_through, OnAdded on_added);
   Status Add(const std::string& tenant, std::string_view encoded, size_t count,
-             uint64_t skip_through = 0, Check check = Check::kTrusted) {
-    return Add(tenant, encoded, count, skip_through, check, [](std::string_view, uint64_t) {});
+             uint64_t skip_through = 0) {
+    return Add(tenant, encoded, count, skip_through, [](std::string_view, uint64_t) {});
   }
 
   std::optional<event::Event> Get(const std::string& tenant, std::string_view id) const;
@@ -137,17 +133,8 @@ class Memtable {
   const uint64_t wal_number_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, TenantRows> tenants_;  // guarded by mu_
-  // Memory mapped for the encodings; never moves.
-  struct Block {
-    explicit Block(size_t size);
-    ~Block();
-    Block(const Block&) = delete;
-    Block& operator=(const Block&) = delete;
-    char* data = nullptr;
-    size_t size = 0;
-  };
-  std::vector<std::unique_ptr<Block>> blocks_;  // guarded by mu_
-  char* block_next_ = nullptr;                  // the free tail of the block small batches share
+  std::vector<std::unique_ptr<char[]>> blocks_;  // the encodings; never move; guarded by mu_
+  char* block_next_ = nullptr;                   // the free tail of the block small batches share
   size_t block_left_ = 0;
   std::atomic<size_t> bytes_{0};
   std::atomic<size_t> events_{0};
@@ -155,16 +142,11 @@ class Memtable {
 
 template <typename OnAdded>
 Status Memtable::Add(const std::string& tenant, std::string_view encoded, size_t count,
-                     uint64_t skip_through, Check check, OnAdded on_added) {
+                     uint64_t skip_through, OnAdded on_added) {
   // Checked before anything changes, so a bad batch adds nothing.
   std::vector<event::EncodedEventKeys> keys(count);
   std::string_view rest = encoded;
-  event::Event scratch;
   for (size_t i = 0; i < count; ++i) {
-    if (check == Check::kFullDecode) {
-      std::string_view copy = rest;
-      AL_RETURN_IF_ERROR(event::DecodeEvent(&copy, &scratch));
-    }
     AL_RETURN_IF_ERROR(event::ScanEncodedEvent(rest, &keys[i]));
     if (keys[i].id.empty() || !keys[i].timestamp || keys[i].seq == 0)
       return Status::Corruption("memtable: a stored event lacks its id, timestamp or seq");

@@ -110,7 +110,7 @@ TEST(Memtable, SkipsRowsAtOrBelowSkipThroughAndReportsTheRest) {
   const std::vector<Event> events = MakeEvents(10, 1);
   std::vector<std::pair<std::string, uint64_t>> added;
   AL_ASSERT_OK(memtable.Add(
-      "acme", Encode(events), events.size(), /*skip_through=*/4, Memtable::Check::kFullDecode,
+      "acme", Encode(events), events.size(), /*skip_through=*/4,
       [&](std::string_view id, uint64_t seq) { added.emplace_back(std::string(id), seq); }));
   ASSERT_EQ(added.size(), 6u);
   EXPECT_EQ(added.front(), std::pair(events[4].id, uint64_t{5}));
@@ -137,25 +137,6 @@ TEST(Memtable, BadBytesAddNothing) {
   EXPECT_EQ(memtable.events(), 0u);
   EXPECT_EQ(memtable.CountFor("acme"), 0u);
   EXPECT_EQ(memtable.approximate_bytes(), 0u);
-}
-
-// Bytes read back from disk get a full decode: what the scan walks but the
-// codec's canonical rules refuse (here an outcome byte that names no
-// outcome) is corruption, while the store's own fresh encodings are trusted.
-TEST(Memtable, FullDecodeCheckRefusesWhatTheScanWalks) {
-  Event event;
-  event.id = "e1";
-  event.seq = 1;
-  event.timestamp = 1'700'000'000'000'000;
-  event.result = event::Outcome::kSuccess;  // the last field present: the last byte
-  std::string encoded;
-  event::AppendEncodedEvent(event, &encoded);
-  encoded.back() = '\x07';
-  Memtable checked(1);
-  EXPECT_THAT(checked.Add("acme", encoded, 1, 0, Memtable::Check::kFullDecode,
-                          [](std::string_view, uint64_t) {}),
-              StatusIs(StatusCode::kCorruption, ::testing::_));
-  EXPECT_EQ(checked.events(), 0u);
 }
 
 TEST(Memtable, LargeAndSmallBatchesShareNoBytes) {
