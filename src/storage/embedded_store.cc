@@ -148,6 +148,34 @@ Result<std::optional<Event>> FindInSegments(
   return std::optional<Event>();
 }
 
+// Cuts `count` rows sorted by time into the runs that become segments: one
+// window each (`window_of(time)` is its start), at most `max_rows` long.
+// Calls `emit(begin, end, window_start)` for each run, in order; stops at the
+// first error `emit` returns.
+template <typename TimeOf, typename WindowOf, typename Emit>
+Status ForEachSegmentRun(size_t count, size_t max_rows, TimeOf time_of, WindowOf window_of,
+                         Emit emit) {
+  for (size_t begin = 0; begin < count;) {
+    const int64_t window_start = window_of(time_of(begin));
+    size_t end = begin;
+    while (end < count && end - begin < max_rows && window_of(time_of(end)) == window_start) ++end;
+    AL_RETURN_IF_ERROR(emit(begin, end, window_start));
+    begin = end;
+  }
+  return Status::OK();
+}
+
+// Calls `visit(row, event)` for each event of `memtable` in the query's
+// tenant, time range and filter. (Every memtable row has a timestamp, so the
+// memtable's own [from, to) test is the query's.)
+template <typename Visit>
+void ForEachMatch(const Memtable& memtable, const query::Query& query, Visit visit) {
+  memtable.ForEach(query.tenant, query.time.from.value_or(INT64_MIN),
+                   query.time.to.value_or(INT64_MAX), [&](uint32_t row, const Event& event) {
+                     if (query::Matches(query.filter, event)) visit(row, event);
+                   });
+}
+
 bool IsDiskFull(const Status& status) {
   return status.code() == StatusCode::kResourceExhausted ||
          status.message().find("disk full") != std::string::npos;
@@ -562,18 +590,13 @@ Status EmbeddedStore::WriteSegments(std::vector<const Event*> events,
   std::sort(events.begin(), events.end(), [](const Event* a, const Event* b) {
     return std::pair(*a->timestamp, a->seq) < std::pair(*b->timestamp, b->seq);
   });
-  size_t begin = 0;
-  while (begin < events.size()) {
-    const int64_t window_start = WindowOf(*events[begin]->timestamp);
-    size_t end = begin;
-    while (end < events.size() && end - begin < options_.max_segment_rows &&
-           WindowOf(*events[end]->timestamp) == window_start)
-      ++end;
-    AL_RETURN_IF_ERROR(WriteSegment(
-        std::span<const Event* const>(events).subspan(begin, end - begin), window_start, written));
-    begin = end;
-  }
-  return Status::OK();
+  return ForEachSegmentRun(
+      events.size(), options_.max_segment_rows, [&](size_t row) { return *events[row]->timestamp; },
+      [&](int64_t time) { return WindowOf(time); },
+      [&](size_t begin, size_t end, int64_t window_start) {
+        return WriteSegment(std::span<const Event* const>(events).subspan(begin, end - begin),
+                            window_start, written);
+      });
 }
 
 Status EmbeddedStore::InstallSegments(std::vector<ManifestSegment> added,
@@ -634,17 +657,15 @@ Status EmbeddedStore::FlushImmutable(bool retire_wal) {
   for (size_t t = 0; t < tenants.size(); ++t) {
     keys[t] = imm->SortedRows(tenants[t]);
     uint64_t& max_seq = flushed_seq[tenants[t]];
-    for (size_t begin = 0; begin < keys[t].size();) {
-      const int64_t window_start = WindowOf(keys[t][begin].timestamp);
-      size_t end = begin;
-      while (end < keys[t].size() && end - begin < options_.max_segment_rows &&
-             WindowOf(keys[t][end].timestamp) == window_start) {
-        max_seq = std::max(max_seq, keys[t][end].seq);
-        ++end;
-      }
-      pieces.push_back({t, begin, end, window_start});
-      begin = end;
-    }
+    for (const Memtable::RowKey& key : keys[t]) max_seq = std::max(max_seq, key.seq);
+    (void)ForEachSegmentRun(
+        keys[t].size(), options_.max_segment_rows,
+        [&](size_t row) { return keys[t][row].timestamp; },
+        [&](int64_t time) { return WindowOf(time); },
+        [&](size_t begin, size_t end, int64_t window_start) {
+          pieces.push_back({t, begin, end, window_start});
+          return Status::OK();
+        });
   }
   // Largest first, so the last piece a thread takes is a small one.
   std::sort(pieces.begin(), pieces.end(),
@@ -940,19 +961,15 @@ Result<query::SearchResult> EmbeddedStore::Search(const query::Query& query) {
   // Memtable rows keep their numbers, and the snapshot keeps their memtable
   // alive: a candidate names its row and is decoded again if it makes the page.
   for (size_t m = 0; m < snapshot.memtables.size(); ++m) {
-    snapshot.memtables[m]->ForEach(
-        query.tenant, query.time.from.value_or(INT64_MIN), query.time.to.value_or(INT64_MAX),
-        [&](uint32_t row, const Event& event) {
-          if (!query::InTimeRange(query.time, event) || !query::Matches(query.filter, event))
-            return;
-          ++total;
-          Candidate& candidate = candidates.emplace_back();
-          candidate.seq = event.seq;
-          candidate.memtable = static_cast<int>(m);
-          candidate.row = row;
-          for (const query::SortKey& key : sort)
-            candidate.keys.push_back(query::FieldValue(*key.field, event));
-        });
+    ForEachMatch(*snapshot.memtables[m], query, [&](uint32_t row, const Event& event) {
+      ++total;
+      Candidate& candidate = candidates.emplace_back();
+      candidate.seq = event.seq;
+      candidate.memtable = static_cast<int>(m);
+      candidate.row = row;
+      for (const query::SortKey& key : sort)
+        candidate.keys.push_back(query::FieldValue(*key.field, event));
+    });
   }
   for (size_t s = 0; s < snapshot.segments.size(); ++s) {
     const segment::SegmentReader& reader = *snapshot.segments[s]->reader;
@@ -1035,12 +1052,9 @@ Result<query::AggResult> EmbeddedStore::Aggregate(const query::Query& query,
     it->second.second += n;
   };
   for (const auto& memtable : snapshot.memtables) {
-    memtable->ForEach(
-        query.tenant, query.time.from.value_or(INT64_MIN), query.time.to.value_or(INT64_MAX),
-        [&](uint32_t, const Event& event) {
-          if (query::InTimeRange(query.time, event) && query::Matches(query.filter, event))
-            count_value(query::FieldValue(field, event), 1);
-        });
+    ForEachMatch(*memtable, query, [&](uint32_t, const Event& event) {
+      count_value(query::FieldValue(field, event), 1);
+    });
   }
   for (const auto& live : snapshot.segments) {
     const segment::SegmentReader& reader = *live->reader;

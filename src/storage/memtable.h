@@ -164,11 +164,10 @@ Status Memtable::Add(const std::string& tenant, std::string_view encoded, size_t
     const char* data = copy + offset;
     offset += key.size;
     if (key.seq <= skip_through) continue;
-    const auto id_offset = static_cast<size_t>(key.id.data() - (encoded.data() + (data - copy)));
     const Row row{data,
                   static_cast<uint32_t>(key.size),
                   static_cast<uint32_t>(key.id.size()),
-                  data + id_offset,
+                  copy + (key.id.data() - encoded.data()),  // the id within the copy
                   *key.timestamp,
                   key.seq};
     const bool is_new =
