@@ -8,10 +8,12 @@ find_package(zstd REQUIRED CONFIG)          # zstd::libzstd_shared
 find_package(roaring REQUIRED CONFIG)       # roaring::roaring
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # PkgConfig::XXHASH
+find_package(OpenSSL 3 REQUIRED)            # OpenSSL::Crypto (cursor MACs), OpenSSL::SSL
 
 if(AL_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED CONFIG)   # GTest::gtest_main GTest::gmock
   find_package(rapidcheck REQUIRED CONFIG)   # rapidcheck rapidcheck_gtest (no namespace)
+  find_package(SQLite3 REQUIRED)             # SQLite::SQLite3: the differential tests' oracle
   include(GoogleTest)
 endif()
 if(AL_BUILD_BENCH)

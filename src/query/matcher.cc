@@ -4,6 +4,8 @@
 #include <map>
 
 #include "event/fields.h"
+#include "query/cursor.h"
+#include "query/time_zone.h"
 #include "query/tokenizer.h"
 
 namespace auditlog::query {
@@ -15,6 +17,23 @@ bool TextMatches(std::string_view query_text, std::string_view value) {
   return std::all_of(wanted.begin(), wanted.end(), [&](const std::string& token) {
     return std::binary_search(have.begin(), have.end(), token);
   });
+}
+
+bool TextWildcardMatches(std::string_view pattern, std::string_view value) {
+  std::string lowered(pattern);
+  for (char& c : lowered)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  bool found = false;
+  ForEachIndexToken(value, [&](std::string_view token) {
+    if (!found && WildcardMatches(lowered, token)) found = true;
+  });
+  return found;
+}
+
+bool PhraseMatches(std::string_view phrase, std::string_view value) {
+  const std::vector<std::string> wanted = PhraseWords(phrase);
+  const std::vector<std::string> have = PhraseWords(value);
+  return std::search(have.begin(), have.end(), wanted.begin(), wanted.end()) != have.end();
 }
 
 }  // namespace
@@ -33,6 +52,10 @@ bool Matches(const Filter& filter, const event::Event& event) {
       return !Matches(filter.children[0], event);
     default:
       break;
+  }
+  if (!filter.path.empty()) {
+    std::optional<std::string> value = DetailsValue(event.details, filter.path);
+    return value && LeafMatches(filter, Scalar(std::move(*value)));
   }
   std::optional<Scalar> value = FieldValue(*filter.field, event);
   return value && LeafMatches(filter, *value);
@@ -60,6 +83,18 @@ bool LeafMatches(const Filter& filter, const Scalar& value) {
       return true;
     case FilterOp::kText:
       return TextMatches(std::get<std::string>(filter.values[0]), std::get<std::string>(value));
+    case FilterOp::kWildcard:
+      if (filter.path.empty() && filter.field->type == event::FieldType::kText)
+        return TextWildcardMatches(std::get<std::string>(filter.values[0]),
+                                   std::get<std::string>(value));
+      return WildcardMatches(std::get<std::string>(filter.values[0]), std::get<std::string>(value));
+    case FilterOp::kCidr: {
+      auto network = ParseIpNetwork(std::get<std::string>(filter.values[0]));
+      auto address = ParseIpAddress(std::get<std::string>(value));
+      return network && address && network->Contains(*address);
+    }
+    case FilterOp::kPhrase:
+      return PhraseMatches(std::get<std::string>(filter.values[0]), std::get<std::string>(value));
     default:
       return false;
   }
@@ -90,6 +125,7 @@ int CompareForSort(std::span<const SortKey> sort, const event::Event& a, const e
     if (c != 0) return c;
   }
   int c = a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0;
+  if (c == 0) c = a.tenant.compare(b.tenant) < 0 ? -1 : a.tenant == b.tenant ? 0 : 1;
   return !sort.empty() && sort[0].descending ? -c : c;
 }
 
@@ -128,21 +164,64 @@ void Project(const Query& query, event::Event* event) {
   *event = std::move(projected);
 }
 
-SearchResult ReferenceSearch(const Query& query, std::span<const event::Event> events) {
+namespace {
+
+// The events of the query's tenant, time range, seq bound and filter.
+std::vector<const event::Event*> MatchingEvents(const Query& query,
+                                                std::span<const event::Event> events) {
   std::vector<const event::Event*> matches;
   for (const event::Event& event : events) {
-    if (event.tenant == query.tenant && InTimeRange(query.time, event) &&
+    if ((IsAllTenants(query.tenant) || event.tenant == query.tenant) &&
+        (query.max_seq == 0 || event.seq <= query.max_seq) && InTimeRange(query.time, event) &&
         Matches(query.filter, event)) {
       matches.push_back(&event);
     }
   }
+  return matches;
+}
+
+}  // namespace
+
+bool ComesAfter(const Query& query, const Position& position, const event::Event& event) {
+  const std::vector<SortKey> sort = EffectiveSort(query);
+  for (size_t k = 0; k < sort.size(); ++k) {
+    int c =
+        CompareSortValues(FieldValue(*sort[k].field, event), position.keys[k], sort[k].descending);
+    if (c != 0) return c > 0;
+  }
+  return sort[0].descending ? event.seq < position.seq : event.seq > position.seq;
+}
+
+SearchResult ReferenceSearch(const Query& query, std::span<const event::Event> events) {
+  std::vector<const event::Event*> matches = MatchingEvents(query, events);
   std::vector<SortKey> sort = EffectiveSort(query);
-  std::sort(matches.begin(), matches.end(), [&](const event::Event* a, const event::Event* b) {
-    return CompareForSort(sort, *a, *b) < 0;
+  // Each event's sort values read once, then sorted with CompareForSort's rules.
+  std::vector<std::pair<std::vector<std::optional<Scalar>>, const event::Event*>> keyed;
+  for (const event::Event* event : matches) {
+    std::vector<std::optional<Scalar>> keys;
+    for (const SortKey& key : sort) keys.push_back(FieldValue(*key.field, *event));
+    keyed.emplace_back(std::move(keys), event);
+  }
+  std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+    for (size_t k = 0; k < sort.size(); ++k) {
+      int c = CompareSortValues(a.first[k], b.first[k], sort[k].descending);
+      if (c != 0) return c < 0;
+    }
+    const event::Event& x = *a.second;
+    const event::Event& y = *b.second;
+    int c = x.seq < y.seq ? -1 : x.seq > y.seq ? 1 : 0;
+    if (c == 0) c = x.tenant.compare(y.tenant) < 0 ? -1 : x.tenant == y.tenant ? 0 : 1;
+    return sort[0].descending ? c > 0 : c < 0;
   });
+  for (size_t i = 0; i < keyed.size(); ++i) matches[i] = keyed[i].second;
   SearchResult result;
   if (query.include_totals) result.total = matches.size();
+  if (query.after)
+    std::erase_if(matches, [&](const event::Event* event) {
+      return !ComesAfter(query, *query.after, *event);
+    });
   for (uint64_t i = query.offset; i < matches.size() && result.events.size() < query.limit; ++i) {
+    result.last = PositionOf(query, *matches[i]);
     result.events.push_back(*matches[i]);
     Project(query, &result.events.back());
   }
@@ -159,18 +238,16 @@ void FinishBuckets(uint32_t top_n, AggResult* result) {
   if (result->buckets.size() > top_n) result->buckets.resize(top_n);
 }
 
-AggResult ReferenceAggregate(const Query& query, const AggSpec& spec,
-                             std::span<const event::Event> events) {
-  const CountBy& count_by = std::get<CountBy>(spec);
+namespace {
+
+// Count by (top_n > 0) or distinct count (top_n == 0) of `field` over `events`.
+AggResult AggregateValues(const event::FieldSpec& field, uint32_t top_n,
+                          std::span<const event::Event* const> events) {
   AggResult result;
   std::map<std::string, std::pair<Scalar, uint64_t>> counts;  // keyed by ScalarToString
-  for (const event::Event& event : events) {
-    if (event.tenant != query.tenant || !InTimeRange(query.time, event) ||
-        !Matches(query.filter, event)) {
-      continue;
-    }
+  for (const event::Event* event : events) {
     ++result.total;
-    std::optional<Scalar> value = FieldValue(*count_by.field, event);
+    std::optional<Scalar> value = FieldValue(field, *event);
     if (!value) {
       ++result.missing_count;
       continue;
@@ -178,8 +255,50 @@ AggResult ReferenceAggregate(const Query& query, const AggSpec& spec,
     auto [it, inserted] = counts.try_emplace(ScalarToString(*value), *value, 0);
     ++it->second.second;
   }
+  if (top_n == 0) {
+    result.distinct = counts.size();
+    return result;
+  }
   for (auto& [key, entry] : counts) result.buckets.push_back({entry.first, entry.second});
-  FinishBuckets(count_by.top_n, &result);
+  FinishBuckets(top_n, &result);
+  return result;
+}
+
+}  // namespace
+
+AggResult ReferenceAggregate(const Query& query, const AggSpec& spec,
+                             std::span<const event::Event> events) {
+  const std::vector<const event::Event*> matches = MatchingEvents(query, events);
+  if (const auto* count_by = std::get_if<CountBy>(&spec))
+    return AggregateValues(*count_by->field, count_by->top_n, matches);
+  if (const auto* distinct = std::get_if<DistinctCount>(&spec))
+    return AggregateValues(*distinct->field, 0, matches);
+  const auto& histogram = std::get<DateHistogram>(spec);
+  const event::FieldSpec& field =
+      histogram.field ? *histogram.field : *event::FindField("timestamp");
+  const TimeZone zone = TimeZone::Load(histogram.time_zone).value();
+  std::map<int64_t, std::vector<const event::Event*>> buckets;
+  AggResult result;
+  for (const event::Event* event : matches) {
+    ++result.total;
+    const auto& time = *field.time_member(const_cast<event::Event&>(*event));
+    if (!time) {
+      ++result.missing_count;
+      continue;
+    }
+    const int64_t start = histogram.calendar
+                              ? CalendarBucketStart(*time, *histogram.calendar, zone)
+                              : FixedBucketStart(*time, histogram.interval_micros, zone);
+    buckets[start].push_back(event);
+  }
+  for (const auto& [start, bucket_events] : buckets) {
+    result.buckets.push_back({Scalar(int64_t{start}), bucket_events.size()});
+    if (const auto* count_by = std::get_if<CountBy>(&histogram.per_bucket))
+      result.per_bucket.push_back(
+          AggregateValues(*count_by->field, count_by->top_n, bucket_events));
+    if (const auto* distinct = std::get_if<DistinctCount>(&histogram.per_bucket))
+      result.per_bucket.push_back(AggregateValues(*distinct->field, 0, bucket_events));
+  }
   return result;
 }
 

@@ -5,8 +5,9 @@
 // ReferenceSearch/ReferenceAggregate as the oracle every executor must match.
 //
 // Order: the sort keys in turn; an absent value sorts after every present one
-// in ascending order (before them in descending); `seq` in the first key's
-// direction breaks remaining ties.
+// in ascending order (before them in descending); `seq`, then the tenant's
+// name (all-tenant queries), in the first key's direction break remaining
+// ties.
 //
 // Thread-safety: pure functions.
 
@@ -31,14 +32,18 @@ int CompareSortValues(const std::optional<Scalar>& a, const std::optional<Scalar
                       bool descending);
 
 // Negative when `a` comes before `b` in `sort` order, positive after, 0 only
-// for the same seq.
+// for the same seq and tenant.
 int CompareForSort(std::span<const SortKey> sort, const event::Event& a, const event::Event& b);
+
+// Whether `event` comes after `position` in the order of `query`.
+bool ComesAfter(const Query& query, const Position& position, const event::Event& event);
 
 // Keeps only the fields of `query.fields` (all when empty; id and seq always).
 void Project(const Query& query, event::Event* event);
 
 // The answers the stores must give for `events` (one tenant's or more: the
-// query's tenant is applied). REQUIRES: ValidateQuery / ValidateAggSpec OK.
+// query's tenant, max_seq and cursor position are applied; a date
+// histogram's zone must load). REQUIRES: ValidateQuery / ValidateAggSpec OK.
 SearchResult ReferenceSearch(const Query& query, std::span<const event::Event> events);
 AggResult ReferenceAggregate(const Query& query, const AggSpec& spec,
                              std::span<const event::Event> events);

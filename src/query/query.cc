@@ -1,6 +1,8 @@
 #include "query/query.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <bit>
 #include <cmath>
@@ -56,6 +58,8 @@ Status CheckValue(const FieldSpec& field, const Scalar& value) {
   return Status::OK();
 }
 
+Status ValidateDetailsPath(const Filter& filter);
+
 Status ValidateNode(const Filter& filter, int depth) {
   if (depth > 64) return Status::InvalidArgument("filter: nested deeper than 64 levels");
   switch (filter.op) {
@@ -75,6 +79,7 @@ Status ValidateNode(const Filter& filter, int depth) {
   }
   if (filter.field == nullptr) return Status::InvalidArgument("filter: a condition names no field");
   const FieldSpec& field = *filter.field;
+  if (!filter.path.empty()) AL_RETURN_IF_ERROR(ValidateDetailsPath(filter));
   switch (filter.op) {
     case FilterOp::kEq:
     case FilterOp::kIn:
@@ -116,8 +121,60 @@ Status ValidateNode(const Filter& filter, int depth) {
         return Status::InvalidArgument(
             fmt::format("field {}: the text has no searchable word", field.path));
       return Status::OK();
+    case FilterOp::kWildcard:
+      if (!IsStringType(field.type) || field.type == FieldType::kOutcome)
+        return Status::InvalidArgument(
+            fmt::format("field {}: wildcards need a string field", field.path));
+      if (filter.values.size() != 1 || !std::holds_alternative<std::string>(filter.values[0]))
+        return Status::InvalidArgument(
+            fmt::format("field {}: a wildcard pattern must be a string", field.path));
+      return Status::OK();
+    case FilterOp::kCidr:
+      if (field.path != "ip")
+        return Status::InvalidArgument(
+            fmt::format("field {}: network match works on ip only", field.path));
+      if (filter.values.size() != 1 || !std::holds_alternative<std::string>(filter.values[0]) ||
+          !ParseIpNetwork(std::get<std::string>(filter.values[0])))
+        return Status::InvalidArgument(
+            fmt::format("field ip: {:?} is not a network (10.0.0.0/8, 2001:db8::/32 or an address)",
+                        filter.values.empty() ? std::string() : ScalarToString(filter.values[0])));
+      return Status::OK();
+    case FilterOp::kPhrase:
+      if (field.index != event::IndexKind::kTokens)
+        return Status::InvalidArgument(fmt::format(
+            "field {}: not a text field; phrases work on description, name, result_message and "
+            "user_agent",
+            field.path));
+      if (filter.values.size() != 1 || !std::holds_alternative<std::string>(filter.values[0]))
+        return Status::InvalidArgument(
+            fmt::format("field {}: a phrase must be a string", field.path));
+      if (PhraseWords(std::get<std::string>(filter.values[0])).empty())
+        return Status::InvalidArgument(
+            fmt::format("field {}: the phrase has no searchable word", field.path));
+      return Status::OK();
     default:
       return Status::InvalidArgument("filter: unknown operator");
+  }
+}
+
+Status ValidateDetailsPath(const Filter& filter) {
+  const std::string& path = filter.path;
+  if (filter.field->type != FieldType::kJson)
+    return Status::InvalidArgument(
+        fmt::format("field {}: only details takes a path", filter.field->path));
+  if (path.front() == '.' || path.back() == '.' || path.find("..") != std::string::npos)
+    return Status::InvalidArgument(fmt::format("field details.{}: empty path step", path));
+  switch (filter.op) {
+    case FilterOp::kEq:
+    case FilterOp::kIn:
+    case FilterOp::kPrefix:
+    case FilterOp::kWildcard:
+    case FilterOp::kRange:
+    case FilterOp::kExists:
+      return Status::OK();
+    default:
+      return Status::InvalidArgument(fmt::format(
+          "field details.{}: takes exact, prefix, wildcard, range and exists conditions", path));
   }
 }
 
@@ -171,6 +228,23 @@ Filter Filter::Text(const FieldSpec& field, std::string text) {
   return Leaf(FilterOp::kText, field, {Scalar(std::move(text))});
 }
 
+Filter Filter::Wildcard(const FieldSpec& field, std::string pattern) {
+  return Leaf(FilterOp::kWildcard, field, {Scalar(std::move(pattern))});
+}
+
+Filter Filter::Cidr(const FieldSpec& field, std::string network) {
+  return Leaf(FilterOp::kCidr, field, {Scalar(std::move(network))});
+}
+
+Filter Filter::Phrase(const FieldSpec& field, std::string phrase) {
+  return Leaf(FilterOp::kPhrase, field, {Scalar(std::move(phrase))});
+}
+
+Filter Filter::AtDetailsPath(std::string path, Filter leaf) {
+  leaf.path = std::move(path);
+  return leaf;
+}
+
 Filter Filter::And(std::vector<Filter> children) {
   Filter filter;
   filter.op = FilterOp::kAnd;
@@ -194,6 +268,143 @@ Filter Filter::Not(Filter child) {
 
 Status ValidateFilter(const Filter& filter) { return ValidateNode(filter, 0); }
 
+std::string DebugString(const Filter& filter) {
+  static constexpr std::string_view kOps[] = {"all",      "eq",   "in",    "prefix", "range",
+                                              "exists",   "text", "and",   "or",     "not",
+                                              "wildcard", "cidr", "phrase"};
+  std::string text(kOps[static_cast<size_t>(filter.op)]);
+  if (!filter.children.empty() || filter.op == FilterOp::kAnd || filter.op == FilterOp::kOr) {
+    text += "(";
+    for (size_t i = 0; i < filter.children.size(); ++i)
+      text += (i == 0 ? "" : "; ") + DebugString(filter.children[i]);
+    return text + ")";
+  }
+  if (filter.field)
+    text += fmt::format(" {}{}", filter.field->path, filter.path.empty() ? "" : "." + filter.path);
+  for (const Scalar& value : filter.values) text += fmt::format(" {:?}", ScalarToString(value));
+  if (filter.op == FilterOp::kRange) {
+    text += fmt::format(" {}{} .. {}{}", filter.lower && filter.lower->inclusive ? "[" : "(",
+                        filter.lower ? ScalarToString(filter.lower->value) : "*",
+                        filter.upper ? ScalarToString(filter.upper->value) : "*",
+                        filter.upper && filter.upper->inclusive ? "]" : ")");
+  }
+  return text;
+}
+
+bool WildcardMatches(std::string_view pattern, std::string_view value) {
+  // Greedy glob with one backtrack point: linear in practice, O(n*m) at worst.
+  size_t p = 0, v = 0;
+  size_t star = std::string_view::npos, resume = 0;
+  while (v < value.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = v;
+    } else if (p < pattern.size() && pattern[p] == value[v]) {
+      ++p;
+      ++v;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      v = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+std::optional<std::array<uint8_t, 16>> ParseIpAddress(std::string_view text) {
+  if (text.empty() || text.size() > 45) return std::nullopt;
+  char buffer[64];
+  std::memcpy(buffer, text.data(), text.size());
+  buffer[text.size()] = '\0';
+  std::array<uint8_t, 16> address{};
+  if (text.find(':') == std::string_view::npos) {
+    in_addr v4;
+    if (inet_pton(AF_INET, buffer, &v4) != 1) return std::nullopt;
+    address[10] = address[11] = 0xff;
+    std::memcpy(address.data() + 12, &v4, 4);
+    return address;
+  }
+  in6_addr v6;
+  if (inet_pton(AF_INET6, buffer, &v6) != 1) return std::nullopt;
+  std::memcpy(address.data(), &v6, 16);
+  return address;
+}
+
+std::optional<IpNetwork> ParseIpNetwork(std::string_view text) {
+  const size_t slash = text.find('/');
+  auto address = ParseIpAddress(text.substr(0, slash));
+  if (!address) return std::nullopt;
+  const bool v4 = text.substr(0, slash).find(':') == std::string_view::npos;
+  IpNetwork network{*address, 128};
+  if (slash != std::string_view::npos) {
+    std::string_view bits = text.substr(slash + 1);
+    if (bits.empty() || bits.size() > 3) return std::nullopt;
+    int value = 0;
+    for (char c : bits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + (c - '0');
+    }
+    if (value > (v4 ? 32 : 128)) return std::nullopt;
+    network.prefix_bits = v4 ? 96 + value : value;
+  }
+  return network;
+}
+
+bool IpNetwork::Contains(const std::array<uint8_t, 16>& ip) const {
+  const int full_bytes = prefix_bits / 8;
+  if (std::memcmp(address.data(), ip.data(), static_cast<size_t>(full_bytes)) != 0) return false;
+  const int rest_bits = prefix_bits % 8;
+  if (rest_bits == 0) return true;
+  const uint8_t mask = static_cast<uint8_t>(0xff00 >> rest_bits);
+  return ((address[full_bytes] ^ ip[full_bytes]) & mask) == 0;
+}
+
+std::optional<std::string> DetailsValue(std::string_view details, std::string_view path) {
+  if (details.empty()) return std::nullopt;
+  thread_local simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(details);
+  simdjson::ondemand::document document;
+  if (parser.iterate(padded).get(document)) return std::nullopt;
+  simdjson::ondemand::value value;
+  {
+    simdjson::ondemand::object object;
+    if (document.get_object().get(object)) return std::nullopt;
+    size_t begin = 0;
+    while (true) {
+      const size_t dot = path.find('.', begin);
+      std::string_view step = path.substr(begin, dot - begin);
+      if (object.find_field_unordered(step).get(value)) return std::nullopt;
+      if (dot == std::string_view::npos) break;
+      if (value.get_object().get(object)) return std::nullopt;
+      begin = dot + 1;
+    }
+  }
+  simdjson::ondemand::json_type type;
+  if (value.type().get(type)) return std::nullopt;
+  if (type == simdjson::ondemand::json_type::null) return std::nullopt;
+  if (type == simdjson::ondemand::json_type::string) {
+    std::string_view text;
+    if (value.get_string().get(text)) return std::nullopt;
+    return std::string(text);
+  }
+  std::string_view raw;
+  if (type == simdjson::ondemand::json_type::object) {
+    simdjson::ondemand::object object;
+    if (value.get_object().get(object) || object.raw_json().get(raw)) return std::nullopt;
+  } else if (type == simdjson::ondemand::json_type::array) {
+    simdjson::ondemand::array array;
+    if (value.get_array().get(array) || array.raw_json().get(raw)) return std::nullopt;
+  } else {
+    raw = value.raw_json_token();
+  }
+  while (!raw.empty() &&
+         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' || raw.back() == '\r'))
+    raw.remove_suffix(1);
+  return std::string(raw);
+}
+
 Status ValidateQuery(const Query& query) {
   if (query.tenant.empty()) return Status::InvalidArgument("query: tenant is required");
   if (query.limit < 1 || query.limit > kMaxLimit)
@@ -208,11 +419,26 @@ Status ValidateQuery(const Query& query) {
   }
   for (const FieldSpec* field : query.fields)
     if (field == nullptr) return Status::InvalidArgument("query: a projected field is null");
+  if (query.timeout.count() <= 0) return Status::InvalidArgument("query: timeout must be positive");
+  if (query.after) {
+    if (IsAllTenants(query.tenant))
+      return Status::InvalidArgument("cursor: not available for a query over all tenants");
+    if (query.offset != 0) return Status::InvalidArgument("query: a cursor page takes no offset");
+    const std::vector<SortKey> sort = EffectiveSort(query);
+    if (query.after->keys.size() != sort.size())
+      return Status::InvalidArgument("cursor: it belongs to a query with another sort");
+    for (size_t k = 0; k < sort.size(); ++k) {
+      const auto& key = query.after->keys[k];
+      if (key && key->index() != ScalarIndexFor(sort[k].field->type))
+        return Status::InvalidArgument("cursor: it belongs to a query with another sort");
+    }
+  }
   return ValidateFilter(query.filter);
 }
 
-Status ValidateAggSpec(const AggSpec& spec) {
-  const CountBy& count_by = std::get<CountBy>(spec);
+namespace {
+
+Status ValidateCountBy(const CountBy& count_by) {
   if (count_by.field == nullptr) return Status::InvalidArgument("count by: no field");
   if (count_by.field->type == FieldType::kJson)
     return Status::InvalidArgument(
@@ -220,6 +446,41 @@ Status ValidateAggSpec(const AggSpec& spec) {
   if (count_by.top_n < 1 || count_by.top_n > kMaxLimit)
     return Status::InvalidArgument(fmt::format("count by: top must be 1..{}", kMaxLimit));
   return Status::OK();
+}
+
+Status ValidateDistinctCount(const DistinctCount& distinct) {
+  if (distinct.field == nullptr) return Status::InvalidArgument("distinct count: no field");
+  if (distinct.field->type == FieldType::kJson)
+    return Status::InvalidArgument(
+        fmt::format("distinct count: cannot count values of {}", distinct.field->path));
+  return Status::OK();
+}
+
+Status ValidateHistogram(const DateHistogram& histogram) {
+  if (histogram.field != nullptr && histogram.field->type != FieldType::kTime)
+    return Status::InvalidArgument(
+        fmt::format("date histogram: {} is not a time field", histogram.field->path));
+  if (histogram.calendar.has_value() == (histogram.interval_micros > 0))
+    return Status::InvalidArgument(
+        "date histogram: give either a fixed interval or a calendar unit");
+  if (histogram.interval_micros < 0)
+    return Status::InvalidArgument("date histogram: the interval must be positive");
+  if (histogram.interval_micros > 0 && histogram.interval_micros < 1'000'000)
+    return Status::InvalidArgument("date histogram: the interval must be at least 1 second");
+  if (const auto* count_by = std::get_if<CountBy>(&histogram.per_bucket))
+    AL_RETURN_IF_ERROR(ValidateCountBy(*count_by));
+  if (const auto* distinct = std::get_if<DistinctCount>(&histogram.per_bucket))
+    AL_RETURN_IF_ERROR(ValidateDistinctCount(*distinct));
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ValidateAggSpec(const AggSpec& spec) {
+  if (const auto* count_by = std::get_if<CountBy>(&spec)) return ValidateCountBy(*count_by);
+  if (const auto* distinct = std::get_if<DistinctCount>(&spec))
+    return ValidateDistinctCount(*distinct);
+  return ValidateHistogram(std::get<DateHistogram>(spec));
 }
 
 std::optional<Scalar> FieldValue(const FieldSpec& field, const event::Event& event) {

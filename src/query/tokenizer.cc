@@ -280,6 +280,21 @@ class QueryTokenHandler {
   size_t run_chars_ = 0;
 };
 
+class PhraseWordHandler {
+ public:
+  PhraseWordHandler(std::string_view text, std::vector<std::string>* words)
+      : text_(text), words_(words) {}
+  void OnWord(std::string_view word) { words_->emplace_back(word); }
+  void OnCjkChar(size_t begin, size_t end) {
+    words_->emplace_back(text_.substr(begin, end - begin));
+  }
+  void OnCjkRunEnd() {}
+
+ private:
+  const std::string_view text_;
+  std::vector<std::string>* const words_;
+};
+
 void SortAndDeduplicate(std::vector<std::string>* tokens) {
   std::sort(tokens->begin(), tokens->end());
   tokens->erase(std::unique(tokens->begin(), tokens->end()), tokens->end());
@@ -305,6 +320,13 @@ std::vector<std::string> QueryTokens(std::string_view text) {
   ScanRuns(text, handler);
   SortAndDeduplicate(&tokens);
   return tokens;
+}
+
+std::vector<std::string> PhraseWords(std::string_view text) {
+  std::vector<std::string> words;
+  PhraseWordHandler handler(text, &words);
+  ScanRuns(text, handler);
+  return words;
 }
 
 }  // namespace auditlog::query

@@ -98,4 +98,9 @@ std::vector<std::string> IndexTokens(std::string_view text);
 // means. For any `text`, QueryTokens(text) is a subset of IndexTokens(text).
 std::vector<std::string> QueryTokens(std::string_view text);
 
+// The words of `text` in order, for phrase matching: each word run's token
+// (as above) and each character of a CJK run on its own, so spacing between
+// CJK characters does not matter. Every word is an index token of `text`.
+std::vector<std::string> PhraseWords(std::string_view text);
+
 }  // namespace auditlog::query

@@ -28,10 +28,6 @@ namespace {
 
 const size_t kIdField = static_cast<size_t>(event::FindField("id") - event::AllFields().data());
 
-size_t FieldIndex(const FieldSpec* field) {
-  return static_cast<size_t>(field - event::AllFields().data());
-}
-
 // batch := codec_version:varint tenant:length-prefixed count:varint event*
 // `*events_offset` is where the events start.
 std::string EncodeBatch(const std::string& tenant, std::span<const Event* const> events,
@@ -211,6 +207,9 @@ std::shared_ptr<const segment::SegmentReader> EmbeddedStore::ReaderOf(
 struct EmbeddedStore::Snapshot {
   std::vector<std::shared_ptr<Memtable>> memtables;
   std::vector<std::shared_ptr<LiveSegment>> segments;
+  // Per tenant read, the visible seq: memtable rows above it (added by a
+  // batch whose predecessor is not yet in) are not part of the snapshot.
+  std::map<std::string, uint64_t> visible_seq;
 };
 
 EmbeddedStore::EmbeddedStore(EmbeddedStoreOptions options)
@@ -476,8 +475,12 @@ Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view
   struct Unregister {
     std::list<InFlightBatch*>& list;
     InFlightBatch* batch;
-    ~Unregister() { list.remove(batch); }  // runs with mu_ held: every return below holds it
-  } unregister{in_flight_, &mine};
+    std::condition_variable& changed;
+    ~Unregister() {  // runs with mu_ held: every return below holds it
+      list.remove(batch);
+      changed.notify_all();  // later batches of the tenant may wait on this one
+    }
+  } unregister{in_flight_, &mine, state_changed_};
 
   const uint64_t tenant_seed = IdSet::TenantSeed(tenant);
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -528,6 +531,7 @@ Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view
     AL_CHECK(added.ok(), "an encoding made here does not scan");
   }
   lock.lock();
+  mine.added = status.ok();
   --target->pending_batches;
   if (!status.ok() && write_status_.ok()) {
     write_status_ =
@@ -538,7 +542,26 @@ Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view
   }
   state_changed_.notify_all();
   if (!status.ok()) return write_status_;
+  // Read-your-writes in seq order: acknowledge once every earlier batch of
+  // the tenant is visible too (they shared this batch's WAL sync, so this
+  // waits for memtable adds only; a failed one leaves the list).
+  state_changed_.wait(lock, [&] {
+    for (const InFlightBatch* earlier : in_flight_) {
+      if (earlier == &mine) return true;
+      if (*earlier->tenant == tenant && !earlier->added && !earlier->events.empty()) return false;
+    }
+    return true;
+  });
   return outcomes;
+}
+
+uint64_t EmbeddedStore::VisibleSeq(const std::string& tenant) const {
+  auto last = last_seq_.find(tenant);
+  uint64_t visible = last == last_seq_.end() ? 0 : last->second;
+  for (const InFlightBatch* batch : in_flight_)
+    if (*batch->tenant == tenant && !batch->added && !batch->events.empty())
+      visible = std::min(visible, batch->events.front()->seq - 1);
+  return visible;
 }
 
 Status EmbeddedStore::Flush() {
@@ -867,13 +890,27 @@ void EmbeddedStore::BackgroundLoop() {
   }
 }
 
+QuerySources EmbeddedStore::SourcesOf(const Snapshot& snapshot) {
+  QuerySources sources;
+  sources.memtables.assign(snapshot.memtables.begin(), snapshot.memtables.end());
+  for (const auto& live : snapshot.segments) sources.segments.push_back(live->reader.get());
+  sources.visible_seq = snapshot.visible_seq;
+  return sources;
+}
+
 Result<EmbeddedStore::Snapshot> EmbeddedStore::TakeSnapshot(const query::Query& query) {
   Snapshot snapshot;
   std::lock_guard lock(mu_);
+  const bool all_tenants = query::IsAllTenants(query.tenant);
+  if (all_tenants) {
+    for (const auto& [tenant, seq] : last_seq_) snapshot.visible_seq[tenant] = VisibleSeq(tenant);
+  } else {
+    snapshot.visible_seq[query.tenant] = VisibleSeq(query.tenant);
+  }
   for (const auto& memtable : {mem_, imm_})
     if (memtable) snapshot.memtables.push_back(memtable);
   for (const auto& live : segments_) {
-    if (live->meta.tenant != query.tenant) continue;
+    if (!all_tenants && live->meta.tenant != query.tenant) continue;
     if (query.time.from && live->meta.max_time < *query.time.from) continue;
     if (query.time.to && live->meta.min_time >= *query.time.to) continue;
     if (!live->reader) return live->damage;
@@ -883,6 +920,21 @@ Result<EmbeddedStore::Snapshot> EmbeddedStore::TakeSnapshot(const query::Query& 
 }
 
 Result<std::optional<Event>> EmbeddedStore::Get(std::string_view tenant, std::string_view id) {
+  if (query::IsAllTenants(tenant)) {
+    // The id fingerprints say which tenants may hold it (rarely more than one).
+    std::vector<std::string> candidates;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [name, seq] : last_seq_)
+        if (ids_.Contains(IdSet::Fingerprint(IdSet::TenantSeed(name), id)))
+          candidates.push_back(name);
+    }
+    for (const std::string& name : candidates) {
+      AL_ASSIGN_OR_RETURN(std::optional<Event> found, Get(name, id));
+      if (found) return found;
+    }
+    return std::optional<Event>();
+  }
   std::unique_lock lock(mu_);
   for (const auto& live : segments_)
     if (live->meta.tenant == tenant && !live->reader) return live->damage;
@@ -897,205 +949,18 @@ Result<std::optional<Event>> EmbeddedStore::Get(std::string_view tenant, std::st
   return FindInSegments(readers, id);
 }
 
-namespace {
-
-// A matching event before materialization: its sort values and where it is.
-struct Candidate {
-  std::vector<std::optional<Scalar>> keys;
-  uint64_t seq = 0;
-  int segment = -1;   // index into the snapshot's segments; -1: a memtable's
-  int memtable = -1;  // index into the snapshot's memtables
-  uint32_t row = 0;   // in that segment or memtable
-};
-
-// Reads the sort values of `rows` of one segment.
-Status SortValues(const segment::SegmentReader& reader, std::span<const query::SortKey> sort,
-                  const std::vector<uint32_t>& rows, std::vector<Candidate>* out, int segment) {
-  auto seqs = reader.GetSeqs();
-  if (!seqs.ok()) return seqs.status();
-  const size_t first = out->size();
-  out->resize(first + rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    Candidate& candidate = (*out)[first + i];
-    candidate.seq = (**seqs)[rows[i]];
-    candidate.segment = segment;
-    candidate.row = rows[i];
-    candidate.keys.resize(sort.size());
-  }
-  for (size_t k = 0; k < sort.size(); ++k) {
-    const FieldSpec& field = *sort[k].field;
-    const size_t index = FieldIndex(&field);
-    if (field.type == event::FieldType::kTime) {
-      AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(index));
-      for (size_t i = 0; i < rows.size(); ++i)
-        if (times->present(
-                rows[i]))  // emplace: assigning a temporary trips gcc 12's -Wmaybe-uninitialized
-          (*out)[first + i].keys[k].emplace(std::in_place_type<int64_t>, (*times)[rows[i]]);
-    } else if (field.type == event::FieldType::kUint64) {
-      for (size_t i = 0; i < rows.size(); ++i)
-        (*out)[first + i].keys[k].emplace(std::in_place_type<int64_t>,
-                                          static_cast<int64_t>((*out)[first + i].seq));
-    } else {
-      // Fill via one decoded event per row: exact and simple.
-      std::vector<Event> events;
-      const size_t fields[] = {index};
-      AL_RETURN_IF_ERROR(reader.ReadRows(rows, fields, &events));
-      for (size_t i = 0; i < rows.size(); ++i)
-        (*out)[first + i].keys[k] = query::FieldValue(field, events[i]);
-    }
-  }
-  return Status::OK();
-}
-
-}  // namespace
-
 Result<query::SearchResult> EmbeddedStore::Search(const query::Query& query) {
   AL_RETURN_IF_ERROR(query::ValidateQuery(query));
   AL_ASSIGN_OR_RETURN(Snapshot snapshot, TakeSnapshot(query));
-  const std::vector<query::SortKey> sort = query::EffectiveSort(query);
-  const uint64_t wanted = query.offset + query.limit;
-  const bool by_timestamp = sort.size() == 1 && sort[0].field == event::FindField("timestamp");
-
-  uint64_t total = 0;
-  std::vector<Candidate> candidates;
-  // Memtable rows keep their numbers, and the snapshot keeps their memtable
-  // alive: a candidate names its row and is decoded again if it makes the page.
-  for (size_t m = 0; m < snapshot.memtables.size(); ++m) {
-    ForEachMatch(*snapshot.memtables[m], query, [&](uint32_t row, const Event& event) {
-      ++total;
-      Candidate& candidate = candidates.emplace_back();
-      candidate.seq = event.seq;
-      candidate.memtable = static_cast<int>(m);
-      candidate.row = row;
-      for (const query::SortKey& key : sort)
-        candidate.keys.push_back(query::FieldValue(*key.field, event));
-    });
-  }
-  for (size_t s = 0; s < snapshot.segments.size(); ++s) {
-    const segment::SegmentReader& reader = *snapshot.segments[s]->reader;
-    AL_ASSIGN_OR_RETURN(Roaring rows, segment::MatchingRows(reader, query.filter, query.time));
-    const uint64_t count = rows.cardinality();
-    total += count;
-    if (count == 0) continue;
-    std::vector<uint32_t> row_list(count);
-    rows.toUint32Array(row_list.data());
-    // Rows are in (timestamp, seq) order: with that sort, only the first or
-    // last `wanted` of a segment can make the page.
-    if (by_timestamp && row_list.size() > wanted) {
-      if (sort[0].descending)
-        row_list.erase(row_list.begin(), row_list.end() - static_cast<ptrdiff_t>(wanted));
-      else
-        row_list.resize(wanted);
-    }
-    AL_RETURN_IF_ERROR(SortValues(reader, sort, row_list, &candidates, static_cast<int>(s)));
-  }
-
-  auto before = [&](const Candidate& a, const Candidate& b) {
-    for (size_t k = 0; k < sort.size(); ++k) {
-      int c = query::CompareSortValues(a.keys[k], b.keys[k], sort[k].descending);
-      if (c != 0) return c < 0;
-    }
-    return sort[0].descending ? a.seq > b.seq : a.seq < b.seq;
-  };
-  const size_t keep = static_cast<size_t>(std::min<uint64_t>(wanted, candidates.size()));
-  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<ptrdiff_t>(keep),
-                    candidates.end(), before);
-
-  query::SearchResult result;
-  if (query.include_totals) result.total = total;
-  if (query.offset >= keep) return result;
-  std::vector<size_t> fields;
-  for (const FieldSpec* field : query.fields) fields.push_back(FieldIndex(field));
-  result.events.resize(keep - query.offset);
-  // Materialize segment rows per segment, in one read each.
-  std::map<int, std::vector<std::pair<uint32_t, size_t>>> by_segment;
-  for (size_t i = query.offset; i < keep; ++i) {
-    const Candidate& candidate = candidates[i];
-    if (candidate.memtable >= 0) {
-      Event& event = result.events[i - query.offset];
-      snapshot.memtables[static_cast<size_t>(candidate.memtable)]->Read(query.tenant, candidate.row,
-                                                                        &event);
-      query::Project(query, &event);
-    } else {
-      by_segment[candidate.segment].emplace_back(candidate.row, i - query.offset);
-    }
-  }
-  for (const auto& [s, wanted_rows] : by_segment) {
-    std::vector<uint32_t> rows;
-    for (const auto& [row, slot] : wanted_rows) rows.push_back(row);
-    std::vector<Event> events;
-    AL_RETURN_IF_ERROR(snapshot.segments[s]->reader->ReadRows(rows, fields, &events));
-    for (size_t i = 0; i < wanted_rows.size(); ++i)
-      result.events[wanted_rows[i].second] = std::move(events[i]);
-  }
-  return result;
+  return ExecuteSearch(query, SourcesOf(snapshot));
 }
 
 Result<query::AggResult> EmbeddedStore::Aggregate(const query::Query& query,
                                                   const query::AggSpec& spec) {
   AL_RETURN_IF_ERROR(query::ValidateQuery(query));
   AL_RETURN_IF_ERROR(query::ValidateAggSpec(spec));
-  const query::CountBy& count_by = std::get<query::CountBy>(spec);
-  const FieldSpec& field = *count_by.field;
-  const size_t index = FieldIndex(&field);
   AL_ASSIGN_OR_RETURN(Snapshot snapshot, TakeSnapshot(query));
-
-  query::AggResult result;
-  std::map<std::string, std::pair<Scalar, uint64_t>> counts;
-  auto count_value = [&](const std::optional<Scalar>& value, uint64_t n) {
-    result.total += n;
-    if (!value) {
-      result.missing_count += n;
-      return;
-    }
-    auto [it, inserted] = counts.try_emplace(query::ScalarToString(*value), *value, 0);
-    it->second.second += n;
-  };
-  for (const auto& memtable : snapshot.memtables) {
-    ForEachMatch(*memtable, query, [&](uint32_t, const Event& event) {
-      count_value(query::FieldValue(field, event), 1);
-    });
-  }
-  for (const auto& live : snapshot.segments) {
-    const segment::SegmentReader& reader = *live->reader;
-    AL_ASSIGN_OR_RETURN(Roaring rows, segment::MatchingRows(reader, query.filter, query.time));
-    if (rows.isEmpty()) continue;
-    const auto type = field.type;
-    if (type == event::FieldType::kTime || type == event::FieldType::kUint64) {
-      std::vector<uint32_t> row_list(rows.cardinality());
-      rows.toUint32Array(row_list.data());
-      std::vector<Candidate> values;
-      const query::SortKey key{&field, false};
-      AL_RETURN_IF_ERROR(SortValues(reader, std::span(&key, 1), row_list, &values, 0));
-      for (const Candidate& value : values) count_value(value.keys[0], 1);
-      continue;
-    }
-    // Dictionary fields: count codes, then name them once each.
-    AL_ASSIGN_OR_RETURN(auto dictionary, reader.GetDictionary(index));
-    AL_ASSIGN_OR_RETURN(auto codes, reader.GetCodes(index));
-    std::vector<uint64_t> per_code(dictionary->size() + 1, 0);
-    for (uint32_t row : rows) ++per_code[(*codes)[row]];
-    if (per_code[0] != 0) count_value(std::nullopt, per_code[0]);
-    for (uint32_t code = 1; code <= dictionary->size(); ++code) {
-      if (per_code[code] == 0) continue;
-      std::string_view key = dictionary->value(code);
-      Scalar value;
-      switch (type) {
-        case event::FieldType::kDouble:
-          value = segment::DecodeDoubleKey(key);
-          break;
-        case event::FieldType::kBool:
-          value = key == segment::kTrueKey;
-          break;
-        default:
-          value = std::string(key);
-      }
-      count_value(value, per_code[code]);
-    }
-  }
-  for (auto& [key, entry] : counts) result.buckets.push_back({entry.first, entry.second});
-  query::FinishBuckets(count_by.top_n, &result);
-  return result;
+  return ExecuteAggregate(query, spec, SourcesOf(snapshot));
 }
 
 Result<store::StoreStats> EmbeddedStore::Stats() {

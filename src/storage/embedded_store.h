@@ -39,6 +39,7 @@
 #include "storage/id_set.h"
 #include "storage/manifest.h"
 #include "storage/memtable.h"
+#include "storage/query_executor.h"
 #include "storage/segment/section_cache.h"
 #include "storage/segment/segment_reader.h"
 #include "storage/segment/segment_writer.h"
@@ -132,6 +133,8 @@ class EmbeddedStore final : public store::Store {
   static std::shared_ptr<const segment::SegmentReader> ReaderOf(
       const std::shared_ptr<LiveSegment>& live);
   Result<Snapshot> TakeSnapshot(const query::Query& query);
+  // The snapshot as the executor reads it (valid while `snapshot` lives).
+  static QuerySources SourcesOf(const Snapshot& snapshot);
   void BackgroundLoop();
 
   EmbeddedStoreOptions options_;
@@ -152,12 +155,19 @@ class EmbeddedStore final : public store::Store {
   std::map<std::string, uint64_t> last_seq_;  // highest seq given, by tenant
   IdSet ids_;
   // Batches between their id check and the memtable, so that duplicates
-  // inside a batch and across concurrent batches see each other.
+  // inside a batch and across concurrent batches see each other. A batch
+  // leaves once it is in the memtable and every earlier batch of its tenant
+  // is too, so a tenant's events become visible in seq order (the watermark
+  // cursor walks and seq checkpoints rely on; see VisibleSeq).
   struct InFlightBatch {
     const std::string* tenant;
     std::vector<const event::Event*> events;
+    bool added = false;
   };
   std::list<InFlightBatch*> in_flight_;
+  // The highest seq of `tenant` such that every event up to it is in the
+  // memtable or segments. REQUIRES: mu_ held.
+  uint64_t VisibleSeq(const std::string& tenant) const;
   Status write_status_;
   event::EventIdGenerator id_generator_;
   std::optional<store::RetentionRun> last_retention_;

@@ -95,7 +95,8 @@ class Store {
   virtual Result<std::vector<AppendOutcome>> Append(std::string_view tenant,
                                                     std::span<event::Event> batch) = 0;
 
-  // The event `id` of `tenant`, or nullopt.
+  // The event `id` of `tenant` (of any tenant for query::kAllTenants), or
+  // nullopt.
   virtual Result<std::optional<event::Event>> Get(std::string_view tenant, std::string_view id) = 0;
 
   virtual Result<query::SearchResult> Search(const query::Query& query) = 0;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "event/fields.h"
 #include "query/matcher.h"
@@ -145,17 +146,7 @@ class Evaluator {
         return RowsForCodes(field_index, codes);
       }
       case FilterOp::kPrefix: {
-        const std::string& prefix = std::get<std::string>(filter.values[0]);
-        uint32_t begin = dictionary->LowerBound(prefix);
-        // The first value past every value with the prefix: the prefix with its
-        // last byte below 0xff incremented (and what follows it dropped).
-        std::string after = prefix;
-        while (!after.empty() && static_cast<uint8_t>(after.back()) == 0xff) after.pop_back();
-        uint32_t end = past_end;
-        if (!after.empty()) {
-          after.back() = static_cast<char>(static_cast<uint8_t>(after.back()) + 1);
-          end = dictionary->LowerBound(after);
-        }
+        auto [begin, end] = PrefixCodes(*dictionary, std::get<std::string>(filter.values[0]));
         return RowsForCodeRange(field_index, begin, end);
       }
       case FilterOp::kRange: {
@@ -189,9 +180,101 @@ class Evaluator {
         }
         return result ? std::move(*result) : Roaring();
       }
+      case FilterOp::kWildcard: {
+        const std::string& pattern = std::get<std::string>(filter.values[0]);
+        if (field.type == FieldType::kText) return TextWildcardRows(pattern, field_index);
+        // Only values starting with the pattern's literal prefix can match.
+        const std::string literal = pattern.substr(0, pattern.find('*'));
+        auto [begin, end] = PrefixCodes(*dictionary, literal);
+        std::vector<uint32_t> codes;
+        for (uint32_t code = begin; code < end; ++code)
+          if (query::WildcardMatches(pattern, dictionary->value(code))) codes.push_back(code);
+        return RowsForCodes(field_index, codes);
+      }
+      case FilterOp::kCidr: {
+        const auto network = query::ParseIpNetwork(std::get<std::string>(filter.values[0]));
+        std::vector<uint32_t> codes;
+        for (uint32_t code = 1; code < past_end; ++code) {
+          auto address = query::ParseIpAddress(dictionary->value(code));
+          if (address && network->Contains(*address)) codes.push_back(code);
+        }
+        return RowsForCodes(field_index, codes);
+      }
+      case FilterOp::kPhrase: {
+        // Values holding every word of the phrase (each is an index token),
+        // then the phrase test on each such value once.
+        AL_ASSIGN_OR_RETURN(auto tokens, segment_.GetTokens(field_index));
+        const std::string& phrase = std::get<std::string>(filter.values[0]);
+        std::vector<std::string> words = query::PhraseWords(phrase);
+        std::sort(words.begin(), words.end());
+        words.erase(std::unique(words.begin(), words.end()), words.end());
+        std::vector<uint32_t> codes;
+        for (size_t i = 0; i < words.size(); ++i) {
+          std::vector<uint32_t> more = tokens->CodesOf(words[i]);
+          if (i == 0) {
+            codes = std::move(more);
+          } else {
+            std::vector<uint32_t> both;
+            std::set_intersection(codes.begin(), codes.end(), more.begin(), more.end(),
+                                  std::back_inserter(both));
+            codes = std::move(both);
+          }
+          if (codes.empty()) break;
+        }
+        std::erase_if(codes, [&](uint32_t code) {
+          return !query::LeafMatches(filter, Scalar(std::string(dictionary->value(code))));
+        });
+        return RowsForCodes(field_index, codes);
+      }
       default:
         return Status::InvalidArgument("segment: unsupported filter");
     }
+  }
+
+  // Codes [begin, end) of the values starting with `prefix`.
+  static std::pair<uint32_t, uint32_t> PrefixCodes(const Dictionary& dictionary,
+                                                   std::string_view prefix) {
+    const uint32_t begin = dictionary.LowerBound(prefix);
+    // The first value past every value with the prefix: the prefix with its
+    // last byte below 0xff incremented (and what follows it dropped).
+    std::string after(prefix);
+    while (!after.empty() && static_cast<uint8_t>(after.back()) == 0xff) after.pop_back();
+    uint32_t end = dictionary.size() + 1;
+    if (!after.empty()) {
+      after.back() = static_cast<char>(static_cast<uint8_t>(after.back()) + 1);
+      end = dictionary.LowerBound(after);
+    }
+    return {begin, end};
+  }
+
+  // A wildcard on a text field: the values holding some token that matches.
+  Result<Roaring> TextWildcardRows(const std::string& pattern, size_t field_index) {
+    AL_ASSIGN_OR_RETURN(auto tokens, segment_.GetTokens(field_index));
+    std::string lowered = pattern;
+    for (char& c : lowered)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const std::string literal = lowered.substr(0, lowered.find('*'));
+    size_t i = 0;
+    {
+      size_t low = 0, high = tokens->size();
+      while (low < high) {
+        size_t mid = (low + high) / 2;
+        if (tokens->token(mid) < literal)
+          low = mid + 1;
+        else
+          high = mid;
+      }
+      i = low;
+    }
+    std::vector<uint32_t> codes;
+    for (; i < tokens->size() && tokens->token(i).starts_with(literal); ++i) {
+      if (!query::WildcardMatches(lowered, tokens->token(i))) continue;
+      std::vector<uint32_t> more = tokens->CodesAt(i);
+      codes.insert(codes.end(), more.begin(), more.end());
+    }
+    std::sort(codes.begin(), codes.end());
+    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+    return RowsForCodes(field_index, codes);
   }
 
   // Applies `test` to each present value of a column and collects the rows.
@@ -247,6 +330,12 @@ class Evaluator {
 
   Result<Roaring> EvaluateRaw(const Filter& filter, size_t field_index) {
     AL_ASSIGN_OR_RETURN(auto raw, segment_.GetRaw(field_index));
+    if (!filter.path.empty()) {
+      return Scan(rows_, [&](uint32_t row) {
+        std::optional<std::string> value = query::DetailsValue((*raw)[row], filter.path);
+        return value && query::LeafMatches(filter, Scalar(std::move(*value)));
+      });
+    }
     return Scan(rows_, [&](uint32_t row) {
       std::string_view value = (*raw)[row];
       return !value.empty() && query::LeafMatches(filter, Scalar(std::string(value)));

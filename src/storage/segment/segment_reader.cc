@@ -192,9 +192,13 @@ Result<std::shared_ptr<const TokenIndex>> TokenIndex::Parse(std::string bytes,
 
 std::vector<uint32_t> TokenIndex::CodesOf(std::string_view token) const {
   auto it = std::lower_bound(tokens_.begin(), tokens_.end(), token);
+  if (it == tokens_.end() || *it != token) return {};
+  return CodesAt(static_cast<size_t>(it - tokens_.begin()));
+}
+
+std::vector<uint32_t> TokenIndex::CodesAt(size_t index) const {
   std::vector<uint32_t> codes;
-  if (it == tokens_.end() || *it != token) return codes;
-  std::string_view list = code_lists_[it - tokens_.begin()];
+  std::string_view list = code_lists_[index];
   uint32_t count = 0, code = 0;
   if (!GetVarint32(&list, &count)) return codes;
   codes.reserve(count);

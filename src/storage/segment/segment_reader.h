@@ -86,6 +86,10 @@ class TokenIndex final : public SectionData {
                                                          uint32_t dictionary_size);
   // Sorted codes of the values containing `token`; empty when none.
   std::vector<uint32_t> CodesOf(std::string_view token) const;
+  // The tokens, sorted bytewise, and the codes of the i-th.
+  size_t size() const { return tokens_.size(); }
+  std::string_view token(size_t i) const { return tokens_[i]; }
+  std::vector<uint32_t> CodesAt(size_t index) const;
   size_t memory_bytes() const override { return bytes_.size() + tokens_.size() * 16; }
 
  private:

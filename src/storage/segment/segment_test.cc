@@ -439,33 +439,6 @@ Filter RandomFilter(const std::vector<Event>& rows, int depth) {
   }
 }
 
-std::string Describe(const Filter& filter) {
-  switch (filter.op) {
-    case query::FilterOp::kAll:
-      return "all";
-    case query::FilterOp::kAnd:
-    case query::FilterOp::kOr: {
-      std::string text = filter.op == query::FilterOp::kAnd ? "and(" : "or(";
-      for (const Filter& child : filter.children) text += Describe(child) + " ";
-      return text + ")";
-    }
-    case query::FilterOp::kNot:
-      return "not(" + Describe(filter.children[0]) + ")";
-    default:
-      break;
-  }
-  std::string text = fmt::format("{}#{}", filter.field->path, static_cast<int>(filter.op));
-  for (const Scalar& value : filter.values)
-    text += fmt::format(" {:?}", query::ScalarToString(value));
-  if (filter.lower)
-    text += fmt::format(" {}{:?}", filter.lower->inclusive ? "[" : "(",
-                        query::ScalarToString(filter.lower->value));
-  if (filter.upper)
-    text += fmt::format(" {:?}{}", query::ScalarToString(filter.upper->value),
-                        filter.upper->inclusive ? "]" : ")");
-  return text;
-}
-
 RC_GTEST_PROP(SegmentProperty, FiltersAgreeWithTheReferenceMatcher, ()) {
   const std::vector<Event> rows = RandomRows();
   SegmentMeta meta;
@@ -491,7 +464,7 @@ RC_GTEST_PROP(SegmentProperty, FiltersAgreeWithTheReferenceMatcher, ()) {
       expected.add(row);
       if (query::InTimeRange(range, rows[row])) expected_in_range.add(row);
     }
-    RC_LOG() << Describe(filter) << "\n";
+    RC_LOG() << query::DebugString(filter) << "\n";
     RC_ASSERT(*matched == expected);
     RC_ASSERT(*in_range == expected_in_range);
   }

@@ -1,0 +1,298 @@
+// query_bench: runs the peer benchmark's query set (Q1-Q12, Q5 in two forms)
+// in-process on an embedded store loaded by store_load, and prints each
+// query's cold and warm latency and its check string — the same string the
+// peer harness prints for ClickHouse, PostgreSQL and SQLite, so answers can be
+// compared engine to engine (bench/RESULTS.md, issue #4).
+//
+//   query_bench --dir DIR --params params_N.json [--warm 5] [--json]
+//
+// The params file is the one the peer harness writes for its dataset (the
+// same tenant, actors, clients, ip, words, time ranges and id). Queries are
+// built as the harness's native-API plugin builds them: pages ordered by
+// timestamp then id (the peers' order), queries without a tenant run over
+// all tenants. "cold" is the first run after Open (segment sections not yet
+// decoded, files in the page cache); "warm" the median of the next runs.
+
+#include <fmt/format.h>
+#include <openssl/sha.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "event/fields.h"
+#include "query/query.h"
+#include "storage/embedded_store.h"
+
+namespace auditlog::bench {
+namespace {
+
+using query::Filter;
+using query::Scalar;
+
+const event::FieldSpec& F(std::string_view path) { return *event::FindField(path); }
+
+std::string Digest(const std::vector<std::string>& items) {
+  std::string joined;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) joined += '\n';
+    joined += items[i];
+  }
+  unsigned char hash[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(joined.data()), joined.size(), hash);
+  std::string hex;
+  for (unsigned char byte : hash) hex += fmt::format("{:02x}", byte);
+  return hex.substr(0, 10);
+}
+
+std::string CheckPage(std::optional<uint64_t> total, const std::vector<std::string>& ids) {
+  return fmt::format("total={} rows={} first={} h={}",
+                     total ? std::to_string(*total) : std::string("None"), ids.size(),
+                     ids.empty() ? "-" : ids[0], Digest(ids));
+}
+
+std::string CheckAgg(const std::vector<std::pair<std::string, uint64_t>>& groups) {
+  std::vector<std::string> rows;
+  uint64_t sum = 0;
+  for (const auto& [key, count] : groups) {
+    rows.push_back(fmt::format("{}={}", key, count));
+    sum += count;
+  }
+  return fmt::format("groups={} sum={} h={}", rows.size(), sum, Digest(rows));
+}
+
+struct Params {
+  std::string tenant;
+  std::vector<std::string> actors_q2, clients_q3, types_q3;
+  int64_t q3_from_ms = 0, q3_to_ms = 0, q7_from_ms = 0, q7_to_ms = 0, q8_from_ms = 0, q8_to_ms = 0;
+  std::string ip_q4, word_common, word_rare, actor_q6, id_q12;
+};
+
+Result<Params> ReadParams(const std::string& path) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.load(path).get(root)) return Status::InvalidArgument("cannot read " + path);
+  Params params;
+  auto text = [&](const char* key) { return std::string(root[key].get_string().value()); };
+  auto list = [&](const char* key) {
+    std::vector<std::string> values;
+    for (auto value : root[key].get_array().value())
+      values.emplace_back(value.get_string().value());
+    return values;
+  };
+  auto number = [&](const char* key) { return root[key].get_int64().value(); };
+  params.tenant = text("tenant");
+  params.actors_q2 = list("actors_q2");
+  params.clients_q3 = list("clients_q3");
+  params.types_q3 = list("types_q3");
+  params.q3_from_ms = number("q3_from_ms");
+  params.q3_to_ms = number("q3_to_ms");
+  params.q7_from_ms = number("q7_from_ms");
+  params.q7_to_ms = number("q7_to_ms");
+  params.q8_from_ms = number("q8_from_ms");
+  params.q8_to_ms = number("q8_to_ms");
+  params.ip_q4 = text("ip_q4");
+  params.word_common = text("word_common");
+  params.word_rare = text("word_rare");
+  params.actor_q6 = text("actor_q6");
+  params.id_q12 = text("id_q12");
+  return params;
+}
+
+std::vector<Scalar> Strings(const std::vector<std::string>& values) {
+  return {values.begin(), values.end()};
+}
+
+struct BenchQuery {
+  std::string name;
+  std::string title;
+  std::function<Result<std::string>()> run;  // returns the check string
+};
+
+std::vector<BenchQuery> BuildQueries(storage::EmbeddedStore& store, const Params& p) {
+  const std::vector<query::SortKey> by_time = {{&F("timestamp"), true}, {&F("id"), true}};
+  auto page = [&store](query::Query query) -> std::function<Result<std::string>()> {
+    return [&store, query]() -> Result<std::string> {
+      AL_ASSIGN_OR_RETURN(query::SearchResult result, store.Search(query));
+      std::vector<std::string> ids;
+      for (const auto& event : result.events) ids.push_back(event.id);
+      return CheckPage(result.total, ids);
+    };
+  };
+  auto make = [&](std::string tenant, Filter filter, uint32_t limit, uint64_t offset, bool totals,
+                  std::vector<query::SortKey> sort) {
+    query::Query query;
+    query.tenant = std::move(tenant);
+    query.filter = std::move(filter);
+    query.limit = limit;
+    query.offset = offset;
+    query.include_totals = totals;
+    query.sort = std::move(sort);
+    query.fields = {&F("id")};
+    return query;
+  };
+  auto micros = [](int64_t ms) { return ms * 1000; };
+  std::vector<BenchQuery> queries;
+  queries.push_back({"Q1", "latest 10 of tenant + total",
+                     page(make(p.tenant, Filter::All(), 10, 0, true, by_time))});
+  queries.push_back(
+      {"Q2", "3 actors (hot/med/rare) newest p1/20 + total",
+       page(make("*", Filter::In(F("actor.id"), Strings(p.actors_q2)), 20, 0, true, by_time))});
+  {
+    query::Query q3 = make("*",
+                           Filter::And({Filter::In(F("client.id"), Strings(p.clients_q3)),
+                                        Filter::In(F("type"), Strings(p.types_q3))}),
+                           50, 100, true, by_time);
+    q3.time.from = micros(p.q3_from_ms);
+    q3.time.to = micros(p.q3_to_ms);
+    queries.push_back({"Q3", "2 clients x 3 types x 7d, p3/50 + total", page(q3)});
+  }
+  queries.push_back({"Q4", "one ip, newest p1/50 + total",
+                     page(make("*", Filter::Eq(F("ip"), p.ip_q4), 50, 0, true, by_time))});
+  queries.push_back(
+      {"Q5a", "text: common word p1/20 + total",
+       page(make("*", Filter::Text(F("description"), p.word_common), 20, 0, true, by_time))});
+  queries.push_back(
+      {"Q5b", "text: rare word p1/20 + total",
+       page(make("*", Filter::Text(F("description"), p.word_rare), 20, 0, true, by_time))});
+  queries.push_back({"Q6", "actor log by type asc, ts desc, p5/100 + total",
+                     page(make("*", Filter::Eq(F("actor.id"), p.actor_q6), 100, 400, true,
+                               {{&F("type"), false}, {&F("timestamp"), true}, {&F("id"), true}}))});
+  auto aggregate = [&store](query::Query query, query::AggSpec spec,
+                            std::function<std::string(const Scalar&)> key) {
+    return [&store, query, spec, key]() -> Result<std::string> {
+      AL_ASSIGN_OR_RETURN(query::AggResult result, store.Aggregate(query, spec));
+      std::vector<std::pair<std::string, uint64_t>> groups;
+      for (size_t i = 0; i < result.buckets.size(); ++i) {
+        const uint64_t count =
+            result.per_bucket.empty() ? result.buckets[i].count : *result.per_bucket[i].distinct;
+        groups.emplace_back(key(result.buckets[i].value), count);
+      }
+      return CheckAgg(groups);
+    };
+  };
+  auto as_text = [](const Scalar& value) { return query::ScalarToString(value); };
+  {
+    query::Query q7 = make(p.tenant, Filter::All(), 1, 0, false, {});
+    q7.time.from = micros(p.q7_from_ms);
+    q7.time.to = micros(p.q7_to_ms);
+    queries.push_back({"Q7", "tenant counts by type, last 7d",
+                       aggregate(q7, query::CountBy{&F("type"), 1000}, as_text)});
+  }
+  {
+    query::Query q8 = make(p.tenant, Filter::All(), 1, 0, false, {});
+    q8.time.from = micros(p.q8_from_ms);
+    q8.time.to = micros(p.q8_to_ms);
+    query::DateHistogram hourly;
+    hourly.interval_micros = int64_t{3'600'000'000};
+    queries.push_back(
+        {"Q8", "tenant events/hour, 30d", aggregate(q8, hourly, [](const Scalar& value) {
+           return std::to_string(std::get<int64_t>(value) / 3'600'000'000);
+         })});
+  }
+  queries.push_back(
+      {"Q9", "top 10 ips by failures",
+       aggregate(make("*", Filter::Eq(F("result"), std::string("failure")), 1, 0, false, {}),
+                 query::CountBy{&F("ip"), 10}, as_text)});
+  queries.push_back({"Q10", "tenant page 1000 of 50 (offset 49950)",
+                     page(make(p.tenant, Filter::All(), 50, 49950, false, by_time))});
+  {
+    query::DateHistogram daily;
+    daily.calendar = query::CalendarUnit::kDay;
+    daily.per_bucket = query::DistinctCount{&F("actor.id")};
+    queries.push_back(
+        {"Q11", "tenant distinct actors/day",
+         aggregate(make(p.tenant, Filter::All(), 1, 0, false, {}), daily, [](const Scalar& value) {
+           return std::to_string(std::get<int64_t>(value) / 86'400'000'000);
+         })});
+  }
+  queries.push_back({"Q12", "event by id", [&store, id = p.id_q12]() -> Result<std::string> {
+                       AL_ASSIGN_OR_RETURN(auto event, store.Get(query::kAllTenants, id));
+                       std::vector<std::string> ids;
+                       if (event) ids.push_back(event->id);
+                       return CheckPage(std::nullopt, ids);
+                     }});
+  return queries;
+}
+
+double MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+int Main(int argc, char** argv) {
+  std::string dir, params_path;
+  int warm_runs = 5;
+  bool json = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--dir" && i + 1 < argc) {
+      dir = argv[++i];
+    } else if (arg == "--params" && i + 1 < argc) {
+      params_path = argv[++i];
+    } else if (arg == "--warm" && i + 1 < argc) {
+      warm_runs = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--json") {
+      json = true;
+    } else {
+      std::fprintf(stderr,
+                   "usage: query_bench --dir DIR --params params_N.json [--warm 5] [--json]\n"
+                   "Runs Q1-Q12 of the peer benchmark on a store loaded by store_load.\n");
+      return arg == "--help" ? 0 : 2;
+    }
+  }
+  if (dir.empty() || params_path.empty()) {
+    std::fprintf(stderr, "query_bench: --dir and --params are required (see --help)\n");
+    return 2;
+  }
+  auto params = ReadParams(params_path);
+  if (!params.ok()) {
+    std::fprintf(stderr, "query_bench: %s\n", params.status().ToString().c_str());
+    return 1;
+  }
+  storage::EmbeddedStoreOptions options;
+  options.dir = dir;
+  auto store = storage::EmbeddedStore::Open(options);
+  if (!store.ok()) {
+    std::fprintf(stderr, "query_bench: %s\n", store.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<BenchQuery> queries = BuildQueries(**store, *params);
+  std::string out = "{";
+  if (!json) fmt::print("{:<4} {:>10} {:>10}  {}\n", "q", "cold ms", "warm ms", "check");
+  for (size_t q = 0; q < queries.size(); ++q) {
+    const BenchQuery& query = queries[q];
+    auto start = std::chrono::steady_clock::now();
+    Result<std::string> check = query.run();
+    const double cold_ms = MillisSince(start);
+    std::vector<double> warm_ms;
+    for (int run = 0; run < warm_runs && check.ok(); ++run) {
+      start = std::chrono::steady_clock::now();
+      check = query.run();
+      warm_ms.push_back(MillisSince(start));
+    }
+    std::sort(warm_ms.begin(), warm_ms.end());
+    const double median = warm_ms.empty() ? 0 : warm_ms[warm_ms.size() / 2];
+    const std::string check_text = check.ok() ? *check : "ERROR " + check.status().ToString();
+    if (json) {
+      out += fmt::format(
+          "{}\"{}\":{{\"title\":\"{}\",\"check\":\"{}\",\"cold_ms\":{:.3f},"
+          "\"warm_median_ms\":{:.3f},\"warm_ms\":[{:.3f}]}}",
+          q == 0 ? "" : ",", query.name, query.title, check_text, cold_ms, median,
+          fmt::join(warm_ms, ","));
+    } else {
+      fmt::print("{:<4} {:>10.3f} {:>10.3f}  {}\n", query.name, cold_ms, median, check_text);
+    }
+  }
+  if (json) fmt::print("{}}}\n", out);
+  return 0;
+}
+
+}  // namespace
+}  // namespace auditlog::bench
+
+int main(int argc, char** argv) { return auditlog::bench::Main(argc, argv); }

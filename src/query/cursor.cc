@@ -1,0 +1,221 @@
+#include "query/cursor.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <array>
+#include <bit>
+#include <cstring>
+
+#include "common/check.h"
+#include "common/coding.h"
+#include "event/fields.h"
+
+namespace auditlog::query {
+namespace {
+
+constexpr uint8_t kCursorVersion = 1;
+constexpr size_t kMacBytes = 16;
+
+constexpr std::string_view kBase64Url =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string Base64UrlEncode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (unsigned char byte : bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kBase64Url[(buffer >> bits) & 63]);
+    }
+  }
+  if (bits > 0) out.push_back(kBase64Url[(buffer << (6 - bits)) & 63]);
+  return out;
+}
+
+bool Base64UrlDecode(std::string_view text, std::string* out) {
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    const size_t value = kBase64Url.find(c);
+    if (value == std::string_view::npos) return false;
+    buffer = (buffer << 6) | static_cast<uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out->push_back(static_cast<char>((buffer >> bits) & 0xff));
+    }
+  }
+  return bits < 6;  // leftover bits are padding only
+}
+
+// Scalars: a type tag, then the value.
+void PutScalar(std::string* out, const Scalar& value) {
+  out->push_back(static_cast<char>(value.index()));
+  switch (value.index()) {
+    case 0:
+      PutLengthPrefixed(out, std::get<std::string>(value));
+      break;
+    case 1:
+      PutVarintSigned64(out, std::get<int64_t>(value));
+      break;
+    case 2:
+      PutFixed64(out, std::bit_cast<uint64_t>(std::get<double>(value)));
+      break;
+    default:
+      out->push_back(std::get<bool>(value) ? 1 : 0);
+  }
+}
+
+bool GetScalar(std::string_view* in, Scalar* value) {
+  if (in->empty()) return false;
+  const uint8_t tag = static_cast<uint8_t>((*in)[0]);
+  in->remove_prefix(1);
+  switch (tag) {
+    case 0: {
+      std::string_view text;
+      if (!GetLengthPrefixed(in, &text)) return false;
+      *value = std::string(text);
+      return true;
+    }
+    case 1: {
+      int64_t number;
+      if (!GetVarintSigned64(in, &number)) return false;
+      *value = number;
+      return true;
+    }
+    case 2: {
+      uint64_t bits;
+      if (!GetFixed64(in, &bits)) return false;
+      *value = std::bit_cast<double>(bits);
+      return true;
+    }
+    case 3:
+      if (in->empty() || static_cast<uint8_t>((*in)[0]) > 1) return false;
+      *value = (*in)[0] == 1;
+      in->remove_prefix(1);
+      return true;
+    default:
+      return false;
+  }
+}
+
+size_t FieldNumber(const event::FieldSpec* field) {
+  return field == nullptr ? SIZE_MAX : static_cast<size_t>(field - event::AllFields().data());
+}
+
+// A deterministic encoding of everything a walk must keep constant.
+void PutFilter(std::string* out, const Filter& filter) {
+  out->push_back(static_cast<char>(filter.op));
+  PutVarint64(out, FieldNumber(filter.field));
+  PutLengthPrefixed(out, filter.path);
+  PutVarint64(out, filter.values.size());
+  for (const Scalar& value : filter.values) PutScalar(out, value);
+  for (const auto* bound : {&filter.lower, &filter.upper}) {
+    out->push_back(bound->has_value() ? static_cast<char>(1 + (*bound)->inclusive) : 0);
+    if (*bound) PutScalar(out, (*bound)->value);
+  }
+  PutVarint64(out, filter.children.size());
+  for (const Filter& child : filter.children) PutFilter(out, child);
+}
+
+std::string QueryIdentity(const Query& query) {
+  std::string out;
+  PutLengthPrefixed(&out, query.tenant);
+  PutFilter(&out, query.filter);
+  for (const auto* end : {&query.time.from, &query.time.to}) {
+    out.push_back(end->has_value() ? 1 : 0);
+    if (*end) PutVarintSigned64(&out, **end);
+  }
+  for (const SortKey& key : EffectiveSort(query)) {
+    PutVarint64(&out, FieldNumber(key.field));
+    out.push_back(key.descending ? 1 : 0);
+  }
+  return out;
+}
+
+}  // namespace
+
+CursorCodec::CursorCodec(std::string key) : key_(std::move(key)) {
+  AL_CHECK(key_.size() >= 16, "a cursor key has at least 16 bytes");
+}
+
+std::string CursorCodec::Mac(const Query& query, std::string_view payload) const {
+  std::string message = QueryIdentity(query);
+  message.append(payload);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest;
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(),
+       &length);
+  return std::string(reinterpret_cast<const char*>(digest.data()), kMacBytes);
+}
+
+std::string CursorCodec::Encode(const Query& query, const Position& position,
+                                uint64_t watermark) const {
+  std::string payload;
+  payload.push_back(static_cast<char>(kCursorVersion));
+  PutVarint64(&payload, watermark);
+  PutVarint64(&payload, position.seq);
+  PutVarint64(&payload, position.keys.size());
+  for (const auto& key : position.keys) {
+    payload.push_back(key ? 1 : 0);
+    if (key) PutScalar(&payload, *key);
+  }
+  payload.append(Mac(query, payload));
+  return Base64UrlEncode(payload);
+}
+
+Status CursorCodec::Apply(std::string_view token, Query* query) const {
+  static const Status kMalformed = Status::InvalidArgument("cursor: not a cursor of this API");
+  std::string bytes;
+  if (token.empty() || token.size() > 8192 || !Base64UrlDecode(token, &bytes) ||
+      bytes.size() < 1 + kMacBytes)
+    return kMalformed;
+  const std::string_view payload = std::string_view(bytes).substr(0, bytes.size() - kMacBytes);
+  const std::string_view mac = std::string_view(bytes).substr(payload.size());
+  const std::string expected = Mac(*query, payload);
+  if (CRYPTO_memcmp(expected.data(), mac.data(), kMacBytes) != 0)
+    return Status::InvalidArgument(
+        "cursor: it belongs to another query (the tenant, filter, time range and sort must be "
+        "those of the page that returned it) or was altered");
+  std::string_view in = payload;
+  if (static_cast<uint8_t>(in[0]) != kCursorVersion) return kMalformed;
+  in.remove_prefix(1);
+  Position position;
+  uint64_t watermark = 0, count = 0;
+  if (!GetVarint64(&in, &watermark) || !GetVarint64(&in, &position.seq) ||
+      !GetVarint64(&in, &count) || count > 64)
+    return kMalformed;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (in.empty()) return kMalformed;
+    const bool present = in[0] == 1;
+    in.remove_prefix(1);
+    auto& key = position.keys.emplace_back();
+    if (present) {
+      Scalar value;
+      if (!GetScalar(&in, &value)) return kMalformed;
+      key = std::move(value);
+    }
+  }
+  if (!in.empty()) return kMalformed;
+  query->after = std::move(position);
+  query->max_seq = watermark;
+  query->offset = 0;
+  return Status::OK();
+}
+
+Position PositionOf(const Query& query, const event::Event& event) {
+  Position position;
+  for (const SortKey& key : EffectiveSort(query))
+    position.keys.push_back(FieldValue(*key.field, event));
+  position.seq = event.seq;
+  return position;
+}
+
+}  // namespace auditlog::query

@@ -1,0 +1,973 @@
+#include "storage/query_executor.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <roaring/roaring.hh>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "event/fields.h"
+#include "query/matcher.h"
+#include "query/time_zone.h"
+#include "storage/segment/segment_filter.h"
+#include "storage/segment/segment_format.h"
+
+namespace auditlog::storage {
+namespace {
+
+using event::Event;
+using event::FieldSpec;
+using event::FieldType;
+using query::Scalar;
+using query::SortKey;
+using segment::SegmentReader;
+
+size_t FieldIndex(const FieldSpec* field) {
+  return static_cast<size_t>(field - event::AllFields().data());
+}
+
+const FieldSpec* TimestampField() {
+  static const FieldSpec* const field = event::FindField("timestamp");
+  return field;
+}
+
+bool IsDictionaryField(FieldType type) {
+  return type != FieldType::kTime && type != FieldType::kUint64 && type != FieldType::kJson;
+}
+
+class Deadline {
+ public:
+  explicit Deadline(std::chrono::milliseconds timeout)
+      : timeout_(timeout), end_(std::chrono::steady_clock::now() + timeout) {}
+  Status Check() const {
+    if (std::chrono::steady_clock::now() <= end_) return Status::OK();
+    return Status::DeadlineExceeded(
+        fmt::format("query: stopped at its time limit of {} ms", timeout_.count()));
+  }
+
+ private:
+  std::chrono::milliseconds timeout_;
+  std::chrono::steady_clock::time_point end_;
+};
+
+// The dictionary value `key` of a field of `type` as a Scalar.
+Scalar ScalarOfKey(FieldType type, std::string_view key) {
+  switch (type) {
+    case FieldType::kDouble:
+      return segment::DecodeDoubleKey(key);
+    case FieldType::kBool:
+      return key == segment::kTrueKey;
+    default:
+      return std::string(key);
+  }
+}
+
+// The highest seq the query may see in segments (memtables also stop at the
+// watermark; segments only hold visible rows).
+uint64_t SegmentSeqBound(const query::Query& query) {
+  return query.max_seq != 0 ? query.max_seq : UINT64_MAX;
+}
+uint64_t MemtableSeqBound(const query::Query& query, const QuerySources& sources,
+                          const std::string& tenant) {
+  auto it = sources.visible_seq.find(tenant);
+  return std::min(it == sources.visible_seq.end() ? 0 : it->second, SegmentSeqBound(query));
+}
+
+// The tenants whose memtable rows a query reads.
+std::vector<std::string> MemtableTenants(const query::Query& query, const Memtable& memtable) {
+  if (query::IsAllTenants(query.tenant)) return memtable.Tenants();
+  return {query.tenant};
+}
+
+// The rows of `reader` matching the query's filter, time range and seq bound.
+Result<Roaring> SegmentMatches(const SegmentReader& reader, const query::Query& query) {
+  AL_ASSIGN_OR_RETURN(Roaring rows, segment::MatchingRows(reader, query.filter, query.time));
+  const uint64_t bound = SegmentSeqBound(query);
+  if (reader.meta().max_seq > bound && !rows.isEmpty()) {
+    AL_ASSIGN_OR_RETURN(auto seqs, reader.GetSeqs());
+    std::vector<uint32_t> drop;
+    for (uint32_t row : rows)
+      if ((*seqs)[row] > bound) drop.push_back(row);
+    for (uint32_t row : drop) rows.remove(row);
+  }
+  return rows;
+}
+
+// Calls `visit(row, event)` for each memtable event of `tenant` in the
+// query's time range, seq bound and filter.
+template <typename Visit>
+void ForEachMemtableMatch(const Memtable& memtable, const query::Query& query,
+                          const std::string& tenant, uint64_t seq_bound, Visit visit) {
+  memtable.ForEach(tenant, query.time.from.value_or(INT64_MIN), query.time.to.value_or(INT64_MAX),
+                   [&](uint32_t row, const Event& event) {
+                     if (event.seq <= seq_bound && query::Matches(query.filter, event))
+                       visit(row, event);
+                   });
+}
+
+// ---------------------------------------------------------------- search
+
+// A matching event before materialization: where it is and how it sorts.
+struct Candidate {
+  // Sort values: all keys on the general path; on the timestamp path the
+  // keys after the first (keys[0] is unused; `timestamp` holds it).
+  std::vector<std::optional<Scalar>> keys;
+  int64_t timestamp = 0;
+  uint64_t seq = 0;
+  uint32_t tenant = 0;  // rank of the tenant's name (all-tenant queries)
+  int segment = -1;     // index into sources.segments; -1: a memtable's
+  int memtable = -1;    // index into sources.memtables
+  uint32_t row = 0;
+};
+
+// One key's rank per segment row: smaller comes first in page order.
+// Dictionary ranks are doubled so a cursor value missing from the dictionary
+// ranks strictly between two codes.
+class KeyRanker {
+ public:
+  static Result<KeyRanker> Make(const SegmentReader& reader, const SortKey& key) {
+    KeyRanker ranker;
+    ranker.key_ = key;
+    const size_t index = FieldIndex(key.field);
+    if (key.field->type == FieldType::kTime) {
+      AL_ASSIGN_OR_RETURN(ranker.times_, reader.GetTimes(index));
+    } else if (key.field->type == FieldType::kUint64) {
+      AL_ASSIGN_OR_RETURN(ranker.seqs_, reader.GetSeqs());
+    } else {
+      AL_ASSIGN_OR_RETURN(ranker.dictionary_, reader.GetDictionary(index));
+      AL_ASSIGN_OR_RETURN(ranker.codes_, reader.GetCodes(index));
+    }
+    return ranker;
+  }
+
+  uint64_t RankOf(uint32_t row) const {
+    if (times_) return times_->present(row) ? Present(Bias((*times_)[row])) : Absent();
+    if (seqs_) return Present((*seqs_)[row]);
+    const uint32_t code = (*codes_)[row];
+    return code == 0 ? Absent() : Present(uint64_t{code} * 2);
+  }
+
+  // The rank of a cursor's value (nullopt: absent).
+  uint64_t RankOfValue(const std::optional<Scalar>& value) const {
+    if (!value) return Absent();
+    if (times_) return Present(Bias(std::get<int64_t>(*value)));
+    if (seqs_) return Present(static_cast<uint64_t>(std::get<int64_t>(*value)));
+    const std::string key = segment::DictionaryKeyOf(key_.field->type, *value);
+    const uint32_t at = dictionary_->LowerBound(key);
+    if (at <= dictionary_->size() && dictionary_->value(at) == key)
+      return Present(uint64_t{at} * 2);
+    return Present(uint64_t{at} * 2 - 1);  // between codes at-1 and at
+  }
+
+  std::optional<Scalar> ValueOf(uint32_t row, uint64_t seq) const {
+    if (times_) {
+      if (!times_->present(row)) return std::nullopt;
+      return Scalar(int64_t{(*times_)[row]});
+    }
+    if (seqs_) return Scalar(static_cast<int64_t>(seq));
+    const uint32_t code = (*codes_)[row];
+    if (code == 0) return std::nullopt;
+    return ScalarOfKey(key_.field->type, dictionary_->value(code));
+  }
+
+ private:
+  static uint64_t Bias(int64_t value) { return static_cast<uint64_t>(value) ^ (uint64_t{1} << 63); }
+  uint64_t Present(uint64_t ascending) const { return key_.descending ? ~ascending : ascending; }
+  // Absent values sort after every value ascending, before them descending.
+  uint64_t Absent() const { return key_.descending ? 0 : UINT64_MAX; }
+
+  SortKey key_;
+  std::shared_ptr<const segment::TimeColumn> times_;
+  std::shared_ptr<const segment::SeqColumn> seqs_;
+  std::shared_ptr<const segment::Dictionary> dictionary_;
+  std::shared_ptr<const segment::Codes> codes_;
+};
+
+class Searcher {
+ public:
+  Searcher(const query::Query& query, const QuerySources& sources)
+      : query_(query),
+        sources_(sources),
+        sort_(query::EffectiveSort(query)),
+        by_time_(sort_[0].field == TimestampField()),
+        deadline_(query.timeout) {
+    // Tenants ranked by name: the last tiebreak of all-tenant queries.
+    for (const SegmentReader* reader : sources.segments) tenants_.push_back(reader->meta().tenant);
+    for (const auto& memtable : sources.memtables)
+      for (std::string& name : memtable->Tenants()) tenants_.push_back(std::move(name));
+    std::sort(tenants_.begin(), tenants_.end());
+    tenants_.erase(std::unique(tenants_.begin(), tenants_.end()), tenants_.end());
+  }
+
+  Result<query::SearchResult> Run() {
+    query::SearchResult result;
+    result.watermark = query::IsAllTenants(query_.tenant) ? 0 : SeqBoundFor(query_.tenant);
+    std::vector<Candidate> page;
+    if (by_time_) {
+      AL_ASSIGN_OR_RETURN(page, PageByTime());
+    } else {
+      AL_ASSIGN_OR_RETURN(page, PageBySortKeys());
+    }
+    if (query_.include_totals) result.total = total_;
+    if (!page.empty()) {
+      const Candidate& last = page.back();
+      result.last.emplace();
+      result.last->keys = last.keys;
+      if (by_time_) result.last->keys[0] = Scalar(int64_t{last.timestamp});
+      result.last->seq = last.seq;
+    }
+    AL_RETURN_IF_ERROR(Materialize(page, &result.events));
+    return result;
+  }
+
+ private:
+  uint64_t SeqBoundFor(const std::string& tenant) const {
+    auto it = sources_.visible_seq.find(tenant);
+    const uint64_t visible = it == sources_.visible_seq.end() ? 0 : it->second;
+    return std::min(visible, SegmentSeqBound(query_));
+  }
+
+  uint32_t TenantRank(const std::string& tenant) const {
+    return static_cast<uint32_t>(std::lower_bound(tenants_.begin(), tenants_.end(), tenant) -
+                                 tenants_.begin());
+  }
+
+  // Calls `visit(tenant_rank, row, event)` for each memtable match of `m`.
+  template <typename Visit>
+  void ForEachMemtableCandidate(size_t m, Visit visit) {
+    const Memtable& memtable = *sources_.memtables[m];
+    std::vector<std::string> names;
+    if (query::IsAllTenants(query_.tenant))
+      names = memtable.Tenants();
+    else
+      names.push_back(query_.tenant);
+    for (const std::string& name : names) {
+      const uint32_t rank = TenantRank(name);
+      ForEachMemtableMatch(memtable, query_, name, SeqBoundFor(name),
+                           [&](uint32_t row, const Event& event) { visit(rank, row, event); });
+    }
+  }
+
+  // The candidate for a memtable event, or nullopt when it lies before the cursor.
+  std::optional<Candidate> MemtableCandidate(size_t m, uint32_t tenant, uint32_t row,
+                                             const Event& event) const {
+    Candidate candidate;
+    for (const SortKey& key : sort_) candidate.keys.push_back(query::FieldValue(*key.field, event));
+    if (query_.after && !AfterPosition(candidate.keys, event.seq)) return std::nullopt;
+    candidate.timestamp = *event.timestamp;
+    candidate.seq = event.seq;
+    candidate.tenant = tenant;
+    candidate.memtable = static_cast<int>(m);
+    candidate.row = row;
+    return candidate;
+  }
+
+  // Whether values `keys` (all sort keys) and `seq` come after the cursor.
+  bool AfterPosition(const std::vector<std::optional<Scalar>>& keys, uint64_t seq) const {
+    const query::Position& position = *query_.after;
+    for (size_t k = 0; k < sort_.size(); ++k) {
+      int c = query::CompareSortValues(keys[k], position.keys[k], sort_[k].descending);
+      if (c != 0) return c > 0;
+    }
+    return sort_[0].descending ? seq < position.seq : seq > position.seq;
+  }
+
+  // The full page order: the keys, then seq, then tenant, in the first key's direction.
+  bool Before(const Candidate& a, const Candidate& b) const {
+    size_t k = 0;
+    if (by_time_) {
+      if (a.timestamp != b.timestamp)
+        return Descending() ? a.timestamp > b.timestamp : a.timestamp < b.timestamp;
+      k = 1;
+    }
+    for (; k < sort_.size(); ++k) {
+      int c = query::CompareSortValues(a.keys[k], b.keys[k], sort_[k].descending);
+      if (c != 0) return c < 0;
+    }
+    if (a.seq != b.seq) return Descending() ? a.seq > b.seq : a.seq < b.seq;
+    return Descending() ? a.tenant > b.tenant : a.tenant < b.tenant;
+  }
+
+  bool Descending() const { return sort_[0].descending; }
+
+  // Calls `visit(reader, index, rows)` with each segment's matching rows
+  // (none empty), counting them into the total.
+  template <typename Visit>
+  Status ForEachSegmentMatch(Visit visit) {
+    for (size_t s = 0; s < sources_.segments.size(); ++s) {
+      AL_RETURN_IF_ERROR(deadline_.Check());
+      const SegmentReader& reader = *sources_.segments[s];
+      AL_ASSIGN_OR_RETURN(Roaring rows, SegmentMatches(reader, query_));
+      total_ += rows.cardinality();
+      if (!rows.isEmpty()) AL_RETURN_IF_ERROR(visit(reader, static_cast<int>(s), std::move(rows)));
+    }
+    return Status::OK();
+  }
+
+  // ---- orders led by timestamp
+
+  // One source's matches in page order, and the times it starts and ends at.
+  struct OrderedSource {
+    int segment = -1;
+    int memtable = -1;
+    Roaring rows;                     // segments: matching rows (ascending = (ts, seq) order)
+    std::vector<Candidate> in_order;  // memtables: matches in page order
+    uint64_t count = 0;
+    int64_t first_time = 0, last_time = 0;  // in page order
+  };
+
+  // Rows of a segment are sorted by (timestamp, seq), so the segment's order
+  // is the page order up to ties on timestamp (when more keys follow it).
+  Status RestrictToAfter(const SegmentReader& reader, int segment, const segment::TimeColumn& times,
+                         Roaring* rows) {
+    const int64_t at = std::get<int64_t>(*query_.after->keys[0]);
+    const auto& values = times.values();
+    // Rows on the cursor's side of its timestamp, its own timestamp included.
+    const uint32_t low =
+        static_cast<uint32_t>(std::lower_bound(values.begin(), values.end(), at) - values.begin());
+    const uint32_t high =
+        static_cast<uint32_t>(std::upper_bound(values.begin(), values.end(), at) - values.begin());
+    Roaring side;
+    if (Descending()) {
+      if (high > 0) side.addRange(0, high);
+    } else if (low < reader.meta().rows) {
+      side.addRange(low, reader.meta().rows);
+    }
+    *rows &= side;
+    // Rows at the cursor's own timestamp: compared in full.
+    if (low < high) {
+      AL_ASSIGN_OR_RETURN(std::vector<Candidate> ties,
+                          SegmentCandidates(reader, segment, low, high, *rows));
+      for (const Candidate& tie : ties) {
+        std::vector<std::optional<Scalar>> keys = tie.keys;
+        keys[0] = Scalar(int64_t{tie.timestamp});
+        if (!AfterPosition(keys, tie.seq)) rows->remove(tie.row);
+      }
+    }
+    return Status::OK();
+  }
+
+  // Candidates for the matching rows in [begin, end) of a segment, with
+  // their sort values (the timestamp in `timestamp`).
+  Result<std::vector<Candidate>> SegmentCandidates(const SegmentReader& reader, int segment,
+                                                   uint32_t begin, uint32_t end,
+                                                   const Roaring& rows) {
+    std::vector<uint32_t> row_list;
+    for (uint32_t row = begin; row < end; ++row)
+      if (rows.contains(row)) row_list.push_back(row);
+    return CandidatesForRows(reader, segment, row_list);
+  }
+
+  Result<std::vector<Candidate>> CandidatesForRows(const SegmentReader& reader, int segment,
+                                                   const std::vector<uint32_t>& row_list) {
+    AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(FieldIndex(TimestampField())));
+    AL_ASSIGN_OR_RETURN(auto seqs, reader.GetSeqs());
+    std::vector<KeyRanker> rankers;
+    for (size_t k = 1; k < sort_.size(); ++k) {
+      AL_ASSIGN_OR_RETURN(KeyRanker ranker, KeyRanker::Make(reader, sort_[k]));
+      rankers.push_back(std::move(ranker));
+    }
+    const uint32_t tenant = TenantRank(reader.meta().tenant);
+    std::vector<Candidate> out(row_list.size());
+    for (size_t i = 0; i < row_list.size(); ++i) {
+      Candidate& candidate = out[i];
+      const uint32_t row = row_list[i];
+      candidate.timestamp = (*times)[row];
+      candidate.seq = (*seqs)[row];
+      candidate.tenant = tenant;
+      candidate.segment = segment;
+      candidate.row = row;
+      candidate.keys.resize(sort_.size());
+      for (size_t k = 1; k < sort_.size(); ++k)
+        candidate.keys[k] = rankers[k - 1].ValueOf(row, candidate.seq);
+    }
+    return out;
+  }
+
+  Result<std::vector<Candidate>> PageByTime() {
+    std::vector<OrderedSource> ordered;
+    auto add_segment = [&](const SegmentReader& reader, int s, Roaring rows) -> Status {
+      AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(FieldIndex(TimestampField())));
+      if (query_.after) {
+        AL_RETURN_IF_ERROR(RestrictToAfter(reader, s, *times, &rows));
+        if (rows.isEmpty()) return Status::OK();
+      }
+      OrderedSource& source = ordered.emplace_back();
+      source.segment = s;
+      source.count = rows.cardinality();
+      const int64_t low_time = (*times)[rows.minimum()], high_time = (*times)[rows.maximum()];
+      source.first_time = Descending() ? high_time : low_time;
+      source.last_time = Descending() ? low_time : high_time;
+      source.rows = std::move(rows);
+      return Status::OK();
+    };
+    AL_RETURN_IF_ERROR(ForEachSegmentMatch(add_segment));
+    for (size_t m = 0; m < sources_.memtables.size(); ++m) {
+      AL_RETURN_IF_ERROR(deadline_.Check());
+      OrderedSource source;
+      source.memtable = static_cast<int>(m);
+      ForEachMemtableCandidate(m, [&](uint32_t tenant, uint32_t row, const Event& event) {
+        ++total_;
+        if (auto candidate = MemtableCandidate(m, tenant, row, event))
+          source.in_order.push_back(std::move(*candidate));
+      });
+      if (source.in_order.empty()) continue;
+      std::sort(source.in_order.begin(), source.in_order.end(),
+                [&](const Candidate& a, const Candidate& b) { return Before(a, b); });
+      source.count = source.in_order.size();
+      source.first_time = source.in_order.front().timestamp;
+      source.last_time = source.in_order.back().timestamp;
+      ordered.push_back(std::move(source));
+    }
+
+    // Sources by where they start in page order; a run of overlapping
+    // sources is merged, every other one is skipped or taken by its count.
+    auto earlier = [&](int64_t a, int64_t b) { return Descending() ? a > b : a < b; };
+    std::sort(ordered.begin(), ordered.end(), [&](const OrderedSource& a, const OrderedSource& b) {
+      return earlier(a.first_time, b.first_time);
+    });
+    std::vector<Candidate> page;
+    uint64_t skip = query_.offset;
+    uint64_t need = query_.limit;
+    for (size_t begin = 0; begin < ordered.size() && need > 0;) {
+      size_t end = begin + 1;
+      int64_t run_last = ordered[begin].last_time;
+      uint64_t run_count = ordered[begin].count;
+      // Equal times overlap too: their order is by the later keys and seq.
+      while (end < ordered.size() && !earlier(run_last, ordered[end].first_time)) {
+        if (earlier(run_last, ordered[end].last_time)) run_last = ordered[end].last_time;
+        run_count += ordered[end].count;
+        ++end;
+      }
+      if (skip >= run_count) {
+        skip -= run_count;
+        begin = end;
+        continue;
+      }
+      const uint64_t take = std::min<uint64_t>(need, run_count - skip);
+      AL_RETURN_IF_ERROR(deadline_.Check());
+      AL_RETURN_IF_ERROR(
+          TakeFromRun(std::span(ordered).subspan(begin, end - begin), skip, take, &page));
+      need -= take;
+      skip = 0;
+      begin = end;
+    }
+    return page;
+  }
+
+  // Appends the run's matches at page positions [skip, skip + take) to `page`.
+  Status TakeFromRun(std::span<OrderedSource> run, uint64_t skip, uint64_t take,
+                     std::vector<Candidate>* page) {
+    const uint64_t prefix = skip + take;  // no source contributes more than this
+    std::vector<Candidate> merged;
+    for (OrderedSource& source : run) {
+      const uint64_t n = std::min(prefix, source.count);
+      if (source.memtable >= 0) {
+        merged.insert(merged.end(), source.in_order.begin(),
+                      source.in_order.begin() + static_cast<ptrdiff_t>(n));
+        continue;
+      }
+      const SegmentReader& reader = *sources_.segments[static_cast<size_t>(source.segment)];
+      // The first n rows in page order (the last n ascending when
+      // descending), and with more keys after the timestamp, every row tied
+      // with the n-th on it: those may come first by the later keys.
+      uint64_t first = Descending() ? source.count - n : 0;
+      uint64_t length = n;
+      if (sort_.size() > 1) {
+        AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(FieldIndex(TimestampField())));
+        uint32_t edge_row = 0;
+        source.rows.select(static_cast<uint32_t>(Descending() ? first : n - 1), &edge_row);
+        const int64_t edge = (*times)[edge_row];
+        const auto& values = times->values();
+        const uint32_t tie_begin = static_cast<uint32_t>(
+            std::lower_bound(values.begin(), values.end(), edge) - values.begin());
+        const uint32_t tie_end = static_cast<uint32_t>(
+            std::upper_bound(values.begin(), values.end(), edge) - values.begin());
+        if (Descending()) {
+          const uint64_t before = tie_begin == 0 ? 0 : source.rows.rank(tie_begin - 1);
+          length += first - before;
+          first = before;
+        } else {
+          length = source.rows.rank(tie_end - 1);
+        }
+      }
+      std::vector<uint32_t> rows(length);
+      source.rows.rangeUint32Array(rows.data(), first, length);
+      AL_ASSIGN_OR_RETURN(std::vector<Candidate> candidates,
+                          CandidatesForRows(reader, source.segment, rows));
+      merged.insert(merged.end(), std::make_move_iterator(candidates.begin()),
+                    std::make_move_iterator(candidates.end()));
+    }
+    std::sort(merged.begin(), merged.end(),
+              [&](const Candidate& a, const Candidate& b) { return Before(a, b); });
+    for (uint64_t i = skip; i < skip + take && i < merged.size(); ++i)
+      page->push_back(std::move(merged[i]));
+    return Status::OK();
+  }
+
+  // ---- any other order
+
+  Result<std::vector<Candidate>> PageBySortKeys() {
+    const uint64_t wanted = query_.offset + query_.limit;
+    std::vector<Candidate> candidates;
+    auto add_segment = [&](const SegmentReader& reader, int s, Roaring rows) {
+      return RankSegment(reader, s, rows, wanted, &candidates);
+    };
+    AL_RETURN_IF_ERROR(ForEachSegmentMatch(add_segment));
+    for (size_t m = 0; m < sources_.memtables.size(); ++m) {
+      AL_RETURN_IF_ERROR(deadline_.Check());
+      ForEachMemtableCandidate(m, [&](uint32_t tenant, uint32_t row, const Event& event) {
+        ++total_;
+        if (auto candidate = MemtableCandidate(m, tenant, row, event))
+          candidates.push_back(std::move(*candidate));
+      });
+    }
+    const size_t keep = static_cast<size_t>(std::min<uint64_t>(wanted, candidates.size()));
+    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<ptrdiff_t>(keep),
+                      candidates.end(),
+                      [&](const Candidate& a, const Candidate& b) { return Before(a, b); });
+    std::vector<Candidate> page;
+    for (size_t i = query_.offset; i < keep; ++i) page.push_back(std::move(candidates[i]));
+    return page;
+  }
+
+  // Ranks the matching `rows` of one segment by the sort keys and appends
+  // the first `wanted` (after the cursor) to `out`, with their values.
+  Status RankSegment(const SegmentReader& reader, int segment, const Roaring& rows, uint64_t wanted,
+                     std::vector<Candidate>* out) {
+    std::vector<KeyRanker> rankers;
+    for (const SortKey& key : sort_) {
+      AL_ASSIGN_OR_RETURN(KeyRanker ranker, KeyRanker::Make(reader, key));
+      rankers.push_back(std::move(ranker));
+    }
+    AL_ASSIGN_OR_RETURN(auto seqs, reader.GetSeqs());
+    const size_t width = rankers.size() + 1;  // the keys, then seq
+    std::vector<uint32_t> row_list(rows.cardinality());
+    rows.toUint32Array(row_list.data());
+    std::vector<uint64_t> ranks(row_list.size() * width);
+    for (size_t i = 0; i < row_list.size(); ++i) {
+      for (size_t k = 0; k < rankers.size(); ++k)
+        ranks[i * width + k] = rankers[k].RankOf(row_list[i]);
+      const uint64_t seq = (*seqs)[row_list[i]];
+      ranks[i * width + rankers.size()] = Descending() ? ~seq : seq;
+    }
+    auto tuple = [&](size_t i) {
+      return std::span<const uint64_t>(ranks.data() + i * width, width);
+    };
+    std::vector<size_t> order;
+    order.reserve(row_list.size());
+    if (query_.after) {
+      std::vector<uint64_t> bound(width);
+      for (size_t k = 0; k < rankers.size(); ++k)
+        bound[k] = rankers[k].RankOfValue(query_.after->keys[k]);
+      bound[rankers.size()] = Descending() ? ~query_.after->seq : query_.after->seq;
+      for (size_t i = 0; i < row_list.size(); ++i) {
+        auto t = tuple(i);
+        if (std::lexicographical_compare(bound.begin(), bound.end(), t.begin(), t.end()))
+          order.push_back(i);
+      }
+    } else {
+      for (size_t i = 0; i < row_list.size(); ++i) order.push_back(i);
+    }
+    auto less = [&](size_t a, size_t b) {
+      auto x = tuple(a), y = tuple(b);
+      return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end());
+    };
+    const size_t keep = static_cast<size_t>(std::min<uint64_t>(wanted, order.size()));
+    std::partial_sort(order.begin(), order.begin() + static_cast<ptrdiff_t>(keep), order.end(),
+                      less);
+    const uint32_t tenant = TenantRank(reader.meta().tenant);
+    for (size_t j = 0; j < keep; ++j) {
+      const uint32_t row = row_list[order[j]];
+      Candidate& candidate = out->emplace_back();
+      candidate.seq = (*seqs)[row];
+      candidate.tenant = tenant;
+      candidate.segment = segment;
+      candidate.row = row;
+      for (const KeyRanker& ranker : rankers)
+        candidate.keys.push_back(ranker.ValueOf(row, candidate.seq));
+    }
+    return Status::OK();
+  }
+
+  // ---- the page's events
+
+  Status Materialize(const std::vector<Candidate>& page, std::vector<Event>* events) {
+    events->resize(page.size());
+    std::vector<size_t> fields;
+    for (const FieldSpec* field : query_.fields) fields.push_back(FieldIndex(field));
+    std::map<int, std::vector<std::pair<uint32_t, size_t>>> by_segment;
+    for (size_t i = 0; i < page.size(); ++i) {
+      const Candidate& candidate = page[i];
+      if (candidate.memtable >= 0) {
+        Event& event = (*events)[i];
+        sources_.memtables[static_cast<size_t>(candidate.memtable)]->Read(
+            tenants_[candidate.tenant], candidate.row, &event);
+        query::Project(query_, &event);
+      } else {
+        by_segment[candidate.segment].emplace_back(candidate.row, i);
+      }
+    }
+    for (const auto& [s, wanted_rows] : by_segment) {
+      std::vector<uint32_t> rows;
+      for (const auto& [row, slot] : wanted_rows) rows.push_back(row);
+      std::vector<Event> read;
+      AL_RETURN_IF_ERROR(sources_.segments[static_cast<size_t>(s)]->ReadRows(rows, fields, &read));
+      for (size_t i = 0; i < wanted_rows.size(); ++i)
+        (*events)[wanted_rows[i].second] = std::move(read[i]);
+    }
+    return Status::OK();
+  }
+
+  const query::Query& query_;
+  const QuerySources& sources_;
+  const std::vector<SortKey> sort_;
+  const bool by_time_;
+  const Deadline deadline_;
+  std::vector<std::string> tenants_;
+  uint64_t total_ = 0;
+};
+
+// ---------------------------------------------------------------- aggregations
+
+// Values seen and how often, keyed by their text (ScalarToString).
+class ValueCounts {
+ public:
+  void Add(const Scalar& value, uint64_t count) {
+    auto [it, inserted] = counts_.try_emplace(query::ScalarToString(value), value, 0);
+    it->second.second += count;
+  }
+  size_t size() const { return counts_.size(); }
+  // Fills `result->buckets` (top_n of them) and other_count.
+  void Finish(uint32_t top_n, query::AggResult* result) const {
+    for (const auto& [key, entry] : counts_) result->buckets.push_back({entry.first, entry.second});
+    query::FinishBuckets(top_n, result);
+  }
+
+ private:
+  std::unordered_map<std::string, std::pair<Scalar, uint64_t>> counts_;
+};
+
+// Accumulates one field's values over matching events: counts per value
+// (CountBy) or the set of values (DistinctCount).
+class FieldAccumulator {
+ public:
+  FieldAccumulator(const FieldSpec* field, bool distinct) : field_(field), distinct_(distinct) {}
+
+  void Add(const std::optional<Scalar>& value, uint64_t n) {
+    total_ += n;
+    if (!value) {
+      missing_ += n;
+    } else if (distinct_) {
+      values_.insert(query::ScalarToString(*value));
+    } else {
+      counts_.Add(*value, n);
+    }
+  }
+
+  // Segment rows arrive as codes, named once each: counts per code (0: absent).
+  void AddCodes(const segment::Dictionary& dictionary, std::span<const uint64_t> per_code) {
+    for (uint32_t code = 0; code < per_code.size(); ++code) {
+      if (per_code[code] == 0) continue;
+      Add(code == 0 ? std::nullopt
+                    : std::optional<Scalar>(ScalarOfKey(field_->type, dictionary.value(code))),
+          per_code[code]);
+    }
+  }
+
+  // Distinct counts fed by codes: `n` present values counted here, their
+  // values given later (InsertDistinct) or counted by the caller.
+  void CountPresent(uint64_t n) { total_ += n; }
+  void InsertDistinct(std::string value) { values_.insert(std::move(value)); }
+  bool has_distinct_values() const { return !values_.empty(); }
+
+  query::AggResult Finish(uint32_t top_n) const {
+    query::AggResult result;
+    result.total = total_;
+    result.missing_count = missing_;
+    if (distinct_)
+      result.distinct = values_.size();
+    else
+      counts_.Finish(top_n, &result);
+    return result;
+  }
+
+  const FieldSpec* field() const { return field_; }
+  bool distinct() const { return distinct_; }
+
+ private:
+  const FieldSpec* field_;
+  bool distinct_;
+  uint64_t total_ = 0, missing_ = 0;
+  ValueCounts counts_;
+  std::unordered_set<std::string> values_;
+};
+
+// Adds the values of the accumulator's field at `rows` of one segment.
+template <typename Rows>
+Status AccumulateRows(const SegmentReader& reader, const Rows& rows,
+                      FieldAccumulator* accumulator) {
+  const FieldSpec* field = accumulator->field();
+  const size_t index = FieldIndex(field);
+  if (IsDictionaryField(field->type)) {
+    AL_ASSIGN_OR_RETURN(auto dictionary, reader.GetDictionary(index));
+    AL_ASSIGN_OR_RETURN(auto codes, reader.GetCodes(index));
+    std::vector<uint64_t> per_code(size_t{dictionary->size()} + 1, 0);
+    const auto& all = codes->codes();
+    for (uint32_t row : rows) ++per_code[all[row]];
+    accumulator->AddCodes(*dictionary, per_code);
+    return Status::OK();
+  }
+  if (field->type == FieldType::kTime) {
+    AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(index));
+    for (uint32_t row : rows)
+      accumulator->Add(
+          times->present(row) ? std::optional<Scalar>(int64_t{(*times)[row]}) : std::nullopt, 1);
+    return Status::OK();
+  }
+  AL_ASSIGN_OR_RETURN(auto seqs, reader.GetSeqs());
+  for (uint32_t row : rows) accumulator->Add(Scalar(static_cast<int64_t>((*seqs)[row])), 1);
+  return Status::OK();
+}
+
+Result<query::AggResult> AggregateField(const query::Query& query, const QuerySources& sources,
+                                        const FieldSpec* field, bool distinct, uint32_t top_n) {
+  const Deadline deadline(query.timeout);
+  FieldAccumulator accumulator(field, distinct);
+  for (const SegmentReader* reader : sources.segments) {
+    AL_RETURN_IF_ERROR(deadline.Check());
+    AL_ASSIGN_OR_RETURN(Roaring rows, SegmentMatches(*reader, query));
+    if (!rows.isEmpty()) AL_RETURN_IF_ERROR(AccumulateRows(*reader, rows, &accumulator));
+  }
+  for (const auto& memtable : sources.memtables) {
+    AL_RETURN_IF_ERROR(deadline.Check());
+    for (const std::string& tenant : MemtableTenants(query, *memtable))
+      ForEachMemtableMatch(*memtable, query, tenant, MemtableSeqBound(query, sources, tenant),
+                           [&](uint32_t, const Event& event) {
+                             accumulator.Add(query::FieldValue(*field, event), 1);
+                           });
+  }
+  return accumulator.Finish(top_n);
+}
+
+// Maps times to the start of their histogram bucket, remembering the last
+// bucket's extent (rows arrive mostly in time order).
+class Bucketer {
+ public:
+  Bucketer(const query::DateHistogram& spec, query::TimeZone zone)
+      : spec_(spec), zone_(std::move(zone)) {}
+
+  int64_t StartOf(int64_t at) {
+    if (at >= start_ && at < end_) return start_;
+    if (spec_.calendar) {
+      start_ = query::CalendarBucketStart(at, *spec_.calendar, zone_);
+      end_ = query::NextCalendarBucketStart(start_, *spec_.calendar, zone_);
+      return start_;
+    }
+    const int64_t start = query::FixedBucketStart(at, spec_.interval_micros, zone_);
+    // Remember the extent only where the zone's offset holds across it.
+    const int64_t end = start + spec_.interval_micros;
+    if (zone_.OffsetSecondsAt(start) == zone_.OffsetSecondsAt(end - 1) &&
+        spec_.interval_micros <= int64_t{86'400'000'000}) {
+      start_ = start;
+      end_ = end;
+    }
+    return start;
+  }
+  // The bucket after the one starting at `start`.
+  int64_t NextAfter(int64_t start) {
+    if (spec_.calendar) return query::NextCalendarBucketStart(start, *spec_.calendar, zone_);
+    int64_t next = start + spec_.interval_micros;
+    while (StartOf(next) == start) next += spec_.interval_micros;
+    return StartOf(next);
+  }
+
+ private:
+  const query::DateHistogram& spec_;
+  const query::TimeZone zone_;
+  int64_t start_ = 1, end_ = 0;  // empty
+};
+
+// One histogram bucket and its sub-aggregation.
+struct HistogramBucket {
+  uint64_t count = 0;
+  std::unique_ptr<FieldAccumulator> sub;
+  // Distinct counts: the codes each segment contributed, named only when a
+  // bucket draws on more than one source.
+  std::vector<std::pair<std::shared_ptr<const segment::Dictionary>, Roaring>> segment_codes;
+};
+
+class Histogrammer {
+ public:
+  Histogrammer(const query::Query& query, const query::DateHistogram& spec, query::TimeZone zone)
+      : query_(query),
+        spec_(spec),
+        field_(spec.field ? spec.field : TimestampField()),
+        bucketer_(spec, std::move(zone)),
+        deadline_(query.timeout) {
+    if (const auto* count_by = std::get_if<query::CountBy>(&spec.per_bucket)) {
+      sub_field_ = count_by->field;
+      top_n_ = count_by->top_n;
+    } else if (const auto* distinct = std::get_if<query::DistinctCount>(&spec.per_bucket)) {
+      sub_field_ = distinct->field;
+      sub_distinct_ = true;
+    }
+  }
+
+  Result<query::AggResult> Run(const QuerySources& sources) {
+    for (const SegmentReader* reader : sources.segments) {
+      AL_RETURN_IF_ERROR(deadline_.Check());
+      AL_ASSIGN_OR_RETURN(Roaring rows, SegmentMatches(*reader, query_));
+      if (!rows.isEmpty()) AL_RETURN_IF_ERROR(AddSegment(*reader, rows));
+    }
+    for (const auto& memtable : sources.memtables) {
+      AL_RETURN_IF_ERROR(deadline_.Check());
+      for (const std::string& tenant : MemtableTenants(query_, *memtable))
+        ForEachMemtableMatch(*memtable, query_, tenant, MemtableSeqBound(query_, sources, tenant),
+                             [&](uint32_t, const Event& event) { AddEvent(event); });
+    }
+    if (buckets_.size() > query::kMaxHistogramBuckets)
+      return Status::InvalidArgument(
+          fmt::format("date histogram: more than {} buckets; use a longer interval",
+                      query::kMaxHistogramBuckets));
+    query::AggResult result;
+    result.total = total_;
+    result.missing_count = missing_;
+    for (auto& [start, bucket] : buckets_) {
+      result.buckets.push_back({Scalar(int64_t{start}), bucket.count});
+      if (sub_field_ != nullptr) result.per_bucket.push_back(FinishSub(bucket));
+    }
+    return result;
+  }
+
+ private:
+  HistogramBucket& BucketAt(int64_t start) {
+    HistogramBucket& bucket = buckets_[start];
+    if (sub_field_ != nullptr && !bucket.sub)
+      bucket.sub = std::make_unique<FieldAccumulator>(sub_field_, sub_distinct_);
+    return bucket;
+  }
+
+  void AddEvent(const Event& event) {
+    ++total_;
+    const std::optional<event::UnixMicros>& time = *field_->time_member(const_cast<Event&>(event));
+    if (!time) {
+      ++missing_;
+      return;
+    }
+    HistogramBucket& bucket = BucketAt(bucketer_.StartOf(*time));
+    ++bucket.count;
+    if (bucket.sub) bucket.sub->Add(query::FieldValue(*sub_field_, event), 1);
+  }
+
+  Status AddSegment(const SegmentReader& reader, const Roaring& rows) {
+    AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(FieldIndex(field_)));
+    const uint64_t count = rows.cardinality();
+    total_ += count;
+    const uint32_t first = rows.minimum(), last = rows.maximum();
+    if (field_ == TimestampField() && sub_field_ == nullptr && last - first + 1 == count) {
+      // A run of rows sorted by time: each bucket's count by binary search.
+      const auto& values = times->values();
+      auto begin = values.begin() + first, end = values.begin() + last + 1;
+      for (auto at = begin; at < end;) {
+        const int64_t start = bucketer_.StartOf(*at);
+        const int64_t next = bucketer_.NextAfter(start);
+        auto stop = std::lower_bound(at, end, next);
+        BucketAt(start).count += static_cast<uint64_t>(stop - at);
+        at = stop;
+      }
+      return Status::OK();
+    }
+    // Rows grouped by bucket (consecutive rows mostly share one).
+    std::map<int64_t, std::vector<uint32_t>> groups;
+    std::vector<uint32_t>* group = nullptr;
+    int64_t group_start = 0;
+    for (uint32_t row : rows) {
+      if (!times->present(row)) {
+        ++missing_;
+        continue;
+      }
+      const int64_t start = bucketer_.StartOf((*times)[row]);
+      if (group == nullptr || start != group_start) {
+        group = &groups[start];
+        group_start = start;
+      }
+      if (sub_field_ != nullptr)
+        group->push_back(row);
+      else
+        BucketAt(start).count += 1;
+    }
+    if (sub_field_ == nullptr) return Status::OK();
+    const size_t sub_index = FieldIndex(sub_field_);
+    for (auto& [start, bucket_rows] : groups) {
+      HistogramBucket& bucket = BucketAt(start);
+      bucket.count += bucket_rows.size();
+      if (sub_distinct_ && IsDictionaryField(sub_field_->type)) {
+        AL_ASSIGN_OR_RETURN(auto dictionary, reader.GetDictionary(sub_index));
+        AL_ASSIGN_OR_RETURN(auto codes, reader.GetCodes(sub_index));
+        Roaring present;
+        uint64_t absent = 0;
+        for (uint32_t row : bucket_rows) {
+          const uint32_t code = (*codes)[row];
+          if (code == 0)
+            ++absent;
+          else
+            present.add(code);
+        }
+        bucket.sub->CountPresent(bucket_rows.size() - absent);
+        if (absent > 0) bucket.sub->Add(std::nullopt, absent);
+        bucket.segment_codes.emplace_back(std::move(dictionary), std::move(present));
+        continue;
+      }
+      AL_RETURN_IF_ERROR(AccumulateRows(reader, bucket_rows, bucket.sub.get()));
+    }
+    return Status::OK();
+  }
+
+  query::AggResult FinishSub(HistogramBucket& bucket) {
+    if (bucket.segment_codes.size() == 1 && !bucket.sub->has_distinct_values()) {
+      // One segment's distinct codes are the bucket's distinct values.
+      query::AggResult sub = bucket.sub->Finish(top_n_);
+      sub.distinct = bucket.segment_codes[0].second.cardinality();
+      return sub;
+    }
+    for (const auto& [dictionary, codes] : bucket.segment_codes)
+      for (uint32_t code : codes)
+        bucket.sub->InsertDistinct(
+            query::ScalarToString(ScalarOfKey(sub_field_->type, dictionary->value(code))));
+    return bucket.sub->Finish(top_n_);
+  }
+
+  const query::Query& query_;
+  const query::DateHistogram& spec_;
+  const FieldSpec* field_;
+  const FieldSpec* sub_field_ = nullptr;
+  bool sub_distinct_ = false;
+  uint32_t top_n_ = 10;
+  Bucketer bucketer_;
+  const Deadline deadline_;
+  std::map<int64_t, HistogramBucket> buckets_;
+  uint64_t total_ = 0, missing_ = 0;
+};
+
+}  // namespace
+
+Result<query::SearchResult> ExecuteSearch(const query::Query& query, const QuerySources& sources) {
+  return Searcher(query, sources).Run();
+}
+
+Result<query::AggResult> ExecuteAggregate(const query::Query& query, const query::AggSpec& spec,
+                                          const QuerySources& sources) {
+  if (const auto* count_by = std::get_if<query::CountBy>(&spec))
+    return AggregateField(query, sources, count_by->field, false, count_by->top_n);
+  if (const auto* distinct = std::get_if<query::DistinctCount>(&spec))
+    return AggregateField(query, sources, distinct->field, true, 0);
+  const auto& histogram = std::get<query::DateHistogram>(spec);
+  AL_ASSIGN_OR_RETURN(query::TimeZone zone, query::TimeZone::Load(histogram.time_zone));
+  return Histogrammer(query, histogram, std::move(zone)).Run(sources);
+}
+
+}  // namespace auditlog::storage
