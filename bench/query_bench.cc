@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -73,33 +74,56 @@ struct Params {
 };
 
 Result<Params> ReadParams(const std::string& path) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.load(path).get(root)) return Status::InvalidArgument("cannot read " + path);
+  simdjson::padded_string json;
+  if (simdjson::padded_string::load(path).get(json))
+    return Status::InvalidArgument("cannot read " + path);
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document document;
+  simdjson::ondemand::object root;
+  if (parser.iterate(json).get(document) || document.get_object().get(root))
+    return Status::InvalidArgument(path + " is not a JSON object");
   Params params;
-  auto text = [&](const char* key) { return std::string(root[key].get_string().value()); };
-  auto list = [&](const char* key) {
-    std::vector<std::string> values;
-    for (auto value : root[key].get_array().value())
-      values.emplace_back(value.get_string().value());
-    return values;
-  };
-  auto number = [&](const char* key) { return root[key].get_int64().value(); };
-  params.tenant = text("tenant");
-  params.actors_q2 = list("actors_q2");
-  params.clients_q3 = list("clients_q3");
-  params.types_q3 = list("types_q3");
-  params.q3_from_ms = number("q3_from_ms");
-  params.q3_to_ms = number("q3_to_ms");
-  params.q7_from_ms = number("q7_from_ms");
-  params.q7_to_ms = number("q7_to_ms");
-  params.q8_from_ms = number("q8_from_ms");
-  params.q8_to_ms = number("q8_to_ms");
-  params.ip_q4 = text("ip_q4");
-  params.word_common = text("word_common");
-  params.word_rare = text("word_rare");
-  params.actor_q6 = text("actor_q6");
-  params.id_q12 = text("id_q12");
+  std::map<std::string_view, std::string*> texts = {
+      {"tenant", &params.tenant},           {"ip_q4", &params.ip_q4},
+      {"word_common", &params.word_common}, {"word_rare", &params.word_rare},
+      {"actor_q6", &params.actor_q6},       {"id_q12", &params.id_q12}};
+  std::map<std::string_view, std::vector<std::string>*> lists = {{"actors_q2", &params.actors_q2},
+                                                                 {"clients_q3", &params.clients_q3},
+                                                                 {"types_q3", &params.types_q3}};
+  std::map<std::string_view, int64_t*> numbers = {
+      {"q3_from_ms", &params.q3_from_ms}, {"q3_to_ms", &params.q3_to_ms},
+      {"q7_from_ms", &params.q7_from_ms}, {"q7_to_ms", &params.q7_to_ms},
+      {"q8_from_ms", &params.q8_from_ms}, {"q8_to_ms", &params.q8_to_ms}};
+  size_t found = 0;
+  for (auto field : root) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return Status::InvalidArgument(path + ": bad key");
+    simdjson::ondemand::value value = field.value();
+    if (auto it = texts.find(key); it != texts.end()) {
+      std::string_view text;
+      if (value.get_string().get(text))
+        return Status::InvalidArgument(path + ": bad " + std::string(key));
+      *it->second = std::string(text);
+      ++found;
+    } else if (auto list = lists.find(key); list != lists.end()) {
+      simdjson::ondemand::array array;
+      if (value.get_array().get(array))
+        return Status::InvalidArgument(path + ": bad " + std::string(key));
+      for (auto item : array) {
+        std::string_view text;
+        if (item.get_string().get(text))
+          return Status::InvalidArgument(path + ": bad " + std::string(key));
+        list->second->emplace_back(text);
+      }
+      ++found;
+    } else if (auto number = numbers.find(key); number != numbers.end()) {
+      if (value.get_int64().get(*number->second))
+        return Status::InvalidArgument(path + ": bad " + std::string(key));
+      ++found;
+    }
+  }
+  if (found != texts.size() + lists.size() + numbers.size())
+    return Status::InvalidArgument(path + ": not a peer benchmark params file");
   return params;
 }
 
@@ -228,6 +252,7 @@ int Main(int argc, char** argv) {
   std::string dir, params_path;
   int warm_runs = 5;
   bool json = false;
+  std::string only;  // comma-separated query names
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--dir" && i + 1 < argc) {
@@ -238,10 +263,13 @@ int Main(int argc, char** argv) {
       warm_runs = std::max(1, std::atoi(argv[++i]));
     } else if (arg == "--json") {
       json = true;
+    } else if (arg == "--only" && i + 1 < argc) {
+      only = "," + std::string(argv[++i]) + ",";
     } else {
-      std::fprintf(stderr,
-                   "usage: query_bench --dir DIR --params params_N.json [--warm 5] [--json]\n"
-                   "Runs Q1-Q12 of the peer benchmark on a store loaded by store_load.\n");
+      std::fprintf(
+          stderr,
+          "usage: query_bench --dir DIR --params params_N.json [--warm 5] [--json] [--only Q1,Q4]\n"
+          "Runs Q1-Q12 of the peer benchmark on a store loaded by store_load.\n");
       return arg == "--help" ? 0 : 2;
     }
   }
@@ -266,6 +294,7 @@ int Main(int argc, char** argv) {
   if (!json) fmt::print("{:<4} {:>10} {:>10}  {}\n", "q", "cold ms", "warm ms", "check");
   for (size_t q = 0; q < queries.size(); ++q) {
     const BenchQuery& query = queries[q];
+    if (!only.empty() && only.find("," + query.name + ",") == std::string::npos) continue;
     auto start = std::chrono::steady_clock::now();
     Result<std::string> check = query.run();
     const double cold_ms = MillisSince(start);
@@ -282,7 +311,7 @@ int Main(int argc, char** argv) {
       out += fmt::format(
           "{}\"{}\":{{\"title\":\"{}\",\"check\":\"{}\",\"cold_ms\":{:.3f},"
           "\"warm_median_ms\":{:.3f},\"warm_ms\":[{:.3f}]}}",
-          q == 0 ? "" : ",", query.name, query.title, check_text, cold_ms, median,
+          out.size() == 1 ? "" : ",", query.name, query.title, check_text, cold_ms, median,
           fmt::join(warm_ms, ","));
     } else {
       fmt::print("{:<4} {:>10.3f} {:>10.3f}  {}\n", query.name, cold_ms, median, check_text);

@@ -467,6 +467,8 @@ Status ValidateHistogram(const DateHistogram& histogram) {
     return Status::InvalidArgument("date histogram: the interval must be positive");
   if (histogram.interval_micros > 0 && histogram.interval_micros < 1'000'000)
     return Status::InvalidArgument("date histogram: the interval must be at least 1 second");
+  if (auto zone = TimeZone::Load(histogram.time_zone); !zone.ok())
+    return Status::InvalidArgument(fmt::format("date histogram: {}", zone.status().message()));
   if (const auto* count_by = std::get_if<CountBy>(&histogram.per_bucket))
     AL_RETURN_IF_ERROR(ValidateCountBy(*count_by));
   if (const auto* distinct = std::get_if<DistinctCount>(&histogram.per_bucket))

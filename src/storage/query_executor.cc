@@ -211,6 +211,7 @@ class Searcher {
     } else {
       AL_ASSIGN_OR_RETURN(page, PageBySortKeys());
     }
+    AL_RETURN_IF_ERROR(deadline_.Check());
     if (query_.include_totals) result.total = total_;
     if (!page.empty()) {
       const Candidate& last = page.back();
@@ -750,6 +751,7 @@ Result<query::AggResult> AggregateField(const query::Query& query, const QuerySo
                              accumulator.Add(query::FieldValue(*field, event), 1);
                            });
   }
+  AL_RETURN_IF_ERROR(deadline.Check());
   return accumulator.Finish(top_n);
 }
 
@@ -829,6 +831,7 @@ class Histogrammer {
         ForEachMemtableMatch(*memtable, query_, tenant, MemtableSeqBound(query_, sources, tenant),
                              [&](uint32_t, const Event& event) { AddEvent(event); });
     }
+    AL_RETURN_IF_ERROR(deadline_.Check());
     if (buckets_.size() > query::kMaxHistogramBuckets)
       return Status::InvalidArgument(
           fmt::format("date histogram: more than {} buckets; use a longer interval",
