@@ -112,9 +112,13 @@ void ForEachMemtableMatch(const Memtable& memtable, const query::Query& query,
 
 // A matching event before materialization: where it is and how it sorts.
 struct Candidate {
-  // Sort values: all keys on the general path; on the timestamp path the
-  // keys after the first (keys[0] is unused; `timestamp` holds it).
-  std::vector<std::optional<Scalar>> keys;
+  // Sort values, read lazily: the first `known` are filled (memtable
+  // candidates have all). Later keys of a segment row are read only when two
+  // candidates tie on every key before them, so a tiebreak on a field such
+  // as `id` rarely costs its dictionary. On the timestamp path `timestamp`
+  // holds key 0.
+  mutable std::vector<std::optional<Scalar>> keys;
+  mutable uint32_t known = 0;
   int64_t timestamp = 0;
   uint64_t seq = 0;
   uint32_t tenant = 0;  // rank of the tenant's name (all-tenant queries)
@@ -200,6 +204,8 @@ class Searcher {
       for (std::string& name : memtable->Tenants()) tenants_.push_back(std::move(name));
     std::sort(tenants_.begin(), tenants_.end());
     tenants_.erase(std::unique(tenants_.begin(), tenants_.end()), tenants_.end());
+    rankers_.resize(sources.segments.size());
+    for (auto& per_segment : rankers_) per_segment.resize(sort_.size());
   }
 
   Result<query::SearchResult> Run() {
@@ -216,10 +222,10 @@ class Searcher {
     if (!page.empty()) {
       const Candidate& last = page.back();
       result.last.emplace();
-      result.last->keys = last.keys;
-      if (by_time_) result.last->keys[0] = Scalar(int64_t{last.timestamp});
+      for (size_t k = 0; k < sort_.size(); ++k) result.last->keys.push_back(KeyOf(last, k));
       result.last->seq = last.seq;
     }
+    AL_RETURN_IF_ERROR(lazy_status_);
     AL_RETURN_IF_ERROR(Materialize(page, &result.events));
     return result;
   }
@@ -257,6 +263,7 @@ class Searcher {
                                              const Event& event) const {
     Candidate candidate;
     for (const SortKey& key : sort_) candidate.keys.push_back(query::FieldValue(*key.field, event));
+    candidate.known = static_cast<uint32_t>(sort_.size());
     if (query_.after && !AfterPosition(candidate.keys, event.seq)) return std::nullopt;
     candidate.timestamp = *event.timestamp;
     candidate.seq = event.seq;
@@ -276,8 +283,37 @@ class Searcher {
     return sort_[0].descending ? seq < position.seq : seq > position.seq;
   }
 
+  // The ranker of sort key `k` in segment `segment`, made on first use;
+  // null (and lazy_status_ set) when its sections cannot be read.
+  const KeyRanker* RankerFor(int segment, size_t k) {
+    auto& slot = rankers_[static_cast<size_t>(segment)][k];
+    if (!slot) {
+      auto ranker = KeyRanker::Make(*sources_.segments[static_cast<size_t>(segment)], sort_[k]);
+      if (!ranker.ok()) {
+        if (lazy_status_.ok()) lazy_status_ = ranker.status();
+        return nullptr;
+      }
+      slot = std::make_unique<KeyRanker>(std::move(*ranker));
+    }
+    return slot.get();
+  }
+
+  // Sort value `k` of `candidate`, read on first use.
+  const std::optional<Scalar>& KeyOf(const Candidate& candidate, size_t k) {
+    if (candidate.keys.size() < sort_.size()) candidate.keys.resize(sort_.size());
+    while (candidate.known <= k) {
+      const size_t next = candidate.known++;
+      if (by_time_ && next == 0) {
+        candidate.keys[0] = Scalar(int64_t{candidate.timestamp});
+      } else if (const KeyRanker* ranker = RankerFor(candidate.segment, next)) {
+        candidate.keys[next] = ranker->ValueOf(candidate.row, candidate.seq);
+      }
+    }
+    return candidate.keys[k];
+  }
+
   // The full page order: the keys, then seq, then tenant, in the first key's direction.
-  bool Before(const Candidate& a, const Candidate& b) const {
+  bool Before(const Candidate& a, const Candidate& b) {
     size_t k = 0;
     if (by_time_) {
       if (a.timestamp != b.timestamp)
@@ -285,7 +321,7 @@ class Searcher {
       k = 1;
     }
     for (; k < sort_.size(); ++k) {
-      int c = query::CompareSortValues(a.keys[k], b.keys[k], sort_[k].descending);
+      int c = query::CompareSortValues(KeyOf(a, k), KeyOf(b, k), sort_[k].descending);
       if (c != 0) return c < 0;
     }
     if (a.seq != b.seq) return Descending() ? a.seq > b.seq : a.seq < b.seq;
@@ -343,10 +379,11 @@ class Searcher {
       AL_ASSIGN_OR_RETURN(std::vector<Candidate> ties,
                           SegmentCandidates(reader, segment, low, high, *rows));
       for (const Candidate& tie : ties) {
-        std::vector<std::optional<Scalar>> keys = tie.keys;
-        keys[0] = Scalar(int64_t{tie.timestamp});
+        std::vector<std::optional<Scalar>> keys;
+        for (size_t k = 0; k < sort_.size(); ++k) keys.push_back(KeyOf(tie, k));
         if (!AfterPosition(keys, tie.seq)) rows->remove(tie.row);
       }
+      AL_RETURN_IF_ERROR(lazy_status_);
     }
     return Status::OK();
   }
@@ -366,11 +403,6 @@ class Searcher {
                                                    const std::vector<uint32_t>& row_list) {
     AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(FieldIndex(TimestampField())));
     AL_ASSIGN_OR_RETURN(auto seqs, reader.GetSeqs());
-    std::vector<KeyRanker> rankers;
-    for (size_t k = 1; k < sort_.size(); ++k) {
-      AL_ASSIGN_OR_RETURN(KeyRanker ranker, KeyRanker::Make(reader, sort_[k]));
-      rankers.push_back(std::move(ranker));
-    }
     const uint32_t tenant = TenantRank(reader.meta().tenant);
     std::vector<Candidate> out(row_list.size());
     for (size_t i = 0; i < row_list.size(); ++i) {
@@ -381,9 +413,6 @@ class Searcher {
       candidate.tenant = tenant;
       candidate.segment = segment;
       candidate.row = row;
-      candidate.keys.resize(sort_.size());
-      for (size_t k = 1; k < sort_.size(); ++k)
-        candidate.keys[k] = rankers[k - 1].ValueOf(row, candidate.seq);
     }
     return out;
   }
@@ -535,61 +564,84 @@ class Searcher {
     return page;
   }
 
-  // Ranks the matching `rows` of one segment by the sort keys and appends
-  // the first `wanted` (after the cursor) to `out`, with their values.
+  // Orders the matching `rows` of one segment by the sort keys and appends
+  // the first `wanted` (after the cursor) to `out`. A key's ranks are read
+  // only for rows still tied on the keys before it.
   Status RankSegment(const SegmentReader& reader, int segment, const Roaring& rows, uint64_t wanted,
                      std::vector<Candidate>* out) {
-    std::vector<KeyRanker> rankers;
-    for (const SortKey& key : sort_) {
-      AL_ASSIGN_OR_RETURN(KeyRanker ranker, KeyRanker::Make(reader, key));
-      rankers.push_back(std::move(ranker));
-    }
     AL_ASSIGN_OR_RETURN(auto seqs, reader.GetSeqs());
-    const size_t width = rankers.size() + 1;  // the keys, then seq
     std::vector<uint32_t> row_list(rows.cardinality());
     rows.toUint32Array(row_list.data());
-    std::vector<uint64_t> ranks(row_list.size() * width);
-    for (size_t i = 0; i < row_list.size(); ++i) {
-      for (size_t k = 0; k < rankers.size(); ++k)
-        ranks[i * width + k] = rankers[k].RankOf(row_list[i]);
-      const uint64_t seq = (*seqs)[row_list[i]];
-      ranks[i * width + rankers.size()] = Descending() ? ~seq : seq;
-    }
-    auto tuple = [&](size_t i) {
-      return std::span<const uint64_t>(ranks.data() + i * width, width);
-    };
-    std::vector<size_t> order;
+    std::vector<uint32_t> order;
     order.reserve(row_list.size());
     if (query_.after) {
-      std::vector<uint64_t> bound(width);
-      for (size_t k = 0; k < rankers.size(); ++k)
-        bound[k] = rankers[k].RankOfValue(query_.after->keys[k]);
-      bound[rankers.size()] = Descending() ? ~query_.after->seq : query_.after->seq;
-      for (size_t i = 0; i < row_list.size(); ++i) {
-        auto t = tuple(i);
-        if (std::lexicographical_compare(bound.begin(), bound.end(), t.begin(), t.end()))
-          order.push_back(i);
+      for (uint32_t row : row_list) {
+        AL_ASSIGN_OR_RETURN(bool after, RowAfterCursor(segment, row, (*seqs)[row]));
+        if (after) order.push_back(row);
       }
     } else {
-      for (size_t i = 0; i < row_list.size(); ++i) order.push_back(i);
+      order = std::move(row_list);
     }
-    auto less = [&](size_t a, size_t b) {
-      auto x = tuple(a), y = tuple(b);
-      return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end());
-    };
     const size_t keep = static_cast<size_t>(std::min<uint64_t>(wanted, order.size()));
-    std::partial_sort(order.begin(), order.begin() + static_cast<ptrdiff_t>(keep), order.end(),
-                      less);
+    AL_RETURN_IF_ERROR(OrderRows(segment, *seqs, std::span(order), 0, keep));
     const uint32_t tenant = TenantRank(reader.meta().tenant);
     for (size_t j = 0; j < keep; ++j) {
-      const uint32_t row = row_list[order[j]];
       Candidate& candidate = out->emplace_back();
-      candidate.seq = (*seqs)[row];
+      candidate.seq = (*seqs)[order[j]];
       candidate.tenant = tenant;
       candidate.segment = segment;
-      candidate.row = row;
-      for (const KeyRanker& ranker : rankers)
-        candidate.keys.push_back(ranker.ValueOf(row, candidate.seq));
+      candidate.row = order[j];
+    }
+    return Status::OK();
+  }
+
+  // Whether a segment row comes after the cursor, comparing key ranks (a
+  // cursor value missing from a dictionary ranks between two codes).
+  Result<bool> RowAfterCursor(int segment, uint32_t row, uint64_t seq) {
+    for (size_t k = 0; k < sort_.size(); ++k) {
+      const KeyRanker* ranker = RankerFor(segment, k);
+      if (ranker == nullptr) return lazy_status_;
+      const uint64_t mine = ranker->RankOf(row), bound = ranker->RankOfValue(query_.after->keys[k]);
+      if (mine != bound) return mine > bound;
+    }
+    return Descending() ? seq < query_.after->seq : seq > query_.after->seq;
+  }
+
+  // Puts the first `need` of `rows` in page order by keys k.. and seq (the
+  // rest after them, in any order).
+  Status OrderRows(int segment, const segment::SeqColumn& seqs, std::span<uint32_t> rows, size_t k,
+                   size_t need) {
+    if (rows.size() <= 1 || need == 0) return Status::OK();
+    std::vector<std::pair<uint64_t, uint32_t>> ranked(rows.size());
+    if (k == sort_.size()) {
+      for (size_t i = 0; i < rows.size(); ++i)
+        ranked[i] = {Descending() ? ~seqs[rows[i]] : seqs[rows[i]], rows[i]};
+    } else {
+      const KeyRanker* ranker = RankerFor(segment, k);
+      if (ranker == nullptr) return lazy_status_;
+      for (size_t i = 0; i < rows.size(); ++i) ranked[i] = {ranker->RankOf(rows[i]), rows[i]};
+    }
+    size_t kept = ranked.size();
+    if (need < ranked.size()) {
+      // Everything ranked at or before the need-th row, ties included.
+      std::nth_element(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(need - 1),
+                       ranked.end());
+      const uint64_t boundary = ranked[need - 1].first;
+      kept = static_cast<size_t>(
+          std::partition(ranked.begin(), ranked.end(),
+                         [&](const auto& entry) { return entry.first <= boundary; }) -
+          ranked.begin());
+    }
+    std::sort(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(kept));
+    for (size_t i = 0; i < ranked.size(); ++i) rows[i] = ranked[i].second;
+    if (k == sort_.size()) return Status::OK();  // seqs are distinct within a segment
+    for (size_t begin = 0; begin < kept && begin < need;) {
+      size_t end = begin + 1;
+      while (end < kept && ranked[end].first == ranked[begin].first) ++end;
+      if (end - begin > 1)
+        AL_RETURN_IF_ERROR(
+            OrderRows(segment, seqs, rows.subspan(begin, end - begin), k + 1, need - begin));
+      begin = end;
     }
     return Status::OK();
   }
@@ -629,6 +681,9 @@ class Searcher {
   const bool by_time_;
   const Deadline deadline_;
   std::vector<std::string> tenants_;
+  // [segment][sort key]: rankers made on first use.
+  std::vector<std::vector<std::unique_ptr<KeyRanker>>> rankers_;
+  Status lazy_status_;  // the first failure to read a sort key
   uint64_t total_ = 0;
 };
 
