@@ -57,6 +57,10 @@ std::optional<std::string_view> KindName(SectionKind kind) {
       return "seqs";
     case SectionKind::kRaw:
       return "raw";
+    case SectionKind::kTokenTerms:
+      return "token_terms";
+    case SectionKind::kTokenRows:
+      return "token_rows";
   }
   return std::nullopt;
 }
@@ -223,6 +227,28 @@ class Dumper {
     return size;
   }
 
+  // The field's kTokenRows entry (its size bounds kTokenTerms' offsets).
+  const SectionEntry* TokenRowsEntry(uint8_t field) const {
+    for (const SectionEntry& entry : entries_)
+      if (entry.kind == SectionKind::kTokenRows && entry.field == field) return &entry;
+    return nullptr;
+  }
+
+  // The field's token terms, when its kTokenTerms section decodes.
+  Result<std::shared_ptr<const TokenTerms>> TermsOf(uint8_t field) {
+    const SectionEntry* rows_entry = TokenRowsEntry(field);
+    for (size_t index = 0; index < entries_.size() && rows_entry; ++index) {
+      if (entries_[index].kind != SectionKind::kTokenTerms || entries_[index].field != field)
+        continue;
+      std::string problem;
+      AL_ASSIGN_OR_RETURN(auto raw, ReadRaw(index, &problem));
+      if (!raw) break;
+      auto terms = TokenTerms::Parse(std::move(*raw), rows_entry->raw_bytes);
+      if (terms.ok()) return *terms;
+    }
+    return std::shared_ptr<const TokenTerms>();
+  }
+
   Status DumpSection(size_t index) {
     const SectionEntry& entry = entries_[index];
     const std::optional<std::string_view> kind = KindName(entry.kind);
@@ -372,6 +398,37 @@ class Dumper {
           high = std::max(high, (**seqs)[row]);
         }
         return fmt::format("{} .. {}", low, high);
+      }
+      case SectionKind::kTokenTerms: {
+        const SectionEntry* rows_entry = TokenRowsEntry(entry.field);
+        if (rows_entry == nullptr) return std::string("not decoded: the field has no token rows");
+        auto terms = TokenTerms::Parse(std::move(raw), rows_entry->raw_bytes);
+        if (!terms.ok()) return fail(terms.status());
+        std::string summary = fmt::format("{} tokens", (*terms)->size());
+        for (size_t i = 0; i < (*terms)->size() && i < kPreviewValues; ++i)
+          summary += " " + Quote((*terms)->token(i));
+        if ((*terms)->size() > kPreviewValues) summary += " ...";
+        return summary;
+      }
+      case SectionKind::kTokenRows: {
+        AL_ASSIGN_OR_RETURN(auto terms, TermsOf(entry.field));
+        if (!terms) return std::string("not decoded: the field's token terms are unreadable");
+        uint64_t listed = 0;
+        for (size_t i = 0; i < terms->size(); ++i) {
+          const std::string_view list =
+              std::string_view(raw).substr(terms->begin(i), terms->end(i) - terms->begin(i));
+          const std::string_view posting = list.substr(0, list.size() - 4);
+          Roaring rows_of_token;
+          if (crc32c::Value(posting) !=
+                  crc32c::Unmask(DecodeFixed32(list.data() + posting.size())) ||
+              !DecodePosting(posting, rows, &rows_of_token)) {
+            *problem = fmt::format("the row list of token {} at byte {} is damaged",
+                                   Quote(terms->token(i)), terms->begin(i));
+            return std::string();
+          }
+          listed += rows_of_token.cardinality();
+        }
+        return fmt::format("{} lists, {} rows listed", terms->size(), listed);
       }
       case SectionKind::kRaw: {
         auto column = RawColumn::Parse(std::move(raw), rows);

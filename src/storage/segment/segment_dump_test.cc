@@ -160,10 +160,10 @@ TEST(SegmentDump, ListsMetaAndEverySection) {
   AL_ASSERT_OK(DumpSegment(fs, kPath, &listing));
   const std::vector<std::string> lines = Lines(listing);
   ASSERT_GE(lines.size(), 8u) << listing;
-  EXPECT_EQ(lines[0], "segment /db/000001.seg: 1764 bytes");
+  EXPECT_EQ(lines[0], "segment /db/000001.seg: 2009 bytes");
   EXPECT_EQ(lines[1], "header: format version 1");
-  EXPECT_EQ(lines[2], "footer @1736: directory @509, 1227 bytes, format version 1");
-  EXPECT_EQ(lines[3], "directory: checksum ok, 110 sections");
+  EXPECT_EQ(lines[2], "footer @1981: directory @666, 1315 bytes, format version 1");
+  EXPECT_EQ(lines[3], "directory: checksum ok, 118 sections");
   EXPECT_EQ(lines[4],
             "meta: tenant \"t1\", 3 rows, window start 2023-11-14T22:00:00.000Z "
             "(1699999200000000)");
@@ -172,7 +172,7 @@ TEST(SegmentDump, ListsMetaAndEverySection) {
             "2023-11-14T22:13:22.000Z (1700000002000000)");
   EXPECT_EQ(lines[6], "      seq 1 .. 3");
   // Then line 7 + i lists section i.
-  ASSERT_EQ(lines.size(), 7u + 110u) << listing;
+  ASSERT_EQ(lines.size(), 7u + 118u) << listing;
   EXPECT_EQ(lines[7 + 0],
             "#0 dictionary id: none @12 stored 10 raw 10 crc ok; 3 values \"e1\" \"e2\" \"e3\"");
   EXPECT_EQ(lines[7 + 1],
@@ -186,24 +186,33 @@ TEST(SegmentDump, ListsMetaAndEverySection) {
             "2023-11-14T22:13:22.000500Z (1700000002000500) .. 2023-11-14T22:13:22.000500Z "
             "(1700000002000500)");
   EXPECT_EQ(lines[7 + 13], "#13 tokens name: none @123 stored 5 raw 5 crc ok; 0 tokens");
-  EXPECT_EQ(lines[7 + 14],
-            "#14 dictionary description: none @128 stored 32 raw 32 crc ok; 3 values \"Login OK\" "
-            "\"创建 Ann\" \"创建 Bob\"");
+  EXPECT_EQ(lines[7 + 14], "#14 token_terms name: none @128 stored 9 raw 9 crc ok; 0 tokens");
+  EXPECT_EQ(lines[7 + 15],
+            "#15 token_rows name: none @137 stored 0 raw 0 crc ok; 0 lists, 0 rows listed");
   EXPECT_EQ(lines[7 + 16],
-            "#16 tokens description: zstd @164 stored 80 raw 82 crc ok; 7 tokens \"ann\" \"bob\" "
+            "#16 dictionary description: none @137 stored 32 raw 32 crc ok; 3 values \"Login OK\" "
+            "\"创建 Ann\" \"创建 Bob\"");
+  EXPECT_EQ(lines[7 + 18],
+            "#18 tokens description: zstd @173 stored 80 raw 82 crc ok; 7 tokens \"ann\" \"bob\" "
             "\"login\" \"ok\" \"创\" ...");
-  EXPECT_EQ(lines[7 + 17],
-            "#17 dictionary result: none @244 stored 17 raw 17 crc ok; 2 values \"failure\" "
+  EXPECT_EQ(lines[7 + 19],
+            "#19 token_terms description: zstd @253 stored 78 raw 97 crc ok; 7 tokens \"ann\" "
+            "\"bob\" \"login\" \"ok\" \"创\" ...");
+  EXPECT_EQ(
+      lines[7 + 20],
+      "#20 token_rows description: none @331 stored 52 raw 52 crc ok; 7 lists, 10 rows listed");
+  EXPECT_EQ(lines[7 + 21],
+            "#21 dictionary result: none @383 stored 17 raw 17 crc ok; 2 values \"failure\" "
             "\"success\"");
-  EXPECT_EQ(lines[7 + 21], "#21 tokens result_message: none @270 stored 5 raw 5 crc ok; 0 tokens");
-  EXPECT_EQ(lines[7 + 36],
-            "#36 raw details: none @310 stored 3 raw 3 crc ok; 0 of 3 rows have a value, 0 bytes");
-  EXPECT_EQ(lines[7 + 86],
-            "#86 dictionary geo.latitude: none @438 stored 10 raw 10 crc ok; 1 values -33.5");
-  EXPECT_EQ(lines[7 + 108],
-            "#108 dictionary ua.is_mobile: none @502 stored 3 raw 3 crc ok; 1 values true");
-  EXPECT_EQ(lines[7 + 109],
-            "#109 codes ua.is_mobile: none @505 stored 4 raw 4 crc ok; width 1, 1 of 3 rows have "
+  EXPECT_EQ(lines[7 + 25], "#25 tokens result_message: none @409 stored 5 raw 5 crc ok; 0 tokens");
+  EXPECT_EQ(lines[7 + 42],
+            "#42 raw details: none @458 stored 3 raw 3 crc ok; 0 of 3 rows have a value, 0 bytes");
+  EXPECT_EQ(lines[7 + 94],
+            "#94 dictionary geo.latitude: none @595 stored 10 raw 10 crc ok; 1 values -33.5");
+  EXPECT_EQ(lines[7 + 116],
+            "#116 dictionary ua.is_mobile: none @659 stored 3 raw 3 crc ok; 1 values true");
+  EXPECT_EQ(lines[7 + 117],
+            "#117 codes ua.is_mobile: none @662 stored 4 raw 4 crc ok; width 1, 1 of 3 rows have "
             "a value");
 }
 

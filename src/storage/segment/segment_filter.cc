@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <unordered_map>
 
 #include "event/fields.h"
 #include "query/matcher.h"
@@ -167,6 +168,24 @@ class Evaluator {
       case FilterOp::kExists:
         return RowsForCodeRange(field_index, 1, past_end);
       case FilterOp::kText: {
+        AL_ASSIGN_OR_RETURN(auto terms, segment_.GetTokenTerms(field_index));
+        if (terms) {
+          // Row lists of the query's tokens, intersected, rarest last read.
+          std::optional<Roaring> result;
+          for (const std::string& token :
+               query::QueryTokens(std::get<std::string>(filter.values[0]))) {
+            auto term = terms->Find(token);
+            if (!term) return Roaring();
+            Roaring rows;
+            AL_RETURN_IF_ERROR(segment_.AddTokenRows(field_index, *terms, *term, &rows));
+            if (result)
+              *result &= rows;
+            else
+              result = std::move(rows);
+            if (result->isEmpty()) break;
+          }
+          return result ? std::move(*result) : Roaring();
+        }
         AL_ASSIGN_OR_RETURN(auto tokens, segment_.GetTokens(field_index));
         std::optional<Roaring> result;
         for (const std::string& token :
@@ -203,11 +222,13 @@ class Evaluator {
       case FilterOp::kPhrase: {
         // Values holding every word of the phrase (each is an index token),
         // then the phrase test on each such value once.
-        AL_ASSIGN_OR_RETURN(auto tokens, segment_.GetTokens(field_index));
         const std::string& phrase = std::get<std::string>(filter.values[0]);
         std::vector<std::string> words = query::PhraseWords(phrase);
         std::sort(words.begin(), words.end());
         words.erase(std::unique(words.begin(), words.end()), words.end());
+        AL_ASSIGN_OR_RETURN(auto terms, segment_.GetTokenTerms(field_index));
+        if (terms) return PhraseRows(filter, field_index, *terms, words);
+        AL_ASSIGN_OR_RETURN(auto tokens, segment_.GetTokens(field_index));
         std::vector<uint32_t> codes;
         for (size_t i = 0; i < words.size(); ++i) {
           std::vector<uint32_t> more = tokens->CodesOf(words[i]);
@@ -247,13 +268,55 @@ class Evaluator {
     return {begin, end};
   }
 
+  // A phrase by token row lists: rows holding every word, then each
+  // candidate row's value tested once per distinct value.
+  Result<Roaring> PhraseRows(const Filter& filter, size_t field_index, const TokenTerms& terms,
+                             const std::vector<std::string>& words) {
+    std::optional<Roaring> candidates;
+    for (const std::string& word : words) {
+      auto term = terms.Find(word);
+      if (!term) return Roaring();
+      Roaring rows;
+      AL_RETURN_IF_ERROR(segment_.AddTokenRows(field_index, terms, *term, &rows));
+      if (candidates)
+        *candidates &= rows;
+      else
+        candidates = std::move(rows);
+      if (candidates->isEmpty()) return Roaring();
+    }
+    if (!candidates) return Roaring();
+    AL_ASSIGN_OR_RETURN(auto dictionary, segment_.GetDictionary(field_index));
+    AL_ASSIGN_OR_RETURN(auto codes, segment_.GetCodes(field_index));
+    std::unordered_map<uint32_t, bool> verdict;  // by code
+    std::vector<uint32_t> matches;
+    for (uint32_t row : *candidates) {
+      const uint32_t code = (*codes)[row];
+      auto [it, inserted] = verdict.try_emplace(code, false);
+      if (inserted)
+        it->second = query::LeafMatches(filter, Scalar(std::string(dictionary->value(code))));
+      if (it->second) matches.push_back(row);
+    }
+    Roaring rows;
+    rows.addMany(matches.size(), matches.data());
+    return rows;
+  }
+
   // A wildcard on a text field: the values holding some token that matches.
   Result<Roaring> TextWildcardRows(const std::string& pattern, size_t field_index) {
-    AL_ASSIGN_OR_RETURN(auto tokens, segment_.GetTokens(field_index));
     std::string lowered = pattern;
     for (char& c : lowered)
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     const std::string literal = lowered.substr(0, lowered.find('*'));
+    AL_ASSIGN_OR_RETURN(auto terms, segment_.GetTokenTerms(field_index));
+    if (terms) {
+      Roaring rows;
+      for (size_t i = terms->LowerBound(literal);
+           i < terms->size() && terms->token(i).starts_with(literal); ++i)
+        if (query::WildcardMatches(lowered, terms->token(i)))
+          AL_RETURN_IF_ERROR(segment_.AddTokenRows(field_index, *terms, i, &rows));
+      return rows;
+    }
+    AL_ASSIGN_OR_RETURN(auto tokens, segment_.GetTokens(field_index));
     size_t i = 0;
     {
       size_t low = 0, high = tokens->size();

@@ -41,6 +41,8 @@ enum class SectionKind : uint8_t {
   kTimes = 5,       // per row: a time, delta-coded
   kSeqs = 6,        // per row: seq, delta-coded
   kRaw = 7,         // per row: bytes (details)
+  kTokenTerms = 8,  // the tokens of a text field, each with where its row list lies in kTokenRows
+  kTokenRows = 9,  // per token: the rows whose value has it (uncompressed: read one list at a time)
 };
 
 enum class SectionCodec : uint8_t { kNone = 0, kZstd = 1 };

@@ -122,7 +122,10 @@ bool Postings::AddRows(uint32_t code, Roaring* out) const {
   if (code == 0 || code > count_) return false;
   uint32_t begin = DecodeFixed32(offsets_ + 4 * (code - 1));
   uint32_t end = DecodeFixed32(offsets_ + 4 * code);
-  std::string_view posting = data_.substr(begin, end - begin);
+  return DecodePosting(data_.substr(begin, end - begin), rows_, out);
+}
+
+bool DecodePosting(std::string_view posting, uint32_t rows, Roaring* out) {
   if (posting.empty()) return false;
   auto encoding = static_cast<PostingEncoding>(posting[0]);
   posting.remove_prefix(1);
@@ -133,23 +136,27 @@ bool Postings::AddRows(uint32_t code, Roaring* out) const {
     roaring_bitmap_t* bitmap =
         roaring_bitmap_portable_deserialize_safe(posting.data(), posting.size());
     if (bitmap == nullptr) return false;
-    const bool in_range = roaring_bitmap_is_empty(bitmap) || roaring_bitmap_maximum(bitmap) < rows_;
+    const bool in_range = roaring_bitmap_is_empty(bitmap) || roaring_bitmap_maximum(bitmap) < rows;
     if (in_range) roaring_bitmap_or_inplace(&out->roaring, bitmap);
     roaring_bitmap_free(bitmap);
     return in_range;
   }
   if (encoding != PostingEncoding::kDeltaVarint) return false;
   uint32_t count = 0;
-  if (!GetVarint32(&posting, &count) || count > rows_) return false;
+  if (!GetVarint32(&posting, &count) || count > rows) return false;
   uint64_t row = 0;
+  std::vector<uint32_t> decoded;
+  decoded.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     uint32_t delta;
     if (!GetVarint32(&posting, &delta)) return false;
     row += delta;
-    if (row >= rows_ || (i > 0 && delta == 0)) return false;
-    out->add(static_cast<uint32_t>(row));
+    if (row >= rows || (i > 0 && delta == 0)) return false;
+    decoded.push_back(static_cast<uint32_t>(row));
   }
-  return posting.empty();
+  if (!posting.empty()) return false;
+  out->addMany(decoded.size(), decoded.data());
+  return true;
 }
 
 // ---- TokenIndex
@@ -209,6 +216,43 @@ std::vector<uint32_t> TokenIndex::CodesAt(size_t index) const {
     codes.push_back(code);
   }
   return codes;
+}
+
+// ---- Token row lists
+
+Result<std::shared_ptr<const TokenTerms>> TokenTerms::Parse(std::string bytes,
+                                                            uint64_t rows_bytes) {
+  auto terms = std::make_shared<TokenTerms>();
+  terms->bytes_ = std::move(bytes);
+  std::string_view in = terms->bytes_;
+  uint32_t count;
+  if (!GetVarint32(&in, &count) || count > in.size() || !GetValues(&in, count, &terms->tokens_) ||
+      in.size() != (size_t{count} + 1) * 8)
+    return Bad("token terms are malformed");
+  for (uint32_t i = 1; i < count; ++i)
+    if (!(terms->tokens_[i - 1] < terms->tokens_[i])) return Bad("token terms are not sorted");
+  terms->offsets_.resize(size_t{count} + 1);
+  for (size_t i = 0; i <= count; ++i) {
+    terms->offsets_[i] = DecodeFixed64(in.data() + 8 * i);
+    // Each list holds at least its kind byte and checksum.
+    if ((i > 0 && terms->offsets_[i] < terms->offsets_[i - 1] + 5) ||
+        terms->offsets_[i] > rows_bytes)
+      return Bad("token row list offsets are out of order or past the row lists");
+  }
+  if (terms->offsets_[0] != 0 || terms->offsets_[count] != rows_bytes)
+    return Bad("token row lists do not fill their section");
+  return std::shared_ptr<const TokenTerms>(std::move(terms));
+}
+
+std::optional<size_t> TokenTerms::Find(std::string_view token) const {
+  const size_t at = LowerBound(token);
+  if (at < tokens_.size() && tokens_[at] == token) return at;
+  return std::nullopt;
+}
+
+size_t TokenTerms::LowerBound(std::string_view key) const {
+  return static_cast<size_t>(std::lower_bound(tokens_.begin(), tokens_.end(), key) -
+                             tokens_.begin());
 }
 
 // ---- Columns
@@ -334,15 +378,16 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(env::FileSystem& fs,
         entry.stored_bytes > directory_offset - entry.offset)
       return corrupt(directory_offset, fmt::format("section {} lies outside the data area", i));
     auto kind = static_cast<size_t>(entry.kind);
-    if (entry.field < reader->by_field_.size() && kind < 8)
+    if (entry.field < reader->by_field_.size() && kind < kKindSlots)
       reader->by_field_[entry.field][kind] = static_cast<int16_t>(i);
   }
   return reader;
 }
 
 int SegmentReader::Find(SectionKind kind, size_t field) const {
-  if (field >= by_field_.size()) return -1;
-  return by_field_[field][static_cast<size_t>(kind)];
+  const auto slot = static_cast<size_t>(kind);
+  if (field >= by_field_.size() || slot >= kKindSlots) return -1;
+  return by_field_[field][slot];
 }
 
 Status SegmentReader::Corrupt(size_t index, std::string_view reason) const {
@@ -420,6 +465,38 @@ Result<std::shared_ptr<const TokenIndex>> SegmentReader::GetTokens(size_t field)
   return Load<TokenIndex>(SectionKind::kTokens, field, [&](std::string raw) {
     return TokenIndex::Parse(std::move(raw), dictionary->size());
   });
+}
+
+Result<std::shared_ptr<const TokenTerms>> SegmentReader::GetTokenTerms(size_t field) const {
+  const int rows_index = Find(SectionKind::kTokenRows, field);
+  if (Find(SectionKind::kTokenTerms, field) < 0 || rows_index < 0)
+    return std::shared_ptr<const TokenTerms>();
+  const SectionEntry& rows_entry = entries_[static_cast<size_t>(rows_index)];
+  if (rows_entry.codec != SectionCodec::kNone)
+    return Corrupt(static_cast<size_t>(rows_index), "token row lists must be stored uncompressed");
+  return Load<TokenTerms>(SectionKind::kTokenTerms, field, [&](std::string raw) {
+    return TokenTerms::Parse(std::move(raw), rows_entry.raw_bytes);
+  });
+}
+
+Status SegmentReader::AddTokenRows(size_t field, const TokenTerms& terms, size_t term,
+                                   Roaring* out) const {
+  const int index = Find(SectionKind::kTokenRows, field);
+  if (index < 0) return Status::Corruption(fmt::format("segment {}: no token row lists", path_));
+  const SectionEntry& entry = entries_[static_cast<size_t>(index)];
+  const uint64_t begin = terms.begin(term), end = terms.end(term);
+  std::string list;
+  AL_RETURN_IF_ERROR(file_->Read(entry.offset + begin, end - begin, &list));
+  auto damaged = [&](std::string_view why) {
+    return Status::Corruption(fmt::format("segment {} at offset {}: the row list of token {:?} {}",
+                                          path_, entry.offset + begin, terms.token(term), why));
+  };
+  if (list.size() != end - begin) return damaged("is cut short");
+  const std::string_view posting = std::string_view(list).substr(0, list.size() - 4);
+  if (crc32c::Value(posting) != crc32c::Unmask(DecodeFixed32(list.data() + posting.size())))
+    return damaged("fails its checksum");
+  if (!DecodePosting(posting, meta_.rows, out)) return damaged("is damaged");
+  return Status::OK();
 }
 
 Result<std::shared_ptr<const TimeColumn>> SegmentReader::GetTimes(size_t field) const {

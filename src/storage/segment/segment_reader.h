@@ -98,6 +98,31 @@ class TokenIndex final : public SectionData {
   std::vector<std::string_view> code_lists_;
 };
 
+// The tokens of a text field, sorted, each with the byte range of its row
+// list in the field's kTokenRows section.
+class TokenTerms final : public SectionData {
+ public:
+  static Result<std::shared_ptr<const TokenTerms>> Parse(std::string bytes, uint64_t rows_bytes);
+  size_t size() const { return tokens_.size(); }
+  std::string_view token(size_t i) const { return tokens_[i]; }
+  std::optional<size_t> Find(std::string_view token) const;
+  // The first term >= `key` (size() when none).
+  size_t LowerBound(std::string_view key) const;
+  uint64_t begin(size_t i) const { return offsets_[i]; }
+  uint64_t end(size_t i) const { return offsets_[i + 1]; }
+  size_t memory_bytes() const override { return bytes_.size() + tokens_.size() * 24; }
+
+ private:
+  std::string bytes_;
+  std::vector<std::string_view> tokens_;
+  std::vector<uint64_t> offsets_;
+};
+
+// Adds the rows of one posting list (a kind byte, then a delta list or a
+// portable Roaring bitmap) to `out`; false when it is damaged or names a row
+// at or past `rows`.
+bool DecodePosting(std::string_view posting, uint32_t rows, Roaring* out);
+
 class TimeColumn final : public SectionData {
  public:
   static Result<std::shared_ptr<const TimeColumn>> Parse(std::string_view bytes, uint32_t rows);
@@ -165,6 +190,11 @@ class SegmentReader {
   // Null when the segment has none for the field (every value occurs once).
   Result<std::shared_ptr<const Postings>> GetPostings(size_t field) const;
   Result<std::shared_ptr<const TokenIndex>> GetTokens(size_t field) const;
+  // Null when the segment predates token row lists (then GetTokens serves).
+  Result<std::shared_ptr<const TokenTerms>> GetTokenTerms(size_t field) const;
+  // Adds the rows of term `term` of `terms` (the field's) to `out`: one read
+  // of that list alone, checksum-verified.
+  Status AddTokenRows(size_t field, const TokenTerms& terms, size_t term, Roaring* out) const;
   Result<std::shared_ptr<const TimeColumn>> GetTimes(size_t field) const;
   Result<std::shared_ptr<const SeqColumn>> GetSeqs() const;
   Result<std::shared_ptr<const RawColumn>> GetRaw(size_t field) const;
@@ -188,13 +218,16 @@ class SegmentReader {
   template <typename T, typename ParseFn>
   Result<std::shared_ptr<const T>> Load(SectionKind kind, size_t field, ParseFn parse) const;
 
+  // Section kinds the index has room for; later kinds are skipped.
+  static constexpr size_t kKindSlots = 16;
+
   std::unique_ptr<env::RandomAccessFile> file_;
   std::string path_;
   uint64_t id_;
   SectionCache* cache_;
   SegmentMeta meta_;
   std::vector<SectionEntry> entries_;
-  std::vector<std::array<int16_t, 8>> by_field_;  // [field][kind] -> entry index or -1
+  std::vector<std::array<int16_t, kKindSlots>> by_field_;  // [field][kind] -> entry index or -1
   uint64_t directory_offset_ = 0;
 };
 

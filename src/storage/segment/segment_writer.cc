@@ -211,14 +211,19 @@ class Builder {
   }
 
  private:
-  void AddSection(SectionKind kind, size_t field_index, std::string_view raw) {
+  // `compress`: false for sections read in parts (kTokenRows).
+  void AddSection(SectionKind kind, size_t field_index, std::string_view raw,
+                  bool compress = true) {
     if (compressor_ == nullptr) compressor_.reset(ZSTD_createCCtx());
-    compressed_.resize(ZSTD_compressBound(raw.size()));
-    size_t size = ZSTD_compressCCtx(compressor_.get(), compressed_.data(), compressed_.size(),
-                                    raw.data(), raw.size(), options_.zstd_level);
+    size_t size = 0;
+    if (compress) {
+      compressed_.resize(ZSTD_compressBound(raw.size()));
+      size = ZSTD_compressCCtx(compressor_.get(), compressed_.data(), compressed_.size(),
+                               raw.data(), raw.size(), options_.zstd_level);
+    }
     std::string_view stored = raw;
     SectionCodec codec = SectionCodec::kNone;
-    if (!ZSTD_isError(size) && size < raw.size()) {
+    if (compress && !ZSTD_isError(size) && size < raw.size()) {
       stored = std::string_view(compressed_.data(), size);
       codec = SectionCodec::kZstd;
     }
@@ -325,7 +330,7 @@ class Builder {
     bool unique = std::all_of(occurrences.begin(), occurrences.end(),
                               [](uint32_t count) { return count <= 1; });
     if (!unique) AddPostings(field_index, codes, occurrences);
-    if (field.index == event::IndexKind::kTokens) AddTokens(field_index, distinct);
+    if (field.index == event::IndexKind::kTokens) AddTokens(field_index, distinct, codes);
   }
 
   // postings := count:varint offset:u32le*(count+1) posting*
@@ -356,7 +361,13 @@ class Builder {
 
   // tokens := count:varint token:length-prefixed*count offset:u32le*(count+1) codes*
   // codes  := delta list of the dictionary codes whose value has the token
-  void AddTokens(size_t field_index, const std::vector<std::string_view>& distinct) {
+  //
+  // Beside it, per token the rows whose value has it, for text search that
+  // reads only the lists it needs (docs/format/segment.md):
+  // token_terms := count:varint token:length-prefixed*count offset:u64le*(count+1)
+  // token_rows  := (posting crc:u32le)*   -- stored uncompressed, one list per token
+  void AddTokens(size_t field_index, const std::vector<std::string_view>& distinct,
+                 const std::vector<uint32_t>& row_codes) {
     // Tokens may be folded copies, so their bytes go to one arena; each
     // (token, code) pair is kept once, in code order per token.
     std::string token_bytes;
@@ -408,6 +419,37 @@ class Builder {
     raw.append(offsets);
     raw.append(data);
     AddSection(SectionKind::kTokens, field_index, raw);
+
+    // Rows per code (counting sort), then per token the union of its codes' rows.
+    std::vector<uint32_t> code_start(distinct.size() + 2, 0);
+    for (uint32_t code : row_codes)
+      if (code != 0) ++code_start[code + 1];
+    for (size_t code = 1; code < code_start.size(); ++code)
+      code_start[code] += code_start[code - 1];
+    std::vector<uint32_t> rows_by_code(code_start.back());
+    std::vector<uint32_t> code_fill(code_start.begin(), code_start.end() - 1);
+    for (uint32_t row = 0; row < row_codes.size(); ++row)
+      if (row_codes[row] != 0) rows_by_code[code_fill[row_codes[row]]++] = row;
+    std::string terms;
+    PutVarint32(&terms, static_cast<uint32_t>(token_count));
+    for (uint32_t number : order) PutLengthPrefixed(&terms, token_at(number));
+    std::string lists;
+    std::vector<uint32_t> token_rows;
+    for (uint32_t number : order) {
+      PutFixed64(&terms, lists.size());
+      token_rows.clear();
+      for (uint32_t code :
+           std::span(codes).subspan(start[number], start[number + 1] - start[number]))
+        token_rows.insert(token_rows.end(), rows_by_code.begin() + code_start[code],
+                          rows_by_code.begin() + code_start[code + 1]);
+      std::sort(token_rows.begin(), token_rows.end());
+      const size_t list_start = lists.size();
+      PutPosting(&lists, token_rows);
+      PutFixed32(&lists, crc32c::Mask(crc32c::Value(std::string_view(lists).substr(list_start))));
+    }
+    PutFixed64(&terms, lists.size());
+    AddSection(SectionKind::kTokenTerms, field_index, terms);
+    AddSection(SectionKind::kTokenRows, field_index, lists, /*compress=*/false);
   }
 
   struct FreeCCtx {
