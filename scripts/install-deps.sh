@@ -16,6 +16,8 @@ PACKAGES=(
   libsimdjson-dev nlohmann-json3-dev
   # storage
   libzstd-dev liblz4-dev libroaring-dev libxxhash-dev liburing-dev libsqlite3-dev
+  # queries: IANA time zones for calendar histograms
+  tzdata
   # enrichment: user agents (uap-core regexes) and GeoIP
   libre2-dev libyaml-cpp-dev uap-core libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl
   # CLI, logs, SDK

@@ -1,13 +1,16 @@
 #include "query/time_zone.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -17,6 +20,8 @@ namespace {
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 constexpr int64_t kSecondsPerDay = 86'400;
 constexpr std::string_view kSystemZoneDir = "/usr/share/zoneinfo";
+// Real zone files are under 4 KiB; anything far larger is not one.
+constexpr int64_t kMaxZoneFileBytes = 1 << 20;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -318,13 +323,15 @@ Result<std::shared_ptr<const TimeZone::Rules>> ParseTzif(std::string_view bytes,
       break;
     }
   if (version >= '2') {
+    // The footer is "\n<rule>\n" (the rule may be empty). It is required: a
+    // file cut inside it would otherwise load without its future changes.
     const size_t footer = at + block;
-    if (bytes.size() > footer + 1 && bytes[footer] == '\n') {
-      const size_t end = bytes.find('\n', footer + 1);
-      if (end != std::string_view::npos && end > footer + 1) {
-        rules->rule = RuleParser(bytes.substr(footer + 1, end - footer - 1)).Parse();
-        if (!rules->rule) return bad;
-      }
+    if (bytes.size() <= footer || bytes[footer] != '\n') return bad;
+    const size_t end = bytes.find('\n', footer + 1);
+    if (end == std::string_view::npos) return bad;
+    if (end > footer + 1) {
+      rules->rule = RuleParser(bytes.substr(footer + 1, end - footer - 1)).Parse();
+      if (!rules->rule) return bad;
     }
   }
   return std::shared_ptr<const TimeZone::Rules>(std::move(rules));
@@ -338,6 +345,46 @@ bool ValidZoneName(std::string_view name) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' ||
            c == '+';
   });
+}
+
+// The bytes of the zone file at `path`. Plain POSIX reads rather than
+// std::ifstream, whose iterators throw on a directory ("America").
+Result<std::string> ReadZoneFile(const std::string& path, std::string_view name) {
+  const Status unknown = Status::InvalidArgument(fmt::format("time zone {:?}: unknown zone", name));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG) return unknown;
+    return Status::IOError(fmt::format("time zone {:?}: {}: {}", name, path, std::strerror(errno)));
+  }
+  struct stat info {};
+  std::string bytes;
+  Status status;
+  if (::fstat(fd, &info) != 0) {
+    status =
+        Status::IOError(fmt::format("time zone {:?}: {}: {}", name, path, std::strerror(errno)));
+  } else if (!S_ISREG(info.st_mode)) {
+    status = unknown;  // a directory of zones, not a zone
+  } else if (info.st_size > kMaxZoneFileBytes) {
+    status = Status::InvalidArgument(fmt::format("time zone {:?}: not a valid TZif file", name));
+  } else {
+    bytes.resize(static_cast<size_t>(info.st_size));
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        status = Status::IOError(
+            fmt::format("time zone {:?}: {}: {}", name, path, std::strerror(errno)));
+        break;
+      }
+      if (n == 0) break;  // shrank while we read: the parser rejects what is left
+      done += static_cast<size_t>(n);
+    }
+    bytes.resize(done);
+  }
+  ::close(fd);
+  if (!status.ok()) return status;
+  return bytes;
 }
 
 }  // namespace
@@ -356,9 +403,7 @@ Result<TimeZone> TimeZone::LoadFrom(std::string_view dir, std::string_view name)
         fmt::format("time zone {:?}: an offset is +hh:mm or -hh:mm, at most 18 hours", name));
   if (!ValidZoneName(name))
     return Status::InvalidArgument(fmt::format("time zone {:?}: not a zone name", name));
-  std::ifstream file(fmt::format("{}/{}", dir, name), std::ios::binary);
-  if (!file) return Status::InvalidArgument(fmt::format("time zone {:?}: unknown zone", name));
-  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  AL_ASSIGN_OR_RETURN(const std::string bytes, ReadZoneFile(fmt::format("{}/{}", dir, name), name));
   AL_ASSIGN_OR_RETURN(auto rules, ParseTzif(bytes, name));
   return TimeZone(std::string(name), 0, std::move(rules));
 }

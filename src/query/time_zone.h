@@ -14,12 +14,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/result.h"
 #include "event/event.h"
 
 namespace auditlog::query {
 
+// kWeek is the ISO week, Monday to Sunday.
 enum class CalendarUnit : uint8_t { kDay, kWeek, kMonth, kQuarter, kYear };
 
 class TimeZone {
@@ -28,8 +30,9 @@ class TimeZone {
   // ("Asia/Shanghai") read from $TZDIR or the system zoneinfo directory,
   // including the POSIX rule at the end of version 2+ files that gives the
   // offsets after the last listed transition. kInvalidArgument naming the
-  // zone for unknown names, bad offsets, and names that are paths ("..",
-  // absolute).
+  // zone for unknown names, bad offsets, names that are paths ("..",
+  // absolute), and files that are not TZif; kIOError when a zone file exists
+  // but cannot be read.
   static Result<TimeZone> Load(std::string_view name);
   // As Load, from `dir` instead of the system directory.
   static Result<TimeZone> LoadFrom(std::string_view dir, std::string_view name);
