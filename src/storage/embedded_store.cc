@@ -130,7 +130,16 @@ Status ForEachWalBatch(env::FileSystem& fs, const std::string& path, Visit visit
 
 // The stored event `id` among `segments` (of one tenant), or nullopt.
 Result<std::optional<Event>> FindInSegments(
-    std::span<const std::shared_ptr<const segment::SegmentReader>> segments, std::string_view id) {
+    std::vector<std::shared_ptr<const segment::SegmentReader>> segments, std::string_view id) {
+  // A ULID carries its creation time, which is the event's time or its
+  // arrival (close to it): segments whose time range holds it go first, so a
+  // lookup usually opens one dictionary. Any other id searches in order.
+  if (event::IsUlid(id)) {
+    const int64_t micros = static_cast<int64_t>(event::UlidTimeMs(id)) * 1000;
+    std::stable_partition(segments.begin(), segments.end(), [&](const auto& reader) {
+      return reader->meta().min_time <= micros + 999 && micros <= reader->meta().max_time;
+    });
+  }
   for (const auto& reader : segments) {
     AL_ASSIGN_OR_RETURN(auto ids, reader->GetDictionary(kIdField));
     auto code = ids->Find(id);
@@ -423,7 +432,7 @@ Result<std::optional<Event>> EmbeddedStore::FindStored(const std::string& tenant
   std::vector<std::shared_ptr<const segment::SegmentReader>> readers;
   for (const auto& live : segments_)
     if (live->meta.tenant == tenant && live->reader) readers.push_back(ReaderOf(live));
-  return FindInSegments(readers, id);
+  return FindInSegments(std::move(readers), id);
 }
 
 Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view tenant_view,
@@ -946,7 +955,7 @@ Result<std::optional<Event>> EmbeddedStore::Get(std::string_view tenant, std::st
   for (const auto& live : segments_)
     if (live->meta.tenant == tenant) readers.push_back(ReaderOf(live));
   lock.unlock();
-  return FindInSegments(readers, id);
+  return FindInSegments(std::move(readers), id);
 }
 
 Result<query::SearchResult> EmbeddedStore::Search(const query::Query& query) {

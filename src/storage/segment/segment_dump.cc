@@ -50,7 +50,7 @@ std::optional<std::string_view> KindName(SectionKind kind) {
     case SectionKind::kPostings:
       return "postings";
     case SectionKind::kTokens:
-      return "tokens";
+      return "tokens";  // token -> codes, written by early builds
     case SectionKind::kTimes:
       return "times";
     case SectionKind::kSeqs:
@@ -300,8 +300,7 @@ class Dumper {
       return std::string();
     };
     std::optional<uint32_t> dictionary_size;
-    if (entry.kind == SectionKind::kCodes || entry.kind == SectionKind::kPostings ||
-        entry.kind == SectionKind::kTokens) {
+    if (entry.kind == SectionKind::kCodes || entry.kind == SectionKind::kPostings) {
       AL_ASSIGN_OR_RETURN(dictionary_size, DictionarySize(entry.field));
       if (!dictionary_size) return std::string("not decoded: the field's dictionary is unreadable");
     }
@@ -346,34 +345,8 @@ class Dumper {
         return fmt::format("{} lists ({} delta, {} roaring), {} rows listed", *dictionary_size,
                            delta_lists, roaring_lists, listed);
       }
-      case SectionKind::kTokens: {
-        // Copies: `raw` moves into the index, and short strings move by copy.
-        const std::vector<std::string> names = TokenNames(raw);
-        auto tokens = TokenIndex::Parse(std::move(raw), *dictionary_size);
-        if (!tokens.ok()) return fail(tokens.status());
-        // TokenIndex::Parse checks these too; here each problem is named
-        // precisely for the listing.
-        for (size_t i = 0; i < names.size(); ++i) {
-          if (i > 0 && !(names[i - 1] < names[i])) {
-            *problem = fmt::format("tokens are not sorted at token {}", i);
-            return std::string();
-          }
-          uint32_t previous = 0;
-          for (uint32_t code : (*tokens)->CodesOf(names[i])) {
-            if (code <= previous || code > *dictionary_size) {
-              *problem = fmt::format(
-                  "the codes of token {} are out of order or past the dictionary", Quote(names[i]));
-              return std::string();
-            }
-            previous = code;
-          }
-        }
-        std::string summary = fmt::format("{} tokens", names.size());
-        for (size_t i = 0; i < names.size() && i < kPreviewValues; ++i)
-          summary += " " + Quote(names[i]);
-        if (names.size() > kPreviewValues) summary += " ...";
-        return summary;
-      }
+      case SectionKind::kTokens:
+        return std::string("not decoded: token-to-code lists are no longer read");
       case SectionKind::kTimes: {
         auto times = TimeColumn::Parse(raw, rows);
         if (!times.ok()) return fail(times.status());
@@ -413,15 +386,20 @@ class Dumper {
       case SectionKind::kTokenRows: {
         AL_ASSIGN_OR_RETURN(auto terms, TermsOf(entry.field));
         if (!terms) return std::string("not decoded: the field's token terms are unreadable");
+        for (size_t at = 0; at < raw.size(); at += kTokenRowsBlockBytes) {
+          if (crc32c::Value(std::string_view(raw).substr(at, kTokenRowsBlockBytes)) !=
+              crc32c::Unmask(terms->block_crc(at / kTokenRowsBlockBytes))) {
+            *problem = fmt::format("block {} (bytes {}..) fails its checksum",
+                                   at / kTokenRowsBlockBytes, at);
+            return std::string();
+          }
+        }
         uint64_t listed = 0;
         for (size_t i = 0; i < terms->size(); ++i) {
-          const std::string_view list =
+          const std::string_view posting =
               std::string_view(raw).substr(terms->begin(i), terms->end(i) - terms->begin(i));
-          const std::string_view posting = list.substr(0, list.size() - 4);
           Roaring rows_of_token;
-          if (crc32c::Value(posting) !=
-                  crc32c::Unmask(DecodeFixed32(list.data() + posting.size())) ||
-              !DecodePosting(posting, rows, &rows_of_token)) {
+          if (!DecodePosting(posting, rows, &rows_of_token)) {
             *problem = fmt::format("the row list of token {} at byte {} is damaged",
                                    Quote(terms->token(i)), terms->begin(i));
             return std::string();
@@ -466,20 +444,6 @@ class Dumper {
       else
         ++*delta_lists;
     }
-  }
-
-  // tokens := count:varint token:length-prefixed*count ...: the tokens, as
-  // far as they decode (TokenIndex::Parse says what is wrong otherwise).
-  static std::vector<std::string> TokenNames(std::string_view raw) {
-    std::vector<std::string> names;
-    uint32_t count = 0;
-    if (!GetVarint32(&raw, &count)) return names;
-    for (uint32_t i = 0; i < count; ++i) {
-      std::string_view token;
-      if (!GetLengthPrefixed(&raw, &token)) break;
-      names.emplace_back(token);
-    }
-    return names;
   }
 
   const env::RandomAccessFile& file_;

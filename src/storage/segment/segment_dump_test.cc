@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <roaring/roaring.hh>
 #include <string>
 #include <vector>
 
@@ -160,10 +161,10 @@ TEST(SegmentDump, ListsMetaAndEverySection) {
   AL_ASSERT_OK(DumpSegment(fs, kPath, &listing));
   const std::vector<std::string> lines = Lines(listing);
   ASSERT_GE(lines.size(), 8u) << listing;
-  EXPECT_EQ(lines[0], "segment /db/000001.seg: 2009 bytes");
+  EXPECT_EQ(lines[0], "segment /db/000001.seg: 1841 bytes");
   EXPECT_EQ(lines[1], "header: format version 1");
-  EXPECT_EQ(lines[2], "footer @1981: directory @666, 1315 bytes, format version 1");
-  EXPECT_EQ(lines[3], "directory: checksum ok, 118 sections");
+  EXPECT_EQ(lines[2], "footer @1813: directory @542, 1271 bytes, format version 1");
+  EXPECT_EQ(lines[3], "directory: checksum ok, 114 sections");
   EXPECT_EQ(lines[4],
             "meta: tenant \"t1\", 3 rows, window start 2023-11-14T22:00:00.000Z "
             "(1699999200000000)");
@@ -172,7 +173,7 @@ TEST(SegmentDump, ListsMetaAndEverySection) {
             "2023-11-14T22:13:22.000Z (1700000002000000)");
   EXPECT_EQ(lines[6], "      seq 1 .. 3");
   // Then line 7 + i lists section i.
-  ASSERT_EQ(lines.size(), 7u + 118u) << listing;
+  ASSERT_EQ(lines.size(), 7u + 114u) << listing;
   EXPECT_EQ(lines[7 + 0],
             "#0 dictionary id: none @12 stored 10 raw 10 crc ok; 3 values \"e1\" \"e2\" \"e3\"");
   EXPECT_EQ(lines[7 + 1],
@@ -185,34 +186,31 @@ TEST(SegmentDump, ListsMetaAndEverySection) {
             "#7 times received_at: none @66 stored 10 raw 10 crc ok; 1 of 3 rows have a value, "
             "2023-11-14T22:13:22.000500Z (1700000002000500) .. 2023-11-14T22:13:22.000500Z "
             "(1700000002000500)");
-  EXPECT_EQ(lines[7 + 13], "#13 tokens name: none @123 stored 5 raw 5 crc ok; 0 tokens");
-  EXPECT_EQ(lines[7 + 14], "#14 token_terms name: none @128 stored 9 raw 9 crc ok; 0 tokens");
+  EXPECT_EQ(lines[7 + 13], "#13 token_terms name: none @123 stored 9 raw 9 crc ok; 0 tokens");
+  EXPECT_EQ(lines[7 + 14],
+            "#14 token_rows name: none @132 stored 0 raw 0 crc ok; 0 lists, 0 rows listed");
   EXPECT_EQ(lines[7 + 15],
-            "#15 token_rows name: none @137 stored 0 raw 0 crc ok; 0 lists, 0 rows listed");
-  EXPECT_EQ(lines[7 + 16],
-            "#16 dictionary description: none @137 stored 32 raw 32 crc ok; 3 values \"Login OK\" "
+            "#15 dictionary description: none @132 stored 32 raw 32 crc ok; 3 values \"Login OK\" "
             "\"创建 Ann\" \"创建 Bob\"");
-  EXPECT_EQ(lines[7 + 18],
-            "#18 tokens description: zstd @173 stored 80 raw 82 crc ok; 7 tokens \"ann\" \"bob\" "
-            "\"login\" \"ok\" \"创\" ...");
-  EXPECT_EQ(lines[7 + 19],
-            "#19 token_terms description: zstd @253 stored 78 raw 97 crc ok; 7 tokens \"ann\" "
+  EXPECT_EQ(lines[7 + 17],
+            "#17 token_terms description: zstd @168 stored 77 raw 101 crc ok; 7 tokens \"ann\" "
             "\"bob\" \"login\" \"ok\" \"创\" ...");
   EXPECT_EQ(
-      lines[7 + 20],
-      "#20 token_rows description: none @331 stored 52 raw 52 crc ok; 7 lists, 10 rows listed");
-  EXPECT_EQ(lines[7 + 21],
-            "#21 dictionary result: none @383 stored 17 raw 17 crc ok; 2 values \"failure\" "
+      lines[7 + 18],
+      "#18 token_rows description: none @245 stored 24 raw 24 crc ok; 7 lists, 10 rows listed");
+  EXPECT_EQ(lines[7 + 19],
+            "#19 dictionary result: none @269 stored 17 raw 17 crc ok; 2 values \"failure\" "
             "\"success\"");
-  EXPECT_EQ(lines[7 + 25], "#25 tokens result_message: none @409 stored 5 raw 5 crc ok; 0 tokens");
-  EXPECT_EQ(lines[7 + 42],
-            "#42 raw details: none @458 stored 3 raw 3 crc ok; 0 of 3 rows have a value, 0 bytes");
-  EXPECT_EQ(lines[7 + 94],
-            "#94 dictionary geo.latitude: none @595 stored 10 raw 10 crc ok; 1 values -33.5");
-  EXPECT_EQ(lines[7 + 116],
-            "#116 dictionary ua.is_mobile: none @659 stored 3 raw 3 crc ok; 1 values true");
-  EXPECT_EQ(lines[7 + 117],
-            "#117 codes ua.is_mobile: none @662 stored 4 raw 4 crc ok; width 1, 1 of 3 rows have "
+  EXPECT_EQ(lines[7 + 23],
+            "#23 token_terms result_message: none @295 stored 9 raw 9 crc ok; 0 tokens");
+  EXPECT_EQ(lines[7 + 39],
+            "#39 raw details: none @339 stored 3 raw 3 crc ok; 0 of 3 rows have a value, 0 bytes");
+  EXPECT_EQ(lines[7 + 90],
+            "#90 dictionary geo.latitude: none @471 stored 10 raw 10 crc ok; 1 values -33.5");
+  EXPECT_EQ(lines[7 + 112],
+            "#112 dictionary ua.is_mobile: none @535 stored 3 raw 3 crc ok; 1 values true");
+  EXPECT_EQ(lines[7 + 113],
+            "#113 codes ua.is_mobile: none @538 stored 4 raw 4 crc ok; width 1, 1 of 3 rows have "
             "a value");
 }
 
@@ -261,11 +259,6 @@ TEST(SegmentDump, DamagedSectionIsMarkedAndTheRestStillListed) {
       HasSubstr(SectionLine(directory, SectionIndex(directory, SectionKind::kCodes, "description"),
                             "codes", "description") +
                 std::string(kNotDecoded)));
-  EXPECT_THAT(
-      listing,
-      HasSubstr(SectionLine(directory, SectionIndex(directory, SectionKind::kTokens, "description"),
-                            "tokens", "description") +
-                std::string(kNotDecoded)));
   // Every section is still listed, and only the damage added a line.
   EXPECT_EQ(Lines(listing).size(), 7u + directory.sections.size() + 1u) << listing;
   EXPECT_THAT(
@@ -275,41 +268,44 @@ TEST(SegmentDump, DamagedSectionIsMarkedAndTheRestStillListed) {
                 " crc ok; width 1, 1 of 3 rows have a value\n"));
 }
 
-TEST(SegmentDump, TokenListsOutOfOrderAreReported) {
-  // Checksums hold; the reader refuses these token sections when it loads
-  // them, and the dump reports why.
+TEST(SegmentDump, TokenTermsThatDoNotDescribeTheirRowsAreReported) {
+  // Checksums hold; the reader refuses these term lists when it loads them,
+  // and the dump reports why.
   struct Case {
     std::vector<std::string> tokens;
-    std::vector<uint32_t> deltas;  // of each token's code list
+    std::vector<uint64_t> offsets;  // into the example's 24 bytes of row lists
     std::string problem;
   };
   const std::vector<Case> cases = {
-      // 3 + (2^32 - 1) wraps to code 2.
-      {{"login"}, {3, 0xffffffffu}, "token code list is out of order or past the dictionary"},
-      {{"login"}, {1, 0}, "token code list is out of order or past the dictionary"},
-      {{"login"}, {4}, "token code list is out of order or past the dictionary"},
-      {{"ok", "login"}, {1}, "tokens are not sorted"},
-      {{"ok", "ok"}, {1}, "tokens are not sorted"},
+      {{"ok", "login"}, {0, 3, 24}, "token terms are not sorted"},
+      {{"ok", "ok"}, {0, 3, 24}, "token terms are not sorted"},
+      {{"ann", "bob"},
+       {0, 30, 24},
+       "token row list offsets are out of order or past the row lists"},
+      {{"ann", "bob"}, {0, 1, 24}, "token row list offsets are out of order or past the row lists"},
+      {{"ann", "bob"}, {0, 3, 20}, "token row lists do not fill their section"},
+      {{"ann", "bob"}, {3, 6, 24}, "token row lists do not fill their section"},
   };
   const std::string original = ExampleSegment();
+  const Directory directory = ReadDirectory(original);
   const size_t description =
       static_cast<size_t>(event::FindField("description") - event::AllFields().data());
-  const size_t index = SectionIndex(ReadDirectory(original), SectionKind::kTokens, "description");
+  const size_t index = SectionIndex(directory, SectionKind::kTokenTerms, "description");
+  const SectionEntry& rows_entry =
+      directory.sections[SectionIndex(directory, SectionKind::kTokenRows, "description")];
+  ASSERT_EQ(rows_entry.raw_bytes, 24u);
+  const uint32_t block_crc = crc32c::Mask(
+      crc32c::Value(std::string_view(original).substr(rows_entry.offset, rows_entry.raw_bytes)));
   for (const Case& test_case : cases) {
-    std::string tokens;
-    PutVarint32(&tokens, static_cast<uint32_t>(test_case.tokens.size()));
-    for (const std::string& token : test_case.tokens) PutLengthPrefixed(&tokens, token);
-    std::string list;
-    PutVarint32(&list, static_cast<uint32_t>(test_case.deltas.size()));
-    for (uint32_t delta : test_case.deltas) PutVarint32(&list, delta);
-    // Every token gets the same list.
-    for (size_t token_idx = 0; token_idx <= test_case.tokens.size(); ++token_idx)
-      PutFixed32(&tokens, static_cast<uint32_t>(token_idx * list.size()));
-    for (size_t token_idx = 0; token_idx < test_case.tokens.size(); ++token_idx) tokens += list;
-    const std::string bytes = ReplaceSection(original, index, tokens);
+    std::string terms;
+    PutVarint32(&terms, static_cast<uint32_t>(test_case.tokens.size()));
+    for (const std::string& token : test_case.tokens) PutLengthPrefixed(&terms, token);
+    for (uint64_t offset : test_case.offsets) PutFixed64(&terms, offset);
+    PutFixed32(&terms, block_crc);
+    const std::string bytes = ReplaceSection(original, index, terms);
     const uint64_t offset = ReadDirectory(bytes).sections[index].offset;
     const std::string expected =
-        fmt::format("segment /db/000001.seg at offset {}: section {} (4 of description): {}",
+        fmt::format("segment /db/000001.seg at offset {}: section {} (8 of description): {}",
                     offset, index, test_case.problem);
     env::MemFileSystem fs;
     WriteFile(fs, bytes);
@@ -318,9 +314,36 @@ TEST(SegmentDump, TokenListsOutOfOrderAreReported) {
         << test_case.problem;
     SectionCache cache(1 << 20);
     AL_ASSERT_OK_AND_ASSIGN(auto reader, SegmentReader::Open(fs, kPath, 1, &cache));
-    EXPECT_THAT(reader->GetTokens(description).status(),
+    EXPECT_THAT(reader->GetTokenTerms(description).status(),
                 StatusIs(StatusCode::kCorruption, expected));
   }
+}
+
+TEST(SegmentDump, DamagedTokenRowsFailTheirBlockChecksum) {
+  std::string bytes = ExampleSegment();
+  const Directory directory = ReadDirectory(bytes);
+  const size_t index = SectionIndex(directory, SectionKind::kTokenRows, "description");
+  const SectionEntry& entry = directory.sections[index];
+  bytes[entry.offset + 4] ^= 0x40;  // inside the list of "bob"
+  env::MemFileSystem fs;
+  WriteFile(fs, bytes);
+  SectionCache cache(1 << 20);
+  AL_ASSERT_OK_AND_ASSIGN(auto reader, SegmentReader::Open(fs, kPath, 1, &cache));
+  const size_t description =
+      static_cast<size_t>(event::FindField("description") - event::AllFields().data());
+  AL_ASSERT_OK_AND_ASSIGN(auto terms, reader->GetTokenTerms(description));
+  ASSERT_TRUE(terms);
+  Roaring rows;
+  EXPECT_THAT(reader->AddTokenRows(description, *terms, *terms->Find("login"), &rows),
+              StatusIs(StatusCode::kCorruption,
+                       HasSubstr(fmt::format("at offset {}: the row list of token \"login\" lies "
+                                             "in a block that fails its checksum",
+                                             entry.offset))));
+  std::string listing;
+  EXPECT_THAT(DumpSegment(fs, kPath, &listing),
+              StatusIs(StatusCode::kCorruption, HasSubstr("checksum mismatch")));
+  EXPECT_THAT(listing,
+              HasSubstr(SectionLine(directory, index, "token_rows", "description") + " crc BAD"));
 }
 
 TEST(SegmentDump, DamagedDirectoryIsReportedAndStillListed) {

@@ -168,29 +168,15 @@ class Evaluator {
       case FilterOp::kExists:
         return RowsForCodeRange(field_index, 1, past_end);
       case FilterOp::kText: {
-        AL_ASSIGN_OR_RETURN(auto terms, segment_.GetTokenTerms(field_index));
-        if (terms) {
-          // Row lists of the query's tokens, intersected, rarest last read.
-          std::optional<Roaring> result;
-          for (const std::string& token :
-               query::QueryTokens(std::get<std::string>(filter.values[0]))) {
-            auto term = terms->Find(token);
-            if (!term) return Roaring();
-            Roaring rows;
-            AL_RETURN_IF_ERROR(segment_.AddTokenRows(field_index, *terms, *term, &rows));
-            if (result)
-              *result &= rows;
-            else
-              result = std::move(rows);
-            if (result->isEmpty()) break;
-          }
-          return result ? std::move(*result) : Roaring();
-        }
-        AL_ASSIGN_OR_RETURN(auto tokens, segment_.GetTokens(field_index));
+        // Row lists of the query's tokens, intersected.
+        AL_ASSIGN_OR_RETURN(auto terms, TermsOf(field_index));
         std::optional<Roaring> result;
         for (const std::string& token :
              query::QueryTokens(std::get<std::string>(filter.values[0]))) {
-          AL_ASSIGN_OR_RETURN(Roaring rows, RowsForCodes(field_index, tokens->CodesOf(token)));
+          auto term = terms->Find(token);
+          if (!term) return Roaring();
+          Roaring rows;
+          AL_RETURN_IF_ERROR(segment_.AddTokenRows(field_index, *terms, *term, &rows));
           if (result)
             *result &= rows;
           else
@@ -226,26 +212,8 @@ class Evaluator {
         std::vector<std::string> words = query::PhraseWords(phrase);
         std::sort(words.begin(), words.end());
         words.erase(std::unique(words.begin(), words.end()), words.end());
-        AL_ASSIGN_OR_RETURN(auto terms, segment_.GetTokenTerms(field_index));
-        if (terms) return PhraseRows(filter, field_index, *terms, words);
-        AL_ASSIGN_OR_RETURN(auto tokens, segment_.GetTokens(field_index));
-        std::vector<uint32_t> codes;
-        for (size_t i = 0; i < words.size(); ++i) {
-          std::vector<uint32_t> more = tokens->CodesOf(words[i]);
-          if (i == 0) {
-            codes = std::move(more);
-          } else {
-            std::vector<uint32_t> both;
-            std::set_intersection(codes.begin(), codes.end(), more.begin(), more.end(),
-                                  std::back_inserter(both));
-            codes = std::move(both);
-          }
-          if (codes.empty()) break;
-        }
-        std::erase_if(codes, [&](uint32_t code) {
-          return !query::LeafMatches(filter, Scalar(std::string(dictionary->value(code))));
-        });
-        return RowsForCodes(field_index, codes);
+        AL_ASSIGN_OR_RETURN(auto terms, TermsOf(field_index));
+        return PhraseRows(filter, field_index, *terms, words);
       }
       default:
         return Status::InvalidArgument("segment: unsupported filter");
@@ -307,37 +275,22 @@ class Evaluator {
     for (char& c : lowered)
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     const std::string literal = lowered.substr(0, lowered.find('*'));
+    AL_ASSIGN_OR_RETURN(auto terms, TermsOf(field_index));
+    Roaring rows;
+    for (size_t i = terms->LowerBound(literal);
+         i < terms->size() && terms->token(i).starts_with(literal); ++i)
+      if (query::WildcardMatches(lowered, terms->token(i)))
+        AL_RETURN_IF_ERROR(segment_.AddTokenRows(field_index, *terms, i, &rows));
+    return rows;
+  }
+
+  // The token terms of a text field (every segment has them).
+  Result<std::shared_ptr<const TokenTerms>> TermsOf(size_t field_index) {
     AL_ASSIGN_OR_RETURN(auto terms, segment_.GetTokenTerms(field_index));
-    if (terms) {
-      Roaring rows;
-      for (size_t i = terms->LowerBound(literal);
-           i < terms->size() && terms->token(i).starts_with(literal); ++i)
-        if (query::WildcardMatches(lowered, terms->token(i)))
-          AL_RETURN_IF_ERROR(segment_.AddTokenRows(field_index, *terms, i, &rows));
-      return rows;
-    }
-    AL_ASSIGN_OR_RETURN(auto tokens, segment_.GetTokens(field_index));
-    size_t i = 0;
-    {
-      size_t low = 0, high = tokens->size();
-      while (low < high) {
-        size_t mid = (low + high) / 2;
-        if (tokens->token(mid) < literal)
-          low = mid + 1;
-        else
-          high = mid;
-      }
-      i = low;
-    }
-    std::vector<uint32_t> codes;
-    for (; i < tokens->size() && tokens->token(i).starts_with(literal); ++i) {
-      if (!query::WildcardMatches(lowered, tokens->token(i))) continue;
-      std::vector<uint32_t> more = tokens->CodesAt(i);
-      codes.insert(codes.end(), more.begin(), more.end());
-    }
-    std::sort(codes.begin(), codes.end());
-    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
-    return RowsForCodes(field_index, codes);
+    if (!terms)
+      return Status::Corruption(fmt::format("segment {}: field {} has no token row lists",
+                                            segment_.path(), event::AllFields()[field_index].path));
+    return terms;
   }
 
   // Applies `test` to each present value of a column and collects the rows.

@@ -37,7 +37,7 @@ enum class SectionKind : uint8_t {
   kDictionary = 1,  // sorted distinct values of a field
   kCodes = 2,       // per row: the value's dictionary code (0 = absent)
   kPostings = 3,    // per dictionary value: its rows (absent when every value occurs once)
-  kTokens = 4,      // per token: the dictionary codes of the values containing it
+  kTokens = 4,      // token -> dictionary codes: written by early builds, no longer read
   kTimes = 5,       // per row: a time, delta-coded
   kSeqs = 6,        // per row: seq, delta-coded
   kRaw = 7,         // per row: bytes (details)
@@ -46,6 +46,10 @@ enum class SectionKind : uint8_t {
 };
 
 enum class SectionCodec : uint8_t { kNone = 0, kZstd = 1 };
+
+// kTokenRows is checked in blocks of this many bytes (their CRCs are in
+// kTokenTerms), so reading one list reads and verifies a block or two.
+inline constexpr size_t kTokenRowsBlockBytes = 4096;
 
 // How one posting list is stored, whichever is smaller.
 enum class PostingEncoding : uint8_t { kDeltaVarint = 0, kRoaring = 1 };

@@ -159,65 +159,6 @@ bool DecodePosting(std::string_view posting, uint32_t rows, Roaring* out) {
   return true;
 }
 
-// ---- TokenIndex
-
-Result<std::shared_ptr<const TokenIndex>> TokenIndex::Parse(std::string bytes,
-                                                            uint32_t dictionary_size) {
-  auto index = std::make_shared<TokenIndex>();
-  index->bytes_ = std::move(bytes);
-  std::string_view in = index->bytes_;
-  uint32_t count;
-  if (!GetVarint32(&in, &count) || count > in.size() || !GetValues(&in, count, &index->tokens_) ||
-      in.size() < (size_t{count} + 1) * 4)
-    return Bad("token index is malformed");
-  const char* offsets = in.data();
-  in.remove_prefix((size_t{count} + 1) * 4);
-  if (!CheckOffsets(offsets, count, in.size())) return Bad("token index offsets are out of order");
-  for (uint32_t i = 1; i < count; ++i)
-    if (!(index->tokens_[i - 1] < index->tokens_[i])) return Bad("tokens are not sorted");
-  index->code_lists_.reserve(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    uint32_t begin = DecodeFixed32(offsets + 4 * i), end = DecodeFixed32(offsets + 4 * (i + 1));
-    std::string_view list = in.substr(begin, end - begin);
-    // Each list: ascending codes of the dictionary, checked once here so
-    // lookups can trust them.
-    std::string_view cursor = list;
-    uint32_t codes = 0, code = 0;
-    if (!GetVarint32(&cursor, &codes) || codes > dictionary_size)
-      return Bad("token code list is malformed");
-    for (uint32_t c = 0; c < codes; ++c) {
-      uint32_t delta;
-      if (!GetVarint32(&cursor, &delta) || delta == 0 || delta > dictionary_size - code)
-        return Bad("token code list is out of order or past the dictionary");
-      code += delta;
-    }
-    if (!cursor.empty()) return Bad("token code list has trailing bytes");
-    index->code_lists_.push_back(list);
-  }
-  return std::shared_ptr<const TokenIndex>(std::move(index));
-}
-
-std::vector<uint32_t> TokenIndex::CodesOf(std::string_view token) const {
-  auto it = std::lower_bound(tokens_.begin(), tokens_.end(), token);
-  if (it == tokens_.end() || *it != token) return {};
-  return CodesAt(static_cast<size_t>(it - tokens_.begin()));
-}
-
-std::vector<uint32_t> TokenIndex::CodesAt(size_t index) const {
-  std::vector<uint32_t> codes;
-  std::string_view list = code_lists_[index];
-  uint32_t count = 0, code = 0;
-  if (!GetVarint32(&list, &count)) return codes;
-  codes.reserve(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    uint32_t delta;
-    if (!GetVarint32(&list, &delta)) break;
-    code += delta;
-    codes.push_back(code);
-  }
-  return codes;
-}
-
 // ---- Token row lists
 
 Result<std::shared_ptr<const TokenTerms>> TokenTerms::Parse(std::string bytes,
@@ -226,21 +167,25 @@ Result<std::shared_ptr<const TokenTerms>> TokenTerms::Parse(std::string bytes,
   terms->bytes_ = std::move(bytes);
   std::string_view in = terms->bytes_;
   uint32_t count;
+  const size_t blocks = (rows_bytes + kTokenRowsBlockBytes - 1) / kTokenRowsBlockBytes;
   if (!GetVarint32(&in, &count) || count > in.size() || !GetValues(&in, count, &terms->tokens_) ||
-      in.size() != (size_t{count} + 1) * 8)
+      in.size() != (size_t{count} + 1) * 8 + blocks * 4)
     return Bad("token terms are malformed");
   for (uint32_t i = 1; i < count; ++i)
     if (!(terms->tokens_[i - 1] < terms->tokens_[i])) return Bad("token terms are not sorted");
   terms->offsets_.resize(size_t{count} + 1);
   for (size_t i = 0; i <= count; ++i) {
     terms->offsets_[i] = DecodeFixed64(in.data() + 8 * i);
-    // Each list holds at least its kind byte and checksum.
-    if ((i > 0 && terms->offsets_[i] < terms->offsets_[i - 1] + 5) ||
+    // Each list holds at least its kind byte and a count.
+    if ((i > 0 && terms->offsets_[i] < terms->offsets_[i - 1] + 2) ||
         terms->offsets_[i] > rows_bytes)
       return Bad("token row list offsets are out of order or past the row lists");
   }
   if (terms->offsets_[0] != 0 || terms->offsets_[count] != rows_bytes)
     return Bad("token row lists do not fill their section");
+  in.remove_prefix((size_t{count} + 1) * 8);
+  for (size_t block = 0; block < blocks; ++block)
+    terms->block_crcs_.push_back(DecodeFixed32(in.data() + 4 * block));
   return std::shared_ptr<const TokenTerms>(std::move(terms));
 }
 
@@ -460,13 +405,6 @@ Result<std::shared_ptr<const Postings>> SegmentReader::GetPostings(size_t field)
   });
 }
 
-Result<std::shared_ptr<const TokenIndex>> SegmentReader::GetTokens(size_t field) const {
-  AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field));
-  return Load<TokenIndex>(SectionKind::kTokens, field, [&](std::string raw) {
-    return TokenIndex::Parse(std::move(raw), dictionary->size());
-  });
-}
-
 Result<std::shared_ptr<const TokenTerms>> SegmentReader::GetTokenTerms(size_t field) const {
   const int rows_index = Find(SectionKind::kTokenRows, field);
   if (Find(SectionKind::kTokenTerms, field) < 0 || rows_index < 0)
@@ -485,17 +423,27 @@ Status SegmentReader::AddTokenRows(size_t field, const TokenTerms& terms, size_t
   if (index < 0) return Status::Corruption(fmt::format("segment {}: no token row lists", path_));
   const SectionEntry& entry = entries_[static_cast<size_t>(index)];
   const uint64_t begin = terms.begin(term), end = terms.end(term);
-  std::string list;
-  AL_RETURN_IF_ERROR(file_->Read(entry.offset + begin, end - begin, &list));
-  auto damaged = [&](std::string_view why) {
+  // The whole blocks the list lies in, each checked against its CRC.
+  const uint64_t first_block = begin / kTokenRowsBlockBytes;
+  const uint64_t read_begin = first_block * kTokenRowsBlockBytes;
+  const uint64_t read_end =
+      std::min<uint64_t>(entry.raw_bytes, (end + kTokenRowsBlockBytes - 1) / kTokenRowsBlockBytes *
+                                              kTokenRowsBlockBytes);
+  std::string blocks;
+  AL_RETURN_IF_ERROR(file_->Read(entry.offset + read_begin, read_end - read_begin, &blocks));
+  auto damaged = [&](uint64_t at, std::string_view why) {
     return Status::Corruption(fmt::format("segment {} at offset {}: the row list of token {:?} {}",
-                                          path_, entry.offset + begin, terms.token(term), why));
+                                          path_, entry.offset + at, terms.token(term), why));
   };
-  if (list.size() != end - begin) return damaged("is cut short");
-  const std::string_view posting = std::string_view(list).substr(0, list.size() - 4);
-  if (crc32c::Value(posting) != crc32c::Unmask(DecodeFixed32(list.data() + posting.size())))
-    return damaged("fails its checksum");
-  if (!DecodePosting(posting, meta_.rows, out)) return damaged("is damaged");
+  if (blocks.size() != read_end - read_begin) return damaged(read_begin, "is cut short");
+  for (uint64_t at = 0; at < blocks.size(); at += kTokenRowsBlockBytes) {
+    const std::string_view block = std::string_view(blocks).substr(at, kTokenRowsBlockBytes);
+    const size_t block_index = static_cast<size_t>(first_block + at / kTokenRowsBlockBytes);
+    if (crc32c::Value(block) != crc32c::Unmask(terms.block_crc(block_index)))
+      return damaged(read_begin + at, "lies in a block that fails its checksum");
+  }
+  const std::string_view posting = std::string_view(blocks).substr(begin - read_begin, end - begin);
+  if (!DecodePosting(posting, meta_.rows, out)) return damaged(begin, "is damaged");
   return Status::OK();
 }
 

@@ -79,27 +79,8 @@ class Postings final : public SectionData {
   uint32_t rows_ = 0;
 };
 
-// Per token, the dictionary codes of the values that contain it.
-class TokenIndex final : public SectionData {
- public:
-  static Result<std::shared_ptr<const TokenIndex>> Parse(std::string bytes,
-                                                         uint32_t dictionary_size);
-  // Sorted codes of the values containing `token`; empty when none.
-  std::vector<uint32_t> CodesOf(std::string_view token) const;
-  // The tokens, sorted bytewise, and the codes of the i-th.
-  size_t size() const { return tokens_.size(); }
-  std::string_view token(size_t i) const { return tokens_[i]; }
-  std::vector<uint32_t> CodesAt(size_t index) const;
-  size_t memory_bytes() const override { return bytes_.size() + tokens_.size() * 16; }
-
- private:
-  std::string bytes_;
-  std::vector<std::string_view> tokens_;
-  std::vector<std::string_view> code_lists_;
-};
-
 // The tokens of a text field, sorted, each with the byte range of its row
-// list in the field's kTokenRows section.
+// list in the field's kTokenRows section, and that section's block CRCs.
 class TokenTerms final : public SectionData {
  public:
   static Result<std::shared_ptr<const TokenTerms>> Parse(std::string bytes, uint64_t rows_bytes);
@@ -110,12 +91,15 @@ class TokenTerms final : public SectionData {
   size_t LowerBound(std::string_view key) const;
   uint64_t begin(size_t i) const { return offsets_[i]; }
   uint64_t end(size_t i) const { return offsets_[i + 1]; }
+  // The masked CRC32C of block `block` of kTokenRows.
+  uint32_t block_crc(size_t block) const { return block_crcs_[block]; }
   size_t memory_bytes() const override { return bytes_.size() + tokens_.size() * 24; }
 
  private:
   std::string bytes_;
   std::vector<std::string_view> tokens_;
   std::vector<uint64_t> offsets_;
+  std::vector<uint32_t> block_crcs_;
 };
 
 // Adds the rows of one posting list (a kind byte, then a delta list or a
@@ -189,8 +173,7 @@ class SegmentReader {
   Result<std::shared_ptr<const Codes>> GetCodes(size_t field) const;
   // Null when the segment has none for the field (every value occurs once).
   Result<std::shared_ptr<const Postings>> GetPostings(size_t field) const;
-  Result<std::shared_ptr<const TokenIndex>> GetTokens(size_t field) const;
-  // Null when the segment predates token row lists (then GetTokens serves).
+  // Null when the field has none (it is not a text field).
   Result<std::shared_ptr<const TokenTerms>> GetTokenTerms(size_t field) const;
   // Adds the rows of term `term` of `terms` (the field's) to `out`: one read
   // of that list alone, checksum-verified.

@@ -556,7 +556,7 @@ Status ReadEverything(const SegmentReader& reader, std::vector<Event>* rows) {
         AL_RETURN_IF_ERROR(reader.GetCodes(field).status());
         AL_RETURN_IF_ERROR(reader.GetPostings(field).status());
         if (fields[field].index == event::IndexKind::kTokens)
-          AL_RETURN_IF_ERROR(reader.GetTokens(field).status());
+          AL_RETURN_IF_ERROR(reader.GetTokenTerms(field).status());
     }
   }
   return ReadAll(reader, rows);

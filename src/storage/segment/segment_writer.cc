@@ -359,13 +359,11 @@ class Builder {
     AddSection(SectionKind::kPostings, field_index, raw);
   }
 
-  // tokens := count:varint token:length-prefixed*count offset:u32le*(count+1) codes*
-  // codes  := delta list of the dictionary codes whose value has the token
-  //
-  // Beside it, per token the rows whose value has it, for text search that
-  // reads only the lists it needs (docs/format/segment.md):
+  // Per token the rows whose value has it, for text search that reads only
+  // the lists it needs (docs/format/segment.md):
   // token_terms := count:varint token:length-prefixed*count offset:u64le*(count+1)
-  // token_rows  := (posting crc:u32le)*   -- stored uncompressed, one list per token
+  //                block_crc:u32le*ceil(size(token_rows) / kTokenRowsBlockBytes)
+  // token_rows  := posting*   -- stored uncompressed, one list per token
   void AddTokens(size_t field_index, const std::vector<std::string_view>& distinct,
                  const std::vector<uint32_t>& row_codes) {
     // Tokens may be folded copies, so their bytes go to one arena; each
@@ -405,20 +403,6 @@ class Builder {
     for (const auto& [number, code] : pairs) codes[fill[number]++] = code;
 
     const std::vector<uint32_t> order = OrderByBytes(token_count, token_at);
-    std::string raw;
-    PutVarint32(&raw, static_cast<uint32_t>(token_count));
-    for (uint32_t number : order) PutLengthPrefixed(&raw, token_at(number));
-    std::string data;
-    std::string offsets;
-    for (uint32_t number : order) {
-      PutFixed32(&offsets, static_cast<uint32_t>(data.size()));
-      PutDeltaList(&data,
-                   std::span(codes).subspan(start[number], start[number + 1] - start[number]));
-    }
-    PutFixed32(&offsets, static_cast<uint32_t>(data.size()));
-    raw.append(offsets);
-    raw.append(data);
-    AddSection(SectionKind::kTokens, field_index, raw);
 
     // Rows per code (counting sort), then per token the union of its codes' rows.
     std::vector<uint32_t> code_start(distinct.size() + 2, 0);
@@ -443,11 +427,13 @@ class Builder {
         token_rows.insert(token_rows.end(), rows_by_code.begin() + code_start[code],
                           rows_by_code.begin() + code_start[code + 1]);
       std::sort(token_rows.begin(), token_rows.end());
-      const size_t list_start = lists.size();
       PutPosting(&lists, token_rows);
-      PutFixed32(&lists, crc32c::Mask(crc32c::Value(std::string_view(lists).substr(list_start))));
     }
     PutFixed64(&terms, lists.size());
+    for (size_t block = 0; block < lists.size(); block += kTokenRowsBlockBytes)
+      PutFixed32(
+          &terms,
+          crc32c::Mask(crc32c::Value(std::string_view(lists).substr(block, kTokenRowsBlockBytes))));
     AddSection(SectionKind::kTokenTerms, field_index, terms);
     AddSection(SectionKind::kTokenRows, field_index, lists, /*compress=*/false);
   }

@@ -5,8 +5,8 @@
 // strings, numbers and flags a sorted dictionary, a code per row and a posting
 // list per value (a Roaring bitmap or a delta list, whichever is smaller;
 // none when every value occurs once), so every field can be filtered by
-// index; text fields (IndexKind::kTokens) add a token index over the
-// dictionary; times and seq are delta-coded columns.
+// index; text fields (IndexKind::kTokens) add per-token row lists, read one
+// list at a time; times and seq are delta-coded columns.
 //
 // Thread-safety: a function; distinct calls may run concurrently.
 
