@@ -420,17 +420,18 @@ class Searcher {
   Result<std::vector<Candidate>> PageByTime() {
     std::vector<OrderedSource> ordered;
     auto add_segment = [&](const SegmentReader& reader, int s, Roaring rows) -> Status {
-      AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(FieldIndex(TimestampField())));
       if (query_.after) {
+        AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(FieldIndex(TimestampField())));
         AL_RETURN_IF_ERROR(RestrictToAfter(reader, s, *times, &rows));
         if (rows.isEmpty()) return Status::OK();
       }
+      // The segment's own time bounds stand for its matches' (wider, never
+      // wrong): its time column is read only if its run reaches the page.
       OrderedSource& source = ordered.emplace_back();
       source.segment = s;
       source.count = rows.cardinality();
-      const int64_t low_time = (*times)[rows.minimum()], high_time = (*times)[rows.maximum()];
-      source.first_time = Descending() ? high_time : low_time;
-      source.last_time = Descending() ? low_time : high_time;
+      source.first_time = Descending() ? reader.meta().max_time : reader.meta().min_time;
+      source.last_time = Descending() ? reader.meta().min_time : reader.meta().max_time;
       source.rows = std::move(rows);
       return Status::OK();
     };

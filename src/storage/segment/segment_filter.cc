@@ -133,6 +133,11 @@ class Evaluator {
 
   Result<Roaring> EvaluateDictionary(const Filter& filter, size_t field_index) {
     const FieldSpec& field = *filter.field;
+    // Token searches read the token terms and row lists only: a text field's
+    // dictionary is the largest section of a segment.
+    if (filter.op == FilterOp::kText || filter.op == FilterOp::kPhrase ||
+        (filter.op == FilterOp::kWildcard && field.type == FieldType::kText))
+      return EvaluateTokens(filter, field_index);
     AL_ASSIGN_OR_RETURN(auto dictionary, segment_.GetDictionary(field_index));
     const uint32_t past_end = dictionary->size() + 1;
     switch (filter.op) {
@@ -167,27 +172,8 @@ class Evaluator {
       }
       case FilterOp::kExists:
         return RowsForCodeRange(field_index, 1, past_end);
-      case FilterOp::kText: {
-        // Row lists of the query's tokens, intersected.
-        AL_ASSIGN_OR_RETURN(auto terms, TermsOf(field_index));
-        std::optional<Roaring> result;
-        for (const std::string& token :
-             query::QueryTokens(std::get<std::string>(filter.values[0]))) {
-          auto term = terms->Find(token);
-          if (!term) return Roaring();
-          Roaring rows;
-          AL_RETURN_IF_ERROR(segment_.AddTokenRows(field_index, *terms, *term, &rows));
-          if (result)
-            *result &= rows;
-          else
-            result = std::move(rows);
-          if (result->isEmpty()) break;
-        }
-        return result ? std::move(*result) : Roaring();
-      }
       case FilterOp::kWildcard: {
         const std::string& pattern = std::get<std::string>(filter.values[0]);
-        if (field.type == FieldType::kText) return TextWildcardRows(pattern, field_index);
         // Only values starting with the pattern's literal prefix can match.
         const std::string literal = pattern.substr(0, pattern.find('*'));
         auto [begin, end] = PrefixCodes(*dictionary, literal);
@@ -204,16 +190,6 @@ class Evaluator {
           if (address && network->Contains(*address)) codes.push_back(code);
         }
         return RowsForCodes(field_index, codes);
-      }
-      case FilterOp::kPhrase: {
-        // Values holding every word of the phrase (each is an index token),
-        // then the phrase test on each such value once.
-        const std::string& phrase = std::get<std::string>(filter.values[0]);
-        std::vector<std::string> words = query::PhraseWords(phrase);
-        std::sort(words.begin(), words.end());
-        words.erase(std::unique(words.begin(), words.end()), words.end());
-        AL_ASSIGN_OR_RETURN(auto terms, TermsOf(field_index));
-        return PhraseRows(filter, field_index, *terms, words);
       }
       default:
         return Status::InvalidArgument("segment: unsupported filter");
@@ -234,6 +210,41 @@ class Evaluator {
       end = dictionary.LowerBound(after);
     }
     return {begin, end};
+  }
+
+  Result<Roaring> EvaluateTokens(const Filter& filter, size_t field_index) {
+    switch (filter.op) {
+      case FilterOp::kText: {
+        // Row lists of the query's tokens, intersected.
+        AL_ASSIGN_OR_RETURN(auto terms, TermsOf(field_index));
+        std::optional<Roaring> result;
+        for (const std::string& token :
+             query::QueryTokens(std::get<std::string>(filter.values[0]))) {
+          auto term = terms->Find(token);
+          if (!term) return Roaring();
+          Roaring rows;
+          AL_RETURN_IF_ERROR(segment_.AddTokenRows(field_index, *terms, *term, &rows));
+          if (result)
+            *result &= rows;
+          else
+            result = std::move(rows);
+          if (result->isEmpty()) break;
+        }
+        return result ? std::move(*result) : Roaring();
+      }
+      case FilterOp::kPhrase: {
+        // Values holding every word of the phrase (each is an index token),
+        // then the phrase test on each such value once.
+        const std::string& phrase = std::get<std::string>(filter.values[0]);
+        std::vector<std::string> words = query::PhraseWords(phrase);
+        std::sort(words.begin(), words.end());
+        words.erase(std::unique(words.begin(), words.end()), words.end());
+        AL_ASSIGN_OR_RETURN(auto terms, TermsOf(field_index));
+        return PhraseRows(filter, field_index, *terms, words);
+      }
+      default:  // kWildcard
+        return TextWildcardRows(std::get<std::string>(filter.values[0]), field_index);
+    }
   }
 
   // A phrase by token row lists: rows holding every word, then each
