@@ -77,13 +77,6 @@ std::string Quote(std::string_view text) {
   return fmt::format("{:?}", text);
 }
 
-// `text` is one index token (lowercased as the matcher lowercases a pattern),
-// so that a word pattern containing it can match a token holding it.
-bool IsOneWord(std::string_view text) {
-  const std::vector<std::string> tokens = QueryTokens(text);
-  return tokens.size() == 1 && tokens[0] == AsciiLower(text);
-}
-
 // The parts of a wildcard pattern between its stars.
 std::vector<std::string_view> PatternParts(std::string_view pattern) {
   std::vector<std::string_view> parts;
@@ -95,6 +88,29 @@ std::vector<std::string_view> PatternParts(std::string_view pattern) {
     begin = star + 1;
   }
   return parts;
+}
+
+// Why `text`, a literal part of a word pattern, cannot match inside an index
+// token (lowercased as the matcher lowercases a pattern); nullopt when it can.
+std::optional<std::string> NotOneWord(std::string_view text) {
+  const std::vector<std::string> tokens = QueryTokens(text);
+  const std::string lowered = AsciiLower(text);
+  if (tokens.size() == 1 && tokens[0] == lowered) return std::nullopt;
+  if (tokens.size() == 1 && lowered.size() > kMaxTokenBytes && lowered.starts_with(tokens[0])) {
+    return fmt::format("{} is longer than an indexed word ({} bytes)", Quote(text), kMaxTokenBytes);
+  }
+  return fmt::format("{} is not a single word", Quote(text));
+}
+
+// The first reason a literal part of `pattern` from part `first_part` on
+// cannot match inside a word; nullopt when none.
+std::optional<std::string> WordPatternProblem(std::string_view pattern, size_t first_part) {
+  const std::vector<std::string_view> parts = PatternParts(pattern);
+  for (size_t part_idx = first_part; part_idx < parts.size(); ++part_idx) {
+    if (parts[part_idx].empty()) continue;
+    if (std::optional<std::string> problem = NotOneWord(parts[part_idx])) return problem;
+  }
+  return std::nullopt;
 }
 
 // "abc*", "abc**": literal text, then only stars.
@@ -121,11 +137,11 @@ Filter Join(FilterOp op, std::vector<Filter> parts) {
 
 // A word or a quoted phrase as written.
 struct Word {
-  size_t begin = 0;             // offset of its first byte (the quote, when quoted)
-  std::string_view raw;         // as written, quotes included
-  std::string text;             // escapes resolved, quotes removed
-  bool quoted = false;          //
-  bool has_wildcard = false;    // an unescaped `*` (never when quoted)
+  size_t begin = 0;               // offset of its first byte (the quote, when quoted)
+  std::string_view raw;           // as written, quotes included
+  std::string text;               // escapes resolved, quotes removed
+  bool quoted = false;            // written in double quotes
+  bool has_wildcard = false;      // an unescaped `*` (never when quoted)
   bool has_literal_star = false;  // an escaped `*`, or any `*` inside quotes
 
   // `*`, `**`, ...: "any value", i.e. present.
@@ -297,7 +313,8 @@ class Parser {
       }
     }
     std::vector<Filter> parts = std::move(required);
-    if (parts.empty() && !optional.empty()) parts.push_back(Join(FilterOp::kOr, std::move(optional)));
+    if (parts.empty() && !optional.empty())
+      parts.push_back(Join(FilterOp::kOr, std::move(optional)));
     for (Filter& part : prohibited) parts.push_back(std::move(part));
     return Join(FilterOp::kAnd, std::move(parts));
   }
@@ -325,9 +342,13 @@ class Parser {
   Result<Clause> ParseUnary(const FieldRef* group) {
     SkipSpace();
     const size_t at = pos_;
+    size_t keyword_length = 0;
     size_t length = 1;
     Modifier modifier;
-    if (PeekKeyword(&length) == Keyword::kNot || Peek() == '!' || Peek() == '-') {
+    if (PeekKeyword(&keyword_length) == Keyword::kNot) {
+      modifier = Modifier::kProhibited;
+      length = keyword_length;
+    } else if (Peek() == '!' || Peek() == '-') {
       modifier = Modifier::kProhibited;
     } else if (Peek() == '+') {
       modifier = Modifier::kRequired;
@@ -422,8 +443,8 @@ class Parser {
     const size_t at = pos_;
     const Keyword keyword = AtEnd() ? Keyword::kNone : PeekKeyword();
     if (AtEnd() || Peek() == ')' || keyword != Keyword::kNone) {
-      return Error(at, fmt::format("field {} needs a value (quote a value such as \"AND\")",
-                                   field.name));
+      return Error(
+          at, fmt::format("field {} needs a value (quote a value such as \"AND\")", field.name));
     }
     switch (Peek()) {
       case '(':
@@ -525,10 +546,9 @@ class Parser {
                           (native() ? event::FindField(name) != nullptr
                                     : event::FindFieldByDialectName("auth0", name) != nullptr);
     if (!is_field) return Status::OK();
-    return Error(word.begin,
-                 fmt::format("a field group cannot name another field ({}); write "
-                             "(a:x OR b:y) instead, or quote the value",
-                             Quote(name)));
+    return Error(word.begin, fmt::format("a field group cannot name another field ({}); write "
+                                         "(a:x OR b:y) instead, or quote the value",
+                                         Quote(name)));
   }
 
   // --- Fields ---
@@ -605,17 +625,10 @@ class Parser {
     return Status::OK();
   }
 
-  // Every literal part of a word pattern is one word.
-  static bool PatternIsWordPattern(std::string_view pattern) {
-    for (std::string_view part : PatternParts(pattern))
-      if (!part.empty() && !IsOneWord(part)) return false;
-    return true;
-  }
-
   // kAuth0 on a text field: a whole-value pattern, which the store's word
-  // index can only approximate (see the header); nullopt when a part after
-  // the first `*` is not one word.
-  static std::optional<Filter> Auth0TextPattern(const FieldSpec& field, std::string_view pattern) {
+  // index can only approximate (see the header). REQUIRES: every part after
+  // the first `*` is one word (WordPatternProblem(pattern, 1) is nullopt).
+  static Filter Auth0TextPattern(const FieldSpec& field, std::string_view pattern) {
     const std::vector<std::string_view> parts = PatternParts(pattern);
     if (IsPrefixPattern(pattern)) return Filter::Prefix(field, std::string(parts[0]));
     std::vector<Filter> conditions;
@@ -623,7 +636,6 @@ class Parser {
     for (size_t part_idx = 1; part_idx < parts.size(); ++part_idx) {
       const std::string_view part = parts[part_idx];
       if (part.empty()) continue;
-      if (!IsOneWord(part)) return std::nullopt;
       const bool last = part_idx + 1 == parts.size();
       conditions.push_back(
           Filter::Wildcard(field, last ? fmt::format("*{}", part) : fmt::format("*{}*", part)));
@@ -643,7 +655,7 @@ class Parser {
         if (word.quoted) {
           if (!PhraseWords(text).empty()) alternatives.push_back(Filter::Phrase(field, text));
         } else if (word.has_wildcard) {
-          if (PatternIsWordPattern(text)) alternatives.push_back(Filter::Wildcard(field, text));
+          if (!WordPatternProblem(text, 0)) alternatives.push_back(Filter::Wildcard(field, text));
         } else if (!QueryTokens(text).empty()) {
           alternatives.push_back(Filter::Text(field, text));
         }
@@ -660,8 +672,8 @@ class Parser {
           alternatives.push_back(Filter::Eq(field, text));
         } else if (field.type != FieldType::kText) {
           alternatives.push_back(Filter::Wildcard(field, text));
-        } else if (std::optional<Filter> pattern = Auth0TextPattern(field, text)) {
-          alternatives.push_back(std::move(*pattern));
+        } else if (!WordPatternProblem(text, 1)) {
+          alternatives.push_back(Auth0TextPattern(field, text));
         }
       }
     }
@@ -677,12 +689,13 @@ class Parser {
     switch (field.type) {
       case FieldType::kJson:
         if (ref.path.empty()) {
-          return Error(at, "details takes a path (details.request.channel:value), or * for "
-                           "\"present\"");
+          return Error(at,
+                       "details takes a path (details.request.channel:value), or * for "
+                       "\"present\"");
         }
         [[fallthrough]];
       case FieldType::kKeyword:
-        if (native() && field.path == "ip" && !word.has_wildcard &&
+        if (native() && field.path == "ip" && !word.quoted && !word.has_wildcard &&
             text.find('/') != std::string::npos) {
           if (!ParseIpNetwork(text)) {
             return Error(at, fmt::format("{} is not a network for field {} (10.0.0.0/8, "
@@ -701,27 +714,26 @@ class Parser {
           // "Log fields are not tokenized": a value is the whole value.
           if (!word.has_wildcard) return Checked(Filter::Eq(field, text), at);
           AL_RETURN_IF_ERROR(CheckPattern(word));
-          std::optional<Filter> pattern = Auth0TextPattern(field, text);
-          if (!pattern) {
+          if (std::optional<std::string> problem = WordPatternProblem(text, 1)) {
             return Error(at, fmt::format("{}: on {}, each part of a pattern after its first * "
-                                         "must be a single word",
-                                         Quote(word.raw), ref.name));
+                                         "must be one word: {}",
+                                         Quote(word.raw), ref.name, *problem));
           }
-          return Checked(std::move(*pattern), at);
+          return Checked(Auth0TextPattern(field, text), at);
         }
         if (word.quoted) {
           if (PhraseWords(text).empty()) {
-            return Error(at, fmt::format("{} has no searchable word for text field {}",
-                                         Quote(text), ref.name));
+            return Error(at, fmt::format("{} has no searchable word for text field {}", Quote(text),
+                                         ref.name));
           }
           return Checked(Filter::Phrase(field, text), at);
         }
         if (word.has_wildcard) {
           AL_RETURN_IF_ERROR(CheckPattern(word));
-          if (!PatternIsWordPattern(text)) {
+          if (std::optional<std::string> problem = WordPatternProblem(text, 0)) {
             return Error(at, fmt::format("{}: a pattern on text field {} matches single words, "
-                                         "and each part between its *s must be one word",
-                                         Quote(word.raw), ref.name));
+                                         "and each part between its *s must be one: {}",
+                                         Quote(word.raw), ref.name, *problem));
           }
           return Checked(Filter::Wildcard(field, text), at);
         }
@@ -802,22 +814,24 @@ class Parser {
     constexpr std::string_view kForms =
         " (write 2019-01-01, 2019-01-01T01:00:00Z or epoch milliseconds)";
     if (AllDigits(text)) {
-      Result<event::UnixMicros> micros = event::ParseEpochText(text, event::EpochUnit::kMilliseconds);
+      Result<event::UnixMicros> micros =
+          event::ParseEpochText(text, event::EpochUnit::kMilliseconds);
       if (!micros.ok()) return fail(fmt::format(": {}", micros.error().message()));
       return TimeSpan{*micros, 1000};
     }
-    const bool looks_like_date = text.size() >= 5 && AllDigits(std::string_view(text).substr(0, 4)) &&
-                                 text[4] == '-';
+    const bool looks_like_date =
+        text.size() >= 5 && AllDigits(std::string_view(text).substr(0, 4)) && text[4] == '-';
     if (!looks_like_date) return fail(kForms);
     if (text.size() == 7 && AllDigits(std::string_view(text).substr(5, 2))) {
       // YYYY-MM: the whole month.
       Result<event::UnixMicros> start = event::ParseDateTime(text + "-01");
       if (!start.ok()) return fail(fmt::format(": {}", start.error().message()));
-      const int year = std::stoi(text.substr(0, 4));
-      const unsigned month = static_cast<unsigned>(std::stoi(text.substr(5, 2)));
-      const int64_t days = event::DaysFromCivil(month == 12 ? year + 1 : year,
-                                                month == 12 ? 1 : month + 1, 1) -
-                           event::DaysFromCivil(year, month, 1);
+      const int year =
+          (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
+      const unsigned month = static_cast<unsigned>((text[5] - '0') * 10 + (text[6] - '0'));
+      const int64_t days =
+          event::DaysFromCivil(month == 12 ? year + 1 : year, month == 12 ? 1 : month + 1, 1) -
+          event::DaysFromCivil(year, month, 1);
       return TimeSpan{*start, days * kMicrosPerDay};
     }
     Result<event::UnixMicros> start = event::ParseDateTime(text);
@@ -833,16 +847,14 @@ class Parser {
     AL_ASSIGN_OR_RETURN(std::optional<Word> lower, ReadBound(at));
     SkipSpace();
     if (AtEnd()) return Error(at, "unbalanced bracket: no ] or } closes this range");
-    if (text_.substr(pos_, 2) != "TO" ||
-        (pos_ + 2 < text_.size() && !EndsWord(text_[pos_ + 2]))) {
+    if (text_.substr(pos_, 2) != "TO" || (pos_ + 2 < text_.size() && !EndsWord(text_[pos_ + 2]))) {
       return Error(pos_, "expected TO in the range, as in [a TO b]");
     }
     pos_ += 2;
     AL_ASSIGN_OR_RETURN(std::optional<Word> upper, ReadBound(at));
     SkipSpace();
     if (AtEnd()) return Error(at, "unbalanced bracket: no ] or } closes this range");
-    if (Peek() != ']' && Peek() != '}')
-      return Error(pos_, "expected ] or } to close the range");
+    if (Peek() != ']' && Peek() != '}') return Error(pos_, "expected ] or } to close the range");
     const bool upper_inclusive = Peek() == ']';
     ++pos_;
     return BuildRange(field, at, lower, lower_inclusive, upper, upper_inclusive);
@@ -877,7 +889,7 @@ class Parser {
     if (inclusive) ++pos_;
     SkipSpace();
     const Keyword keyword = AtEnd() ? Keyword::kNone : PeekKeyword();
-    if (AtEnd() || EndsWord(Peek()) && Peek() != '"' || keyword != Keyword::kNone)
+    if (AtEnd() || (EndsWord(Peek()) && Peek() != '"') || keyword != Keyword::kNone)
       return Error(at, fmt::format("{} needs a value after it", text_.substr(at, pos_ - at)));
     Word word;
     if (Peek() == '"') {
@@ -906,13 +918,14 @@ class Parser {
       // end; v] ends at its end, v} before its start.
       if (lower) {
         AL_ASSIGN_OR_RETURN(TimeSpan span, ParseTime(ref, *lower));
-        low = lower_inclusive ? RangeBound{span.start_micros, true}
-                              : RangeBound{span.last_micros(), false};
+        // emplace: assigning a temporary trips gcc 12's -Wmaybe-uninitialized
+        low.emplace(RangeBound{Scalar(lower_inclusive ? span.start_micros : span.last_micros()),
+                               lower_inclusive});
       }
       if (upper) {
         AL_ASSIGN_OR_RETURN(TimeSpan span, ParseTime(ref, *upper));
-        high = upper_inclusive ? RangeBound{span.last_micros(), true}
-                               : RangeBound{span.start_micros, false};
+        high.emplace(RangeBound{Scalar(upper_inclusive ? span.last_micros() : span.start_micros),
+                                upper_inclusive});
       }
     } else {
       if (lower) {
@@ -925,8 +938,8 @@ class Parser {
       }
     }
     if (low && high && CompareScalars(low->value, high->value) > 0) {
-      return Error(at, fmt::format("range starts after it ends: {} is after {}",
-                                   Quote(lower->text), Quote(upper->text)));
+      return Error(at, fmt::format("range starts after it ends: {} is after {}", Quote(lower->text),
+                                   Quote(upper->text)));
     }
     return Checked(AtPath(ref, Filter::Range(field, std::move(low), std::move(high))), at);
   }

@@ -62,8 +62,8 @@
 //   keyword fields (ids, type, ip, connection, ...): a word or a quoted value
 //       is an exact, case-sensitive match (kEq); an unquoted `*` makes it a
 //       whole-value pattern (kWildcard), a lone `*` means "present"
-//       (kExists); on ip, a value with '/' is a network (kCidr,
-//       `ip:10.0.0.0/8`).
+//       (kExists); on ip, an unquoted value with '/' is a network (kCidr,
+//       `ip:10.0.0.0/8`; quoted, it is an exact value like any other).
 //   text fields (description, name, result_message, user_agent): a word
 //       matches by tokens, case-insensitively (kText); a quoted value is a
 //       phrase (kPhrase); a word with `*` is a word pattern (kWildcard), whose
