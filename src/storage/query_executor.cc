@@ -874,7 +874,6 @@ class Histogrammer {
  public:
   Histogrammer(const query::Query& query, const query::DateHistogram& spec, query::TimeZone zone)
       : query_(query),
-        spec_(spec),
         field_(spec.field ? spec.field : TimestampField()),
         bucketer_(spec, std::move(zone)),
         deadline_(query.timeout) {
@@ -1011,7 +1010,6 @@ class Histogrammer {
   }
 
   const query::Query& query_;
-  const query::DateHistogram& spec_;
   const FieldSpec* field_;
   const FieldSpec* sub_field_ = nullptr;
   bool sub_distinct_ = false;
