@@ -49,7 +49,7 @@ enum class SectionCodec : uint8_t { kNone = 0, kZstd = 1 };
 
 // kTokenRows is checked in blocks of this many bytes (their CRCs are in
 // kTokenTerms), so reading one list reads and verifies a block or two.
-inline constexpr size_t kTokenRowsBlockBytes = 4096;
+inline constexpr size_t kTokenRowsBlockBytes = 1024;
 
 // How one posting list is stored, whichever is smaller.
 enum class PostingEncoding : uint8_t { kDeltaVarint = 0, kRoaring = 1 };
