@@ -68,6 +68,12 @@ struct FieldSpec {
 // version bump of those formats and a way to read the old ones.
 std::span<const FieldSpec> AllFields();
 
+// The position of `field` in AllFields(), the number formats persist.
+// REQUIRES: `field` is a registry entry.
+inline size_t FieldIndexOf(const FieldSpec& field) {
+  return static_cast<size_t>(&field - AllFields().data());
+}
+
 // The field with native path `path`, or null.
 const FieldSpec* FindField(std::string_view path);
 

@@ -106,7 +106,7 @@ bool GetScalar(std::string_view* in, Scalar* value) {
 }
 
 size_t FieldNumber(const event::FieldSpec* field) {
-  return field == nullptr ? SIZE_MAX : static_cast<size_t>(field - event::AllFields().data());
+  return field == nullptr ? SIZE_MAX : event::FieldIndexOf(*field);
 }
 
 // A deterministic encoding of everything a walk must keep constant.

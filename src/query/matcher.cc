@@ -20,9 +20,7 @@ bool TextMatches(std::string_view query_text, std::string_view value) {
 }
 
 bool TextWildcardMatches(std::string_view pattern, std::string_view value) {
-  std::string lowered(pattern);
-  for (char& c : lowered)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  const std::string lowered = TokenWildcardPattern(pattern);
   bool found = false;
   ForEachIndexToken(value, [&](std::string_view token) {
     if (!found && WildcardMatches(lowered, token)) found = true;
@@ -119,14 +117,30 @@ int CompareSortValues(const std::optional<Scalar>& a, const std::optional<Scalar
   return descending ? -c : c;
 }
 
-int CompareForSort(std::span<const SortKey> sort, const event::Event& a, const event::Event& b) {
-  for (const SortKey& key : sort) {
-    int c = CompareSortValues(FieldValue(*key.field, a), FieldValue(*key.field, b), key.descending);
+std::vector<std::optional<Scalar>> SortValues(std::span<const SortKey> sort,
+                                              const event::Event& event) {
+  std::vector<std::optional<Scalar>> keys;
+  keys.reserve(sort.size());
+  for (const SortKey& key : sort) keys.push_back(FieldValue(*key.field, event));
+  return keys;
+}
+
+int CompareSortKeys(std::span<const SortKey> sort, std::span<const std::optional<Scalar>> a_keys,
+                    uint64_t a_seq, std::string_view a_tenant,
+                    std::span<const std::optional<Scalar>> b_keys, uint64_t b_seq,
+                    std::string_view b_tenant) {
+  for (size_t k = 0; k < sort.size(); ++k) {
+    int c = CompareSortValues(a_keys[k], b_keys[k], sort[k].descending);
     if (c != 0) return c;
   }
-  int c = a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0;
-  if (c == 0) c = a.tenant.compare(b.tenant) < 0 ? -1 : a.tenant == b.tenant ? 0 : 1;
+  int c = a_seq < b_seq ? -1 : a_seq > b_seq ? 1 : 0;
+  if (c == 0) c = a_tenant.compare(b_tenant) < 0 ? -1 : a_tenant == b_tenant ? 0 : 1;
   return !sort.empty() && sort[0].descending ? -c : c;
+}
+
+int CompareForSort(std::span<const SortKey> sort, const event::Event& a, const event::Event& b) {
+  return CompareSortKeys(sort, SortValues(sort, a), a.seq, a.tenant, SortValues(sort, b), b.seq,
+                         b.tenant);
 }
 
 void Project(const Query& query, event::Event* event) {
@@ -182,14 +196,18 @@ std::vector<const event::Event*> MatchingEvents(const Query& query,
 
 }  // namespace
 
-bool ComesAfter(const Query& query, const Position& position, const event::Event& event) {
-  const std::vector<SortKey> sort = EffectiveSort(query);
+bool ComesAfter(std::span<const SortKey> sort, const Position& position,
+                std::span<const std::optional<Scalar>> keys, uint64_t seq) {
   for (size_t k = 0; k < sort.size(); ++k) {
-    int c =
-        CompareSortValues(FieldValue(*sort[k].field, event), position.keys[k], sort[k].descending);
+    int c = CompareSortValues(keys[k], position.keys[k], sort[k].descending);
     if (c != 0) return c > 0;
   }
-  return sort[0].descending ? event.seq < position.seq : event.seq > position.seq;
+  return sort[0].descending ? seq < position.seq : seq > position.seq;
+}
+
+bool ComesAfter(const Query& query, const Position& position, const event::Event& event) {
+  const std::vector<SortKey> sort = EffectiveSort(query);
+  return ComesAfter(sort, position, SortValues(sort, event), event.seq);
 }
 
 SearchResult ReferenceSearch(const Query& query, std::span<const event::Event> events) {
@@ -197,21 +215,10 @@ SearchResult ReferenceSearch(const Query& query, std::span<const event::Event> e
   std::vector<SortKey> sort = EffectiveSort(query);
   // Each event's sort values read once, then sorted with CompareForSort's rules.
   std::vector<std::pair<std::vector<std::optional<Scalar>>, const event::Event*>> keyed;
-  for (const event::Event* event : matches) {
-    std::vector<std::optional<Scalar>> keys;
-    for (const SortKey& key : sort) keys.push_back(FieldValue(*key.field, *event));
-    keyed.emplace_back(std::move(keys), event);
-  }
+  for (const event::Event* event : matches) keyed.emplace_back(SortValues(sort, *event), event);
   std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
-    for (size_t k = 0; k < sort.size(); ++k) {
-      int c = CompareSortValues(a.first[k], b.first[k], sort[k].descending);
-      if (c != 0) return c < 0;
-    }
-    const event::Event& x = *a.second;
-    const event::Event& y = *b.second;
-    int c = x.seq < y.seq ? -1 : x.seq > y.seq ? 1 : 0;
-    if (c == 0) c = x.tenant.compare(y.tenant) < 0 ? -1 : x.tenant == y.tenant ? 0 : 1;
-    return sort[0].descending ? c > 0 : c < 0;
+    return CompareSortKeys(sort, a.first, a.second->seq, a.second->tenant, b.first, b.second->seq,
+                           b.second->tenant) < 0;
   });
   for (size_t i = 0; i < keyed.size(); ++i) matches[i] = keyed[i].second;
   SearchResult result;

@@ -35,7 +35,22 @@ int CompareSortValues(const std::optional<Scalar>& a, const std::optional<Scalar
 // for the same seq and tenant.
 int CompareForSort(std::span<const SortKey> sort, const event::Event& a, const event::Event& b);
 
-// Whether `event` comes after `position` in the order of `query`.
+// The values of `sort`'s keys in `event`, in order (nullopt: absent).
+std::vector<std::optional<Scalar>> SortValues(std::span<const SortKey> sort,
+                                              const event::Event& event);
+
+// CompareForSort on sort values already read: `a_keys` and `b_keys` hold one
+// value per key of `sort`; seq, then tenant, break the remaining ties.
+int CompareSortKeys(std::span<const SortKey> sort, std::span<const std::optional<Scalar>> a_keys,
+                    uint64_t a_seq, std::string_view a_tenant,
+                    std::span<const std::optional<Scalar>> b_keys, uint64_t b_seq,
+                    std::string_view b_tenant);
+
+// Whether an event with sort values `keys` (one per key of `sort`) and `seq`
+// comes after `position` in that order.
+bool ComesAfter(std::span<const SortKey> sort, const Position& position,
+                std::span<const std::optional<Scalar>> keys, uint64_t seq);
+// The same for `event` in the order of `query`.
 bool ComesAfter(const Query& query, const Position& position, const event::Event& event);
 
 // Keeps only the fields of `query.fields` (all when empty; id and seq always).

@@ -291,6 +291,13 @@ std::string DebugString(const Filter& filter) {
   return text;
 }
 
+std::string TokenWildcardPattern(std::string_view pattern) {
+  std::string lowered(pattern);
+  for (char& c : lowered)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return lowered;
+}
+
 bool WildcardMatches(std::string_view pattern, std::string_view value) {
   // Greedy glob with one backtrack point: linear in practice, O(n*m) at worst.
   size_t p = 0, v = 0;

@@ -107,6 +107,10 @@ Status ValidateFilter(const Filter& filter);
 // and(eq type "s"; not(exists ip)), range timestamp [1 .. 2), ...
 std::string DebugString(const Filter& filter);
 
+// A kWildcard pattern as it is matched against the index tokens of a text
+// field: ASCII letters lowercased, as the tokenizer lowercases words.
+std::string TokenWildcardPattern(std::string_view pattern);
+
 // Whether `pattern` (kWildcard's syntax) matches all of `value`.
 bool WildcardMatches(std::string_view pattern, std::string_view value);
 

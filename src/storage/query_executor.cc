@@ -27,9 +27,7 @@ using query::Scalar;
 using query::SortKey;
 using segment::SegmentReader;
 
-size_t FieldIndex(const FieldSpec* field) {
-  return static_cast<size_t>(field - event::AllFields().data());
-}
+size_t FieldIndex(const FieldSpec* field) { return event::FieldIndexOf(*field); }
 
 const FieldSpec* TimestampField() {
   static const FieldSpec* const field = event::FindField("timestamp");
@@ -228,7 +226,8 @@ class Searcher {
 
   Result<query::SearchResult> Run() {
     query::SearchResult result;
-    result.watermark = query::IsAllTenants(query_.tenant) ? 0 : SeqBoundFor(query_.tenant);
+    result.watermark =
+        query::IsAllTenants(query_.tenant) ? 0 : MemtableSeqBound(query_, sources_, query_.tenant);
     std::vector<Candidate> page;
     if (by_time_) {
       AL_ASSIGN_OR_RETURN(page, PageByTime());
@@ -249,12 +248,6 @@ class Searcher {
   }
 
  private:
-  uint64_t SeqBoundFor(const std::string& tenant) const {
-    auto it = sources_.visible_seq.find(tenant);
-    const uint64_t visible = it == sources_.visible_seq.end() ? 0 : it->second;
-    return std::min(visible, SegmentSeqBound(query_));
-  }
-
   uint32_t TenantRank(const std::string& tenant) const {
     return static_cast<uint32_t>(std::lower_bound(tenants_.begin(), tenants_.end(), tenant) -
                                  tenants_.begin());
@@ -264,14 +257,9 @@ class Searcher {
   template <typename Visit>
   void ForEachMemtableCandidate(size_t m, Visit visit) {
     const Memtable& memtable = *sources_.memtables[m];
-    std::vector<std::string> names;
-    if (query::IsAllTenants(query_.tenant))
-      names = memtable.Tenants();
-    else
-      names.push_back(query_.tenant);
-    for (const std::string& name : names) {
+    for (const std::string& name : MemtableTenants(query_, memtable)) {
       const uint32_t rank = TenantRank(name);
-      ForEachMemtableMatch(memtable, query_, name, SeqBoundFor(name),
+      ForEachMemtableMatch(memtable, query_, name, MemtableSeqBound(query_, sources_, name),
                            [&](uint32_t row, const Event& event) { visit(rank, row, event); });
     }
   }
@@ -280,7 +268,7 @@ class Searcher {
   std::optional<Candidate> MemtableCandidate(size_t m, uint32_t tenant, uint32_t row,
                                              const Event& event) const {
     Candidate candidate;
-    for (const SortKey& key : sort_) candidate.keys.push_back(query::FieldValue(*key.field, event));
+    candidate.keys = query::SortValues(sort_, event);
     candidate.known = static_cast<uint32_t>(sort_.size());
     if (query_.after && !AfterPosition(candidate.keys, event.seq)) return std::nullopt;
     candidate.timestamp = *event.timestamp;
@@ -292,13 +280,8 @@ class Searcher {
   }
 
   // Whether values `keys` (all sort keys) and `seq` come after the cursor.
-  bool AfterPosition(const std::vector<std::optional<Scalar>>& keys, uint64_t seq) const {
-    const query::Position& position = *query_.after;
-    for (size_t k = 0; k < sort_.size(); ++k) {
-      int c = query::CompareSortValues(keys[k], position.keys[k], sort_[k].descending);
-      if (c != 0) return c > 0;
-    }
-    return sort_[0].descending ? seq < position.seq : seq > position.seq;
+  bool AfterPosition(std::span<const std::optional<Scalar>> keys, uint64_t seq) const {
+    return query::ComesAfter(sort_, *query_.after, keys, seq);
   }
 
   // The ranker of sort key `k` in segment `segment`, made on first use;

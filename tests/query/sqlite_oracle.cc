@@ -16,11 +16,9 @@ using query::Filter;
 using query::FilterOp;
 using query::Scalar;
 
-size_t FieldIndex(const FieldSpec* field) {
-  return static_cast<size_t>(field - event::AllFields().data());
+std::string Column(const FieldSpec* field) {
+  return fmt::format("f{}", event::FieldIndexOf(*field));
 }
-
-std::string Column(const FieldSpec* field) { return fmt::format("f{}", FieldIndex(field)); }
 
 void Check(int rc, sqlite3* db, const std::string& what) {
   if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)

@@ -57,7 +57,7 @@ class Evaluator {
         break;
     }
     const FieldSpec& field = *filter.field;
-    const size_t field_index = static_cast<size_t>(&field - event::AllFields().data());
+    const size_t field_index = event::FieldIndexOf(field);
     switch (field.type) {
       case FieldType::kTime:
         return EvaluateTime(filter, field_index);
@@ -282,9 +282,7 @@ class Evaluator {
 
   // A wildcard on a text field: the values holding some token that matches.
   Result<Roaring> TextWildcardRows(const std::string& pattern, size_t field_index) {
-    std::string lowered = pattern;
-    for (char& c : lowered)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const std::string lowered = query::TokenWildcardPattern(pattern);
     const std::string literal = lowered.substr(0, lowered.find('*'));
     AL_ASSIGN_OR_RETURN(auto terms, TermsOf(field_index));
     Roaring rows;
