@@ -9,11 +9,14 @@ find_package(roaring REQUIRED CONFIG)       # roaring::roaring
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # PkgConfig::XXHASH
 find_package(OpenSSL 3 REQUIRED)            # OpenSSL::Crypto (cursor MACs), OpenSSL::SSL
+find_package(yaml-cpp 0.7 REQUIRED CONFIG)  # yaml-cpp (no namespace): the serve config file
 
 if(AL_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED CONFIG)   # GTest::gtest_main GTest::gmock
   find_package(rapidcheck REQUIRED CONFIG)   # rapidcheck rapidcheck_gtest (no namespace)
   find_package(SQLite3 REQUIRED)             # SQLite::SQLite3: the differential tests' oracle
+  find_package(CURL 7.88 REQUIRED)           # CURL::libcurl: the server tests' client
+  find_package(nlohmann_json 3 REQUIRED CONFIG)  # tests read JSON answers back
   include(GoogleTest)
 endif()
 if(AL_BUILD_BENCH)

@@ -10,8 +10,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   g++ cmake ninja-build pkg-config ccache make clang-format
-  # server, crypto
-  libboost1.81-dev libssl-dev libsodium-dev
+  # server, crypto, gzip request bodies
+  libboost1.81-dev libssl-dev libsodium-dev zlib1g-dev
   # JSON
   libsimdjson-dev nlohmann-json3-dev
   # storage
@@ -24,6 +24,8 @@ PACKAGES=(
   libcli11-dev libfmt-dev libspdlog-dev libcurl4-openssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
+  # server tests: HTTP load (wrk) and a command-line client
+  wrk curl python3
   # libFuzzer (clang 14 cannot compile libstdc++ 12's <ranges>)
   clang-16 libclang-rt-16-dev
 )
