@@ -1,6 +1,6 @@
-// The `auditlog` binary. Today it offers `decode` (any supported record shape
-// to canonical NDJSON, for checking data before it is sent) and `dump` (WAL,
-// segment and MANIFEST files, readably); `serve` arrives with the server.
+// The `auditlog` binary: `serve` (the service), `decode` (any supported
+// record shape to canonical NDJSON, for checking data before it is sent) and
+// `dump` (WAL, segment and MANIFEST files, readably).
 // The only file no test links: keep logic in libraries.
 
 #include <fmt/format.h>
@@ -22,6 +22,8 @@
 #include "ingest/batch_decoder.h"
 #include "ingest/record_decoder.h"
 #include "ingest/stamp.h"
+#include "server/app.h"
+#include "server/config.h"
 #include "storage/manifest_dump.h"
 #include "storage/segment/segment_dump.h"
 #include "storage/wal/wal_dump.h"
@@ -182,17 +184,22 @@ int main(int argc, char** argv) {
       "dump", "Print storage files (write-ahead logs, segments, MANIFEST) readably");
   dump->add_option("files", dump_paths, "Files to print")->required();
 
-  CLI::App* serve = app.add_subcommand("serve", "Start the server (not available yet)");
+  auditlog::server::ServeConfig serve_config;
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Start the server: the native API over HTTP(S) on the embedded store");
+  auditlog::server::AddServeOptions(*serve, &serve_config);
 
   CLI11_PARSE(app, argc, argv);
   if (decode->parsed()) return RunDecode(dialect, format, path, json_errors, stamp);
   if (dump->parsed()) return RunDump(dump_paths);
   if (serve->parsed()) {
-    std::fprintf(stderr,
-                 "auditlog serve: the HTTP server is not part of this build yet; it lands with the "
-                 "server issue.\n"
-                 "Meanwhile `auditlog decode` checks and converts records.\n");
-    return 2;
+    if (Status resolved = auditlog::server::ResolveServeConfig(
+            *serve, auditlog::server::GetProcessEnv, &serve_config);
+        !resolved.ok()) {
+      std::fprintf(stderr, "auditlog serve: %s\n", std::string(resolved.message()).c_str());
+      return 2;
+    }
+    return auditlog::server::RunServe(serve_config);
   }
   return 0;
 }

@@ -859,6 +859,28 @@ Status EmbeddedStore::RunRetention() {
   return Status::OK();
 }
 
+Status EmbeddedStore::FlushAndSettle() {
+  AL_RETURN_IF_ERROR(Flush());
+  for (;;) {
+    bool did_work = false;
+    AL_RETURN_IF_ERROR(CompactOnce(&did_work));
+    if (did_work) continue;
+    std::unique_lock lock(mu_);
+    if (!compacting_) return Status::OK();
+    // The background thread is merging: wait for it, then look again.
+    state_changed_.wait_for(lock, std::chrono::milliseconds(20), [&] { return !compacting_; });
+  }
+}
+
+void EmbeddedStore::SetRetention(const std::string& tenant, std::optional<int64_t> keep_micros) {
+  std::lock_guard lock(mu_);
+  if (keep_micros) {
+    options_.retention_micros[tenant] = *keep_micros;
+  } else {
+    options_.retention_micros.erase(tenant);
+  }
+}
+
 void EmbeddedStore::BackgroundLoop() {
   std::unique_lock lock(mu_);
   bool retry_later = false;  // the last flush failed: wait the full interval

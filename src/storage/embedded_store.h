@@ -100,6 +100,13 @@ class EmbeddedStore final : public store::Store {
   Status CompactOnce(bool* did_work);
   // Drops the segments past their tenant's retention.
   Status RunRetention();
+  // Flush, then compaction until no small segments are left to merge (the
+  // background thread's included): the store at rest, for backups and for
+  // measuring its size.
+  Status FlushAndSettle();
+  // Sets (or with nullopt removes) how long `tenant`'s events are kept; "*"
+  // is the policy of tenants without one. Applies from the next retention run.
+  void SetRetention(const std::string& tenant, std::optional<int64_t> keep_micros);
 
  private:
   struct LiveSegment;

@@ -1,0 +1,335 @@
+#include "server/app.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "api/native/native_api.h"
+#include "common/clock.h"
+#include "env/file_system.h"
+#include "http/auth/tenant_registry.h"
+#include "http/error_mapping.h"
+#include "http/metrics/metrics.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "query/cursor.h"
+#include "server/demo_data.h"
+#include "storage/embedded_store.h"
+
+namespace auditlog::server {
+
+struct App::Parts {
+  ServeConfig config;
+  Logger* log = nullptr;
+  std::unique_ptr<storage::EmbeddedStore> store;
+  std::unique_ptr<http::TenantRegistry> registry;
+  std::unique_ptr<query::CursorCodec> cursors;
+  http::MetricsRegistry metrics;
+  http::Router router;
+  api::native::NativeApiOptions native;
+  std::unique_ptr<http::Server> server;
+  std::string host;
+  bool stopped = false;
+};
+
+namespace {
+
+constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
+
+uint32_t PerCore(uint32_t configured, uint32_t per_core) {
+  if (configured > 0) return configured;
+  return std::max<uint32_t>(1, std::thread::hardware_concurrency()) * per_core;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) {
+  auto parts = std::make_unique<Parts>();
+  parts->config = config;
+  parts->log = log;
+  env::FileSystem& fs = env::PosixFileSystem();
+  if (Status made = fs.CreateDirs(config.data_dir); !made.ok()) return made;
+
+  http::TenantRegistryOptions registry_options;
+  registry_options.dir = config.data_dir;
+  registry_options.master_key_file = config.master_key_file;
+  auto registry = http::TenantRegistry::Open(registry_options);
+  if (!registry.ok()) return registry.status();
+  parts->registry = std::move(*registry);
+
+  storage::EmbeddedStoreOptions store_options;
+  store_options.dir = config.data_dir + "/store";
+  store_options.memtable_bytes = config.memtable_mb << 20;
+  store_options.cache_bytes = config.cache_mb << 20;
+  for (const http::TenantInfo& tenant : parts->registry->Tenants()) {
+    if (tenant.retention_days) {
+      store_options.retention_micros[tenant.id] = *tenant.retention_days * kMicrosPerDay;
+    }
+  }
+  auto store = storage::EmbeddedStore::Open(store_options);
+  if (!store.ok()) return store.status();
+  parts->store = std::move(*store);
+  parts->cursors = std::make_unique<query::CursorCodec>(parts->registry->DeriveKey("cursor"));
+
+  Parts* p = parts.get();
+  p->native.store = p->store.get();
+  p->native.registry = p->registry.get();
+  p->native.cursors = p->cursors.get();
+  p->native.admin_token = config.admin_token;
+  p->native.query_timeout = std::chrono::milliseconds(config.query_timeout_ms);
+  p->native.flush = [p] { return p->store->FlushAndSettle(); };
+  p->native.set_retention = [p](const std::string& tenant, std::optional<uint32_t> days) {
+    p->store->SetRetention(tenant,
+                           days ? std::optional<int64_t>(*days * kMicrosPerDay) : std::nullopt);
+  };
+  p->native.metrics_text = [p] { return p->metrics.RenderPrometheus(); };
+  api::native::RegisterNativeApi(p->router, p->native);
+
+  // Store figures are read at scrape time.
+  p->metrics.AddCollector([p](http::MetricsRegistry& metrics) {
+    auto stats = p->store->Stats();
+    if (!stats.ok()) return;
+    uint64_t ingested = 0;
+    for (const auto& tenant : stats->tenants) ingested += tenant.last_seq;
+    metrics.GetCounter("auditlog_ingest_events_total", "Events accepted since the store began")
+        .Set(ingested);
+    metrics.GetGauge("auditlog_store_events", "Events stored").Set(double(stats->events));
+    metrics.GetGauge("auditlog_store_segments", "Segment files").Set(double(stats->segments));
+    metrics.GetGauge("auditlog_store_segment_bytes", "Bytes in segment files")
+        .Set(double(stats->segment_bytes));
+    metrics.GetGauge("auditlog_store_wal_bytes", "Bytes in write-ahead log files")
+        .Set(double(stats->wal_bytes));
+    metrics.GetGauge("auditlog_store_memtable_events", "Events not yet in segments")
+        .Set(double(stats->memtable_events));
+    metrics.GetGauge("auditlog_store_memtable_bytes", "Memory held by unflushed events")
+        .Set(double(stats->memtable_bytes));
+    metrics.GetGauge("auditlog_store_cache_bytes", "Decoded segment sections in memory")
+        .Set(double(stats->cache_bytes));
+    metrics.GetCounter("auditlog_store_flushes_total", "Memtable flushes").Set(stats->flushes);
+    metrics.GetCounter("auditlog_store_compactions_total", "Segment compactions")
+        .Set(stats->compactions);
+    metrics.GetCounter("auditlog_wal_syncs_total", "WAL fsyncs (group commits)")
+        .Set(stats->wal_syncs);
+    metrics.GetGauge("auditlog_store_writable", "1 when the store takes writes")
+        .Set(stats->write_status.ok() ? 1 : 0);
+    metrics.GetGauge("auditlog_store_damaged_segments", "Segments that failed their checks")
+        .Set(double(stats->damaged_segments.size()));
+    metrics.GetGauge("auditlog_tenants", "Tenants").Set(double(stats->tenants.size()));
+    if (stats->last_retention) {
+      metrics
+          .GetGauge("auditlog_retention_last_run_timestamp_seconds",
+                    "When retention last dropped segments")
+          .Set(double(stats->last_retention->at) / 1e6);
+      metrics.GetGauge("auditlog_retention_last_events_dropped", "Events the last run dropped")
+          .Set(double(stats->last_retention->events_dropped));
+    }
+    if (p->server) {
+      const http::ServerStats server = p->server->stats();
+      metrics.GetGauge("auditlog_http_connections_open", "Open connections")
+          .Set(double(server.connections_open));
+      metrics.GetCounter("auditlog_http_connections_total", "Accepted connections")
+          .Set(server.connections_accepted);
+      metrics
+          .GetCounter("auditlog_http_connections_timed_out_total",
+                      "Connections closed for a slow or idle client")
+          .Set(server.connections_timed_out);
+      metrics.GetGauge("auditlog_http_requests_in_flight", "Requests being handled")
+          .Set(double(server.requests_in_flight));
+    }
+  });
+
+  auto address = ParseListenAddress(config.listen);
+  if (!address.ok()) return address.status();
+  p->host = address->host;
+  http::ServerOptions server_options;
+  server_options.host = address->host;
+  server_options.port = address->port;
+  server_options.io_threads = PerCore(config.io_threads, 1);
+  server_options.worker_threads = PerCore(config.worker_threads, 4);
+  server_options.body_limit_bytes = config.body_limit_bytes;
+  server_options.header_timeout = std::chrono::seconds(config.header_timeout_seconds);
+  server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
+  server_options.tls_cert_file = config.tls_cert;
+  server_options.tls_key_file = config.tls_key;
+
+  auto handler = [p](http::Request& request) { return p->router.Dispatch(request); };
+  auto render_error = [p](const http::Request& request, int status, const Status& why) {
+    http::Response response = p->router.RenderError(request, why);
+    response.status = status;
+    return response;
+  };
+  const bool access_log = config.access_log;
+  auto observer = [p, access_log](const http::Request& request,
+                                  const http::RequestSummary& summary) {
+    const std::string route = request.route.empty() ? "(none)" : request.route;
+    const double seconds = std::chrono::duration<double>(summary.elapsed).count();
+    p->metrics
+        .GetCounter("auditlog_http_requests_total", "HTTP requests by route, method and status",
+                    {{"route", route},
+                     {"method", request.method},
+                     {"status", std::to_string(summary.status)}})
+        .Increment();
+    p->metrics
+        .GetHistogram("auditlog_http_request_duration_seconds",
+                      "Time from a request's header to its response written", {{"route", route}},
+                      http::kLatencyBucketsSeconds)
+        .Observe(seconds);
+    if (access_log && p->log->enabled(LogLevel::kInfo)) {
+      p->log->Info("request", {{"method", request.method},
+                               {"path", request.path},
+                               {"route", route},
+                               {"status", summary.status},
+                               {"bytes_in", summary.request_body_bytes},
+                               {"bytes_out", summary.response_body_bytes},
+                               {"ms", seconds * 1000},
+                               {"remote", request.remote_address}});
+    }
+  };
+  auto server = http::Server::Start(server_options, handler, render_error, observer);
+  if (!server.ok()) return server.status();
+  p->server = std::move(*server);
+  return std::unique_ptr<App>(new App(std::move(parts)));
+}
+
+App::App(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+App::~App() { Stop(std::chrono::seconds(0)); }
+
+void App::Stop(std::chrono::milliseconds grace) {
+  if (parts_->stopped) return;
+  parts_->stopped = true;
+  parts_->server->Stop(grace);
+  // Closing the store stops its background work; the WAL already holds
+  // every acknowledged event.
+  parts_->store.reset();
+}
+
+uint16_t App::port() const { return parts_->server->port(); }
+
+std::string App::base_url() const {
+  std::string host = parts_->host;
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return fmt::format("{}://{}:{}", parts_->server->tls() ? "https" : "http", host, port());
+}
+
+storage::EmbeddedStore& App::store() { return *parts_->store; }
+http::TenantRegistry& App::registry() { return *parts_->registry; }
+
+namespace {
+
+constexpr std::string_view kDemoTenant = "demo";
+
+// The demo tenant, its key (the same one across restarts) and its events.
+Result<std::string> SetUpDemo(App& app, const ServeConfig& config, Logger& log) {
+  http::TenantRegistry& registry = app.registry();
+  if (auto ensured = registry.EnsureTenant(kDemoTenant); !ensured.ok()) return ensured.status();
+  std::string key;
+  for (const http::KeyInfo& info : registry.Keys(kDemoTenant)) {
+    if (info.revoked) continue;
+    auto secret = registry.SecretOf(info.id);
+    if (secret.ok()) {
+      key = secret->second;
+      break;
+    }
+  }
+  if (key.empty()) {
+    auto created = registry.CreateKey(kDemoTenant, http::kAllScopes);
+    if (!created.ok()) return created.status();
+    key = created->key;
+  }
+  auto stats = app.store().Stats();
+  if (!stats.ok()) return stats.status();
+  uint64_t stored = 0;
+  for (const auto& tenant : stats->tenants) {
+    if (tenant.tenant == kDemoTenant) stored = tenant.last_seq;
+  }
+  if (stored == 0 && config.demo_events > 0) {
+    log.Info("generating demo events", {{"tenant", kDemoTenant}, {"events", config.demo_events}});
+    std::vector<event::Event> events =
+        GenerateDemoEvents(config.demo_events, SystemClock().NowMicros(), /*seed=*/20261206);
+    constexpr size_t kBatch = 5000;
+    for (size_t start = 0; start < events.size(); start += kBatch) {
+      const size_t count = std::min(kBatch, events.size() - start);
+      auto appended =
+          app.store().Append(kDemoTenant, std::span<event::Event>(events.data() + start, count));
+      if (!appended.ok()) return appended.status();
+    }
+    log.Info("demo events stored", {{"tenant", kDemoTenant}, {"events", events.size()}});
+  }
+  return key;
+}
+
+void PrintDemoHelp(const App& app, const std::string& key) {
+  const std::string base = app.base_url();
+  std::printf(
+      "\n"
+      "auditlog is serving the demo tenant at %s\n"
+      "API key (events:write, events:read, stats:read, integrity:read):\n"
+      "  %s\n\n"
+      "Try:\n"
+      "  export AUDITLOG_KEY=%s\n"
+      "  curl -s -H \"Authorization: Bearer $AUDITLOG_KEY\" '%s/v1/events?limit=3'\n"
+      "  curl -s -H \"Authorization: Bearer $AUDITLOG_KEY\" "
+      "'%s/v1/events?q=type:f&sort=timestamp:-1&limit=5&fields=timestamp,type,actor.name,ip'\n"
+      "  curl -s -H \"Authorization: Bearer $AUDITLOG_KEY\" "
+      "'%s/v1/stats/count?by=ip&q=result:failure&top=5'\n"
+      "  curl -s -H \"Authorization: Bearer $AUDITLOG_KEY\" "
+      "'%s/v1/stats/histogram?interval=day&q=type:s'\n"
+      "  curl -s -H \"Authorization: Bearer $AUDITLOG_KEY\" -H 'Content-Type: application/json' "
+      "\\\n"
+      "       -d '{\"type\":\"s\",\"description\":\"Successful login\",\"actor\":{\"id\":\"u1\"},"
+      "\"ip\":\"203.0.113.7\"}' %s/v1/events\n"
+      "The API is described at %s/v1/openapi.yaml. Stop with Ctrl-C.\n\n",
+      base.c_str(), key.c_str(), key.c_str(), base.c_str(), base.c_str(), base.c_str(),
+      base.c_str(), base.c_str(), base.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int RunServe(const ServeConfig& config) {
+  auto level = ParseLogLevel(config.log_level);
+  Logger log(level.ok() ? *level : LogLevel::kInfo, config.log_format != "text");
+
+  // Signals are taken by sigwait below; block them before any thread starts
+  // so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto app = App::Start(config, &log);
+  if (!app.ok()) {
+    log.Error("cannot start", {{"error", app.status().ToString()}});
+    return 1;
+  }
+  log.Info("listening", {{"address", (*app)->base_url()},
+                         {"data_dir", config.data_dir},
+                         {"tls", (*app)->base_url().starts_with("https") ? "on" : "off"}});
+  if (config.admin_token.empty()) {
+    log.Warn(
+        "no admin token: tenant and key administration is refused "
+        "(set --admin-token or --admin-token-file)");
+  }
+  if (config.demo) {
+    auto key = SetUpDemo(**app, config, log);
+    if (!key.ok()) {
+      log.Error("demo setup failed", {{"error", key.status().ToString()}});
+      return 1;
+    }
+    PrintDemoHelp(**app, *key);
+  }
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  log.Info("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  (*app)->Stop(std::chrono::seconds(10));
+  log.Info("stopped");
+  return 0;
+}
+
+}  // namespace auditlog::server
