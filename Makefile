@@ -3,7 +3,8 @@
 #
 #   make build   release binary at build/auditlog
 #   make test    debug build with ASan+UBSan, every test through ctest
-#   make run     build, then start the server
+#   make run     build, then start the server with a demo tenant, key and data
+#                (RUN_ARGS adds options: make run RUN_ARGS="--listen 0.0.0.0:8080")
 #   make bench   release build, then the micro benchmarks (bench/RESULTS.md)
 #   make fuzz    clang-16 libFuzzer targets, each run FUZZ_SECONDS (default 60)
 #   make fmt     clang-format every source file
@@ -31,8 +32,10 @@ test: deps
 	cmake --build build/debug -j$(JOBS)
 	ctest --preset debug
 
+RUN_ARGS ?=
+
 run: build
-	@build/auditlog serve || { status=$$?; echo "(auditlog serve exited with $$status)"; exit 0; }
+	build/auditlog serve --demo --data data $(RUN_ARGS)
 
 bench: deps
 	cmake --preset release $(CMAKE_EXTRA)

@@ -209,7 +209,9 @@ def main():
     finally:
         server.send_signal(signal.SIGTERM)
         try:
-            server.wait(timeout=60)
+            code = server.wait(timeout=60)
+            if code != 0:
+                failures.append(f"the server exited with {code} after SIGTERM")
         except subprocess.TimeoutExpired:
             server.kill()
             failures.append("the server did not stop within 60 s of SIGTERM")

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <cstring>
+
 #include "common/check.h"
 
 namespace auditlog::event {
@@ -10,11 +13,27 @@ void AppendJsonString(std::string* out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t run_start = 0;
-  for (size_t byte_idx = 0; byte_idx < value.size(); ++byte_idx) {
-    const auto c = static_cast<unsigned char>(value[byte_idx]);
+  size_t byte_idx = 0;
+  // Eight bytes at a time while none needs escaping (a byte below 0x20, '"'
+  // or '\\'): most strings pass whole.
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  for (;;) {
+    while (byte_idx + 8 <= value.size()) {
+      uint64_t word;
+      std::memcpy(&word, value.data() + byte_idx, 8);
+      const uint64_t control = (word - kOnes * 0x20) & ~word;
+      const uint64_t quote = ((word ^ (kOnes * '"')) - kOnes) & ~(word ^ (kOnes * '"'));
+      const uint64_t backslash = ((word ^ (kOnes * '\\')) - kOnes) & ~(word ^ (kOnes * '\\'));
+      if (((control | quote | backslash) & kHighs) != 0) break;
+      byte_idx += 8;
+    }
+    if (byte_idx >= value.size()) break;
+    const auto c = static_cast<unsigned char>(value[byte_idx++]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(value.data() + run_start, byte_idx - run_start);
-    run_start = byte_idx + 1;
+    const size_t escape_at = byte_idx - 1;
+    out->append(value.data() + run_start, escape_at - run_start);
+    run_start = escape_at + 1;
     switch (c) {
       case '"':
         out->append("\\\"");

@@ -1,5 +1,6 @@
 #include "event/json_writer.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace auditlog::event {
@@ -37,6 +38,58 @@ TEST(JsonWriter, DoublesAreShortestRoundTrip) {
   JsonWriter writer(&out);
   writer.Double(39.9288);
   EXPECT_EQ(out, "39.9288");
+}
+
+}  // namespace
+}  // namespace auditlog::event
+
+namespace auditlog::event {
+namespace {
+
+// The word-at-a-time scan must agree with escaping byte by byte wherever
+// the bytes that need escaping fall.
+TEST(AppendJsonStringTest, AgreesWithBytewiseEscaping) {
+  auto bytewise = [](std::string_view value) {
+    std::string out = "\"";
+    for (const char ch : value) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '"') {
+        out += "\\\"";
+      } else if (c == '\\') {
+        out += "\\\\";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c == '\b') {
+        out += "\\b";
+      } else if (c == '\f') {
+        out += "\\f";
+      } else if (c < 0x20) {
+        out += fmt::format("\\u{:04x}", c);
+      } else {
+        out.push_back(ch);
+      }
+    }
+    return out + "\"";
+  };
+  const std::string alphabet = std::string("ab\"\\\n\x01\x1f \x7f\xc3\xa9~") + '\0';
+  uint64_t state = 12345;
+  for (int round = 0; round < 20000; ++round) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const size_t length = (state >> 33) % 41;
+    std::string value;
+    for (size_t i = 0; i < length; ++i) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      // Mostly plain letters, so long safe runs occur, with a special byte now and then.
+      value.push_back((state >> 40) % 8 == 0 ? alphabet[(state >> 20) % alphabet.size()] : 'x');
+    }
+    std::string out;
+    AppendJsonString(&out, value);
+    ASSERT_EQ(out, bytewise(value)) << round;
+  }
 }
 
 }  // namespace

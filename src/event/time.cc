@@ -263,6 +263,32 @@ std::string FormatRfc3339(UnixMicros micros) {
   const int hour = static_cast<int>(second_of_day / 3600);
   const int minute = static_cast<int>(second_of_day % 3600 / 60);
   const int second = static_cast<int>(second_of_day % 60);
+  if (micros >= 0 && year <= 9999) {
+    // The common case by hand: this runs twice per event of every response.
+    auto put = [](char* at, uint64_t value, int digits) {
+      for (int digit = digits - 1; digit >= 0; --digit) {
+        at[digit] = static_cast<char>('0' + value % 10);
+        value /= 10;
+      }
+    };
+    put(buf, static_cast<uint64_t>(year), 4);
+    buf[4] = '-';
+    put(buf + 5, month, 2);
+    buf[7] = '-';
+    put(buf + 8, day, 2);
+    buf[10] = 'T';
+    put(buf + 11, static_cast<uint64_t>(hour), 2);
+    buf[13] = ':';
+    put(buf + 14, static_cast<uint64_t>(minute), 2);
+    buf[16] = ':';
+    put(buf + 17, static_cast<uint64_t>(second), 2);
+    buf[19] = '.';
+    const bool millis = sub_micros % 1000 == 0;
+    const int fraction_digits = millis ? 3 : 6;
+    put(buf + 20, static_cast<uint64_t>(millis ? sub_micros / 1000 : sub_micros), fraction_digits);
+    buf[20 + fraction_digits] = 'Z';
+    return std::string(buf, static_cast<size_t>(21 + fraction_digits));
+  }
   int length;
   if (sub_micros % 1000 == 0) {
     length = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%03lldZ",

@@ -113,8 +113,11 @@ const Router::Route* Router::Match(const std::vector<std::string_view>& segments
 Response Router::Dispatch(Request& request) const {
   const std::vector<std::string_view> segments = SplitPath(request.path);
   std::string allow;
-  // HEAD is answered as GET without a body by the server.
-  const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+  // HEAD is answered as GET without a body by the server. Both arms are views:
+  // with "GET" as a char array the conditional would build a temporary
+  // std::string, and the view would dangle once this statement ends.
+  const std::string_view method =
+      request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
   const Route* route = Match(segments, method, &request.path_params, &allow);
   if (route == nullptr) {
     if (!allow.empty()) {

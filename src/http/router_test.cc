@@ -128,3 +128,24 @@ TEST(RouterErrorTest, RequestsWithoutAPathGetTheDefaultEnvelope) {
 
 }  // namespace
 }  // namespace auditlog::http
+
+namespace auditlog::http {
+namespace {
+
+TEST(RouterHeadTest, HeadRoutesAsGetAndKeepsItsMethod) {
+  Router router;
+  router.Add("GET", "/v1/x/{id}", [](Request& request) {
+    return Response::Json(200, request.method + " " + std::string(request.PathParam("id")));
+  });
+  Request head;
+  head.method = "HEAD";
+  head.path = "/v1/x/abc";
+  EXPECT_EQ(router.Dispatch(head).body, "HEAD abc");
+  Request post;
+  post.method = "POST";
+  post.path = "/v1/x/abc";
+  EXPECT_EQ(router.Dispatch(post).status, 405);
+}
+
+}  // namespace
+}  // namespace auditlog::http

@@ -464,6 +464,15 @@ asio::awaitable<void> Server::Impl::ServeRequests(Stream& stream, Connection& co
     raw_body = std::string();
 
     const bool keep_alive = header.keep_alive();
+    if (requests_in_flight_.load() > options_.max_requests_in_flight) {
+      Response busy = render_error_(
+          request, 429, Status::ResourceExhausted("the server is saturated; retry shortly"));
+      busy.AddHeader("Retry-After", "1");
+      const bool written = co_await Write(stream, request, std::move(busy), version,
+                                          keep_alive && !stopping_.load(), start, bytes_in);
+      if (!written || !keep_alive || stopping_.load()) co_return;
+      continue;
+    }
     Response response = co_await RunHandler(request);
     const bool written = co_await Write(stream, request, std::move(response), version,
                                         keep_alive && !stopping_.load(), start, bytes_in);

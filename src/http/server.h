@@ -21,7 +21,9 @@
 //     `header_timeout` (the idle wait between keep-alive requests is
 //     `idle_timeout`) or its body within `idle_timeout` is closed, so slow
 //     and idle clients cannot hold connections (no slowloris);
-//   - more than `max_connections` open: new ones get 503 and are closed.
+//   - more than `max_connections` open: new ones get 503 and are closed;
+//   - more than `max_requests_in_flight` requests waiting for or in a
+//     handler: 429 with Retry-After (the connection stays usable).
 // `Expect: 100-continue` is answered before the body is read.
 //
 // Stop() stops accepting, lets requests in flight finish (their responses
@@ -53,6 +55,9 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   uint32_t max_connections = 10'000;
+  // Requests read and waiting for or running in a handler beyond this many
+  // are answered 429 with Retry-After instead of queueing without bound.
+  uint32_t max_requests_in_flight = 1024;
   // PEM files; both set: TLS only (no plain listener on the same port).
   std::string tls_cert_file{};
   std::string tls_key_file{};

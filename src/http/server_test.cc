@@ -287,6 +287,19 @@ TEST_F(ServerTest, ClientsOverTheLimitGet503) {
   EXPECT_THAT(refused.bytes, StartsWith("HTTP/1.1 503"));
 }
 
+TEST_F(ServerTest, SaturationIsAnswered429WithRetryAfter) {
+  StartServer(ServerOptions{.max_requests_in_flight = 1});
+  std::thread slow([&] { (void)Fetch(HttpCall{.url = base_ + "/slow"}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // /slow holds the only slot
+  AL_ASSERT_OK_AND_ASSIGN(HttpReply busy, Fetch(HttpCall{.url = base_ + "/x"}));
+  slow.join();
+  EXPECT_EQ(busy.status, 429);
+  EXPECT_EQ(busy.Header("retry-after"), "1");
+  EXPECT_THAT(busy.body, HasSubstr("resource_exhausted"));
+  AL_ASSERT_OK_AND_ASSIGN(HttpReply after, Fetch(HttpCall{.url = base_ + "/x"}));
+  EXPECT_EQ(after.status, 200);
+}
+
 TEST_F(ServerTest, UnboundableAddressIsAnError) {
   StartServer();
   auto second = Server::Start(

@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <array>
 #include <cstdio>
 #include <thread>
 
 #include "api/native/native_api.h"
+#include "common/base64.h"
 #include "common/clock.h"
+#include "common/random.h"
 #include "env/file_system.h"
 #include "http/auth/tenant_registry.h"
 #include "http/error_mapping.h"
@@ -112,6 +115,11 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
         .Set(stats->compactions);
     metrics.GetCounter("auditlog_wal_syncs_total", "WAL fsyncs (group commits)")
         .Set(stats->wal_syncs);
+    // rate(sync seconds) / rate(syncs) is the mean fsync latency.
+    metrics.GetGauge("auditlog_wal_sync_seconds_sum", "Time spent in WAL fsyncs since start")
+        .Set(stats->wal_sync_seconds_total);
+    metrics.GetGauge("auditlog_wal_sync_seconds_max", "The longest WAL fsync since start")
+        .Set(stats->wal_sync_seconds_max);
     metrics.GetGauge("auditlog_store_writable", "1 when the store takes writes")
         .Set(stats->write_status.ok() ? 1 : 0);
     metrics.GetGauge("auditlog_store_damaged_segments", "Segments that failed their checks")
@@ -151,6 +159,7 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
   server_options.body_limit_bytes = config.body_limit_bytes;
   server_options.header_timeout = std::chrono::seconds(config.header_timeout_seconds);
   server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
+  server_options.max_requests_in_flight = config.max_requests_in_flight;
   server_options.tls_cert_file = config.tls_cert;
   server_options.tls_key_file = config.tls_key;
 
@@ -263,7 +272,7 @@ Result<std::string> SetUpDemo(App& app, const ServeConfig& config, Logger& log) 
   return key;
 }
 
-void PrintDemoHelp(const App& app, const std::string& key) {
+void PrintDemoHelp(const App& app, const std::string& key, const std::string& admin_token) {
   const std::string base = app.base_url();
   std::printf(
       "\n"
@@ -283,9 +292,16 @@ void PrintDemoHelp(const App& app, const std::string& key) {
       "\\\n"
       "       -d '{\"type\":\"s\",\"description\":\"Successful login\",\"actor\":{\"id\":\"u1\"},"
       "\"ip\":\"203.0.113.7\"}' %s/v1/events\n"
-      "The API is described at %s/v1/openapi.yaml. Stop with Ctrl-C.\n\n",
+      "The API is described at %s/v1/openapi.yaml. Stop with Ctrl-C.\n",
       base.c_str(), key.c_str(), key.c_str(), base.c_str(), base.c_str(), base.c_str(),
       base.c_str(), base.c_str(), base.c_str());
+  if (!admin_token.empty()) {
+    std::printf(
+        "Admin token for this run (tenants and keys; set --admin-token to keep one):\n"
+        "  curl -s -H 'Authorization: Bearer %s' %s/v1/tenants\n",
+        admin_token.c_str(), base.c_str());
+  }
+  std::printf("\n");
   std::fflush(stdout);
 }
 
@@ -303,7 +319,16 @@ int RunServe(const ServeConfig& config) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto app = App::Start(config, &log);
+  ServeConfig effective = config;
+  if (effective.demo && effective.admin_token.empty()) {
+    // A demo should show administration too: a token for this run only.
+    std::array<uint8_t, 24> bytes;
+    SecureRandom().Fill(bytes);
+    effective.admin_token =
+        "demo-admin-" + Base64UrlEncode(std::string_view(
+                            reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
+  auto app = App::Start(effective, &log);
   if (!app.ok()) {
     log.Error("cannot start", {{"error", app.status().ToString()}});
     return 1;
@@ -311,7 +336,7 @@ int RunServe(const ServeConfig& config) {
   log.Info("listening", {{"address", (*app)->base_url()},
                          {"data_dir", config.data_dir},
                          {"tls", (*app)->base_url().starts_with("https") ? "on" : "off"}});
-  if (config.admin_token.empty()) {
+  if (effective.admin_token.empty()) {
     log.Warn(
         "no admin token: tenant and key administration is refused "
         "(set --admin-token or --admin-token-file)");
@@ -322,7 +347,7 @@ int RunServe(const ServeConfig& config) {
       log.Error("demo setup failed", {{"error", key.status().ToString()}});
       return 1;
     }
-    PrintDemoHelp(**app, *key);
+    PrintDemoHelp(**app, *key, config.admin_token.empty() ? effective.admin_token : "");
   }
   int signal_number = 0;
   sigwait(&signals, &signal_number);

@@ -73,6 +73,9 @@ struct ServeConfig {
   uint32_t header_timeout_seconds = 10;
   // A keep-alive connection with no request for this long is closed.
   uint32_t idle_timeout_seconds = 60;
+  // Requests waiting for or running in a handler beyond this many are
+  // answered 429 with Retry-After instead of queueing without bound.
+  uint32_t max_requests_in_flight = 1024;
   // A query running longer is abandoned with 504.
   uint32_t query_timeout_ms = 30000;
   // Memory for unflushed events before they are written as a segment.

@@ -423,6 +423,7 @@ TEST_F(ServeConfigTest, HelpNamesEveryOptionItsVariableAndKey) {
       {"--body-limit-bytes", "body_limit_bytes"},
       {"--header-timeout-seconds", "header_timeout_seconds"},
       {"--idle-timeout-seconds", "idle_timeout_seconds"},
+      {"--max-requests-in-flight", "max_requests_in_flight"},
       {"--query-timeout-ms", "query_timeout_ms"},
       {"--memtable-mb", "memtable_mb"},
       {"--cache-mb", "cache_mb"},

@@ -384,7 +384,12 @@ Status EmbeddedStore::StartWal(std::unique_lock<std::mutex>& lock) {
   AL_RETURN_IF_ERROR(writer->Sync());
   AL_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
   manifest_.next_file_number = number + 1;
-  if (log_) retired_syncs_ += log_->sync_count();
+  if (log_) {
+    const wal::GroupCommitLog::SyncTimes times = log_->sync_times();
+    retired_syncs_ += times.count;
+    retired_sync_nanos_ += times.nanos_total;
+    retired_sync_nanos_max_ = std::max(retired_sync_nanos_max_, times.nanos_max);
+  }
   log_ = std::make_shared<wal::GroupCommitLog>(std::move(writer));
   // The events so far (in older WAL files) become the immutable memtable;
   // once it is flushed, every WAL file before `number` can go.
@@ -1045,7 +1050,11 @@ Result<store::StoreStats> EmbeddedStore::Stats() {
           stats.wal_bytes += *size;
   stats.flushes = flushes_;
   stats.compactions = compactions_;
-  stats.wal_syncs = retired_syncs_ + (log_ ? log_->sync_count() : 0);
+  const wal::GroupCommitLog::SyncTimes times =
+      log_ ? log_->sync_times() : wal::GroupCommitLog::SyncTimes{};
+  stats.wal_syncs = retired_syncs_ + times.count;
+  stats.wal_sync_seconds_total = double(retired_sync_nanos_ + times.nanos_total) / 1e9;
+  stats.wal_sync_seconds_max = double(std::max(retired_sync_nanos_max_, times.nanos_max)) / 1e9;
   stats.cache_bytes = cache_.usage_bytes();
   stats.last_retention = last_retention_;
   stats.write_status = write_status_;

@@ -180,6 +180,7 @@ class EmbeddedStore final : public store::Store {
   std::optional<store::RetentionRun> last_retention_;
   int64_t last_retention_micros_ = 0;
   uint64_t flushes_ = 0, compactions_ = 0, retired_syncs_ = 0;
+  uint64_t retired_sync_nanos_ = 0, retired_sync_nanos_max_ = 0;  // of WAL files closed
   bool flushing_ = false, compacting_ = false, stopping_ = false;
   std::thread background_;
 };

@@ -74,6 +74,9 @@ struct StoreStats {
   uint64_t flushes = 0;
   uint64_t compactions = 0;
   uint64_t wal_syncs = 0;
+  // Time spent in WAL syncs since the store opened, in all and the longest.
+  double wal_sync_seconds_total = 0;
+  double wal_sync_seconds_max = 0;
   uint64_t cache_bytes = 0;
   std::optional<RetentionRun> last_retention;
   // OK, or why the store takes no writes (it still serves reads).

@@ -1,5 +1,7 @@
 #include "storage/wal/group_commit_log.h"
 
+#include <algorithm>
+#include <chrono>
 #include <vector>
 
 namespace auditlog::storage::wal {
@@ -45,11 +47,17 @@ Status GroupCommitLog::AppendDurable(RecordType type, std::string_view payload,
     status = writer_->Append(waiter->type, waiter->payload);
     if (!status.ok()) break;
   }
+  const auto sync_start = std::chrono::steady_clock::now();
   if (status.ok()) status = writer_->Sync();
+  const auto sync_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::steady_clock::now() - sync_start)
+                              .count();
 
   lock.lock();
   if (status.ok()) {
     ++sync_count_;
+    sync_nanos_total_ += static_cast<uint64_t>(sync_nanos);
+    sync_nanos_max_ = std::max(sync_nanos_max_, static_cast<uint64_t>(sync_nanos));
   } else {
     sticky_error_ = status;
   }
@@ -71,6 +79,11 @@ Status GroupCommitLog::sticky_error() const {
 uint64_t GroupCommitLog::sync_count() const {
   std::lock_guard lock(mu_);
   return sync_count_;
+}
+
+GroupCommitLog::SyncTimes GroupCommitLog::sync_times() const {
+  std::lock_guard lock(mu_);
+  return {sync_count_, sync_nanos_total_, sync_nanos_max_};
 }
 
 size_t GroupCommitLog::TEST_QueueLength() const {

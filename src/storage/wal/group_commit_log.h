@@ -50,6 +50,13 @@ class GroupCommitLog {
 
   // Syncs performed so far (for tests and metrics).
   uint64_t sync_count() const;
+  // Successful syncs and the time they took (the writer's Sync call alone).
+  struct SyncTimes {
+    uint64_t count = 0;
+    uint64_t nanos_total = 0;
+    uint64_t nanos_max = 0;
+  };
+  SyncTimes sync_times() const;
   // Callers waiting right now, the leader included (tests only).
   size_t TEST_QueueLength() const;
 
@@ -58,9 +65,11 @@ class GroupCommitLog {
 
   std::unique_ptr<WalWriter> writer_;  // used by the leader only, outside mu_
   mutable std::mutex mu_;
-  std::deque<Waiter*> queue_;  // guarded by mu_
-  Status sticky_error_;        // guarded by mu_
-  uint64_t sync_count_ = 0;    // guarded by mu_
+  std::deque<Waiter*> queue_;      // guarded by mu_
+  Status sticky_error_;            // guarded by mu_
+  uint64_t sync_count_ = 0;        // guarded by mu_
+  uint64_t sync_nanos_total_ = 0;  // guarded by mu_
+  uint64_t sync_nanos_max_ = 0;    // guarded by mu_
 };
 
 }  // namespace auditlog::storage::wal
