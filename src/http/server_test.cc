@@ -272,19 +272,28 @@ TEST_F(ServerTest, StopFinishesRequestsInFlight) {
 
 TEST_F(ServerTest, ClientsOverTheLimitGet503) {
   StartServer(ServerOptions{.max_connections = 1});
-  AL_ASSERT_OK_AND_ASSIGN(RawReply first,
-                          RawExchange(server_->port(), "GET /x HTTP/1.1\r\nHost: x\r\n\r\n",
-                                      std::chrono::milliseconds(300)));
-  // `first` has closed its socket by now; hold one open through a second thread.
-  std::thread holder(
-      [&] { (void)RawExchange(server_->port(), "", std::chrono::milliseconds(800)); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto wait_for_open = [&](uint64_t count) {
+    for (int i = 0; i < 300 && server_->stats().connections_open != count; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return server_->stats().connections_open == count;
+  };
+  // One connection holds the only slot (sending nothing) while another tries.
+  std::thread holder([&] { (void)RawExchange(server_->port(), "", std::chrono::seconds(2)); });
+  ASSERT_TRUE(wait_for_open(1));
   AL_ASSERT_OK_AND_ASSIGN(
       RawReply refused,
       RawExchange(server_->port(), "GET /x HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::seconds(3)));
   holder.join();
-  EXPECT_THAT(first.bytes, StartsWith("HTTP/1.1 200"));
   EXPECT_THAT(refused.bytes, StartsWith("HTTP/1.1 503"));
+  EXPECT_TRUE(refused.closed);
+  // Once the holder is gone the slot is free again.
+  ASSERT_TRUE(wait_for_open(0));
+  AL_ASSERT_OK_AND_ASSIGN(
+      RawReply served,
+      RawExchange(server_->port(), "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                  std::chrono::seconds(3)));
+  EXPECT_THAT(served.bytes, StartsWith("HTTP/1.1 200"));
 }
 
 TEST_F(ServerTest, SaturationIsAnswered429WithRetryAfter) {
