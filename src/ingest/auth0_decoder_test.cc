@@ -116,7 +116,7 @@ TEST(Auth0Decoder, OneBadRecordInAnEnvelopeKeepsTheOthers) {
   EXPECT_EQ(batch.events[0].type, "s");
   ASSERT_EQ(batch.errors.size(), 1u);
   EXPECT_EQ(batch.errors[0].index, 1u);
-  EXPECT_EQ(batch.errors[0].message, "record: invalid UTF-8");
+  EXPECT_EQ(batch.errors[0].message, "record: malformed JSON at line 1, column 58: invalid UTF-8");
   // Broken JSON after the list: not an envelope, so one bad record, not a silent pass.
   AL_ASSERT_OK_AND_ASSIGN(batch,
                           DecodeText(Dialect::kAuth0, R"({"logs":[{"type":"s"}], "x": [1,})"));

@@ -9,6 +9,11 @@
 // body that cannot be split at all (an unbalanced JSON array, an empty body)
 // is rejected whole. Callers then acknowledge the good records and answer
 // with the errors (docs/dialects/README.md).
+//
+// A rejected JSON record whose text is not JSON is reported where it stops
+// being JSON, by line and column in the whole body ("event: malformed JSON at
+// line 2, column 3: unexpected character 'o'"), whatever the decoder tripped
+// on first; the records that decode are never scanned for this.
 
 #include <string>
 #include <vector>

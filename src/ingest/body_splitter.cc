@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "event/json_syntax.h"
+
 namespace auditlog::ingest {
 namespace {
 
@@ -92,6 +94,24 @@ std::vector<RecordSpan> SplitLines(std::string_view body) {
 }
 
 namespace {
+
+// The array never closes. Names the first place where its text stops being
+// JSON: often an unterminated string or a missing ']' at the very end, but an
+// earlier broken element comes first. Lines count from `base_line`; columns
+// are the body's, because only a whole body can be unbalanced (an envelope's
+// array was found balanced by FindEnvelopeArray, which reads quotes and
+// brackets as the splitter does).
+Status UnclosedArrayError(std::string_view array_text, size_t base_line) {
+  const std::optional<event::JsonSyntaxError> error = event::FindJsonSyntaxError(array_text);
+  if (!error || error->nesting_limit) {
+    // Valid JSON always splits; nesting deeper than the scanner follows says
+    // nothing about where the array breaks.
+    return Status::InvalidArgument("body: malformed JSON array (truncated or unbalanced)");
+  }
+  const auto [line, column] = event::LineAndColumn(array_text, error->offset);
+  return Status::InvalidArgument(fmt::format("body: malformed JSON array at line {}, column {}: {}",
+                                             base_line + line - 1, column, error->reason));
+}
 
 bool IsStructural(char c) {
   return c == '"' || c == '\\' || c == '{' || c == '}' || c == '[' || c == ']' || c == ',' ||
@@ -232,9 +252,7 @@ Result<std::vector<RecordSpan>> SplitJsonArray(std::string_view array_text, size
     }
   });
   AL_RETURN_IF_ERROR(status);
-  if (close == std::string_view::npos) {
-    return Status::InvalidArgument("body: malformed JSON array (truncated or unbalanced)");
-  }
+  if (close == std::string_view::npos) return UnclosedArrayError(array_text, base_line);
   if (SkipSpace(array_text, close + 1) != array_text.size()) {
     return Status::InvalidArgument(fmt::format(
         "body: unexpected content after the JSON array at byte {}", base_offset + close + 1));

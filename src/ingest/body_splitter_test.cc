@@ -63,7 +63,8 @@ TEST(SplitJsonArray, EmptyArrayHasNoElements) {
 
 TEST(SplitJsonArray, StructuralErrorsRejectTheWholeBody) {
   EXPECT_THAT(SplitJsonArray("[{\"a\":1}"),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("truncated")));
+              StatusIs(StatusCode::kInvalidArgument,
+                       "body: malformed JSON array at line 1, column 9: unexpected end of input"));
   EXPECT_THAT(SplitJsonArray("[1,,2]"),
               StatusIs(StatusCode::kInvalidArgument, "body: empty array element at byte 3"));
   EXPECT_THAT(SplitJsonArray("[1,]"),
@@ -75,7 +76,17 @@ TEST(SplitJsonArray, StructuralErrorsRejectTheWholeBody) {
   EXPECT_THAT(SplitJsonArray("{}"),
               StatusIs(StatusCode::kInvalidArgument, "body: expected a JSON array"));
   EXPECT_THAT(SplitJsonArray("[\"open"),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("truncated")));
+              StatusIs(StatusCode::kInvalidArgument,
+                       "body: malformed JSON array at line 1, column 2: unterminated string"));
+  // Lines count from the array's own line within a larger body.
+  EXPECT_THAT(SplitJsonArray("[1,\n 2,\n {\"a\" 3}", 40, 7),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "body: malformed JSON array at line 9, column 7: expected ':' after an "
+                       "object key"));
+  // Deeper than the scanner follows: no position, as before.
+  EXPECT_THAT(SplitJsonArray(std::string(2000, '[')),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "body: malformed JSON array (truncated or unbalanced)"));
 }
 
 TEST(FindEnvelopeArray, ByStructureAlone) {

@@ -18,7 +18,9 @@ TEST(EnosDecoder, DocumentedSampleIsBrokenJsonAndSaysWhere) {
   EXPECT_TRUE(batch.events.empty());
   ASSERT_EQ(batch.errors.size(), 1u);
   EXPECT_EQ(batch.errors[0].index, 0u);
-  EXPECT_EQ(batch.errors[0].message, "record: unterminated string");
+  EXPECT_EQ(batch.errors[0].message,
+            "record: malformed JSON at line 40, column 36: unterminated string: line break "
+            "before the closing quote");
 }
 
 TEST(EnosDecoder, SampleRecordsFieldByField) {

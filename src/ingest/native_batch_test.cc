@@ -2,6 +2,7 @@
 // ingest contract (docs/dialects/README.md): a bad record is reported by
 // index and line, the good ones are kept.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -50,10 +51,92 @@ TEST(NativeBatch, BadLinesAreReportedAndGoodLinesKept) {
   EXPECT_EQ(batch.event_indexes, (std::vector<size_t>{0, 5}));
   ASSERT_EQ(batch.errors.size(), 4u);
   EXPECT_EQ(batch.errors[0], (RecordError{1, 2, "actor.email: not a string"}));
-  EXPECT_EQ(batch.errors[1],
-            (RecordError{2, 3, "event: malformed JSON (truncated or unbalanced)"}));
+  EXPECT_EQ(
+      batch.errors[1],
+      (RecordError{2, 3, "event: malformed JSON at line 3, column 30: unexpected end of input"}));
   EXPECT_EQ(batch.errors[2], (RecordError{3, 5, "timestamp: year 99999 out of range 1970..9999"}));
-  EXPECT_EQ(batch.errors[3], (RecordError{4, 6, "event: invalid UTF-8"}));
+  EXPECT_EQ(batch.errors[3],
+            (RecordError{4, 6, "event: malformed JSON at line 6, column 11: invalid UTF-8"}));
+}
+
+TEST(NativeBatch, MalformedJsonNamesLineAndColumnInAMultiLineArray) {
+  // Records span lines; lines and columns count from the start of the body.
+  const std::string body =
+      "[\n"
+      "  {\"type\": \"s\"},\n"
+      "  {\"type\": \"s\",\n"
+      "   \"id\" \"x\"},\n"
+      "  {\"type\": \"f\"},\n"
+      "  {\"type\": \"s\", \"id\": \"\\q\"}\n"
+      "]\n";
+  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kNative, body));
+  EXPECT_EQ(batch.format, BodyFormat::kArray);
+  EXPECT_EQ(batch.events.size(), 2u);
+  ASSERT_EQ(batch.errors.size(), 2u);
+  EXPECT_EQ(batch.errors[0],
+            (RecordError{1, 3,
+                         "event: malformed JSON at line 4, column 9: expected ':' after an "
+                         "object key"}));
+  EXPECT_EQ(batch.errors[1],
+            (RecordError{3, 6, "event: malformed JSON at line 6, column 24: invalid escape \\q"}));
+}
+
+TEST(NativeBatch, MalformedJsonNamesLineAndColumnInNdjson) {
+  const std::string body =
+      "{\"type\":\"s\"}\n"
+      "  {\"type\":\"s\",\"id\":\"a\" \"b\"}\r\n"  // indented, CRLF
+      "\n"
+      "{\"type\":\"s\",\"actor\":{\"id\":tru}}\n"
+      "{\"type\":\"s\",\"details\":{\"a\":01}}\n"
+      "{\"type\":7}\n";
+  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kNative, body));
+  EXPECT_EQ(batch.format, BodyFormat::kNdjson);
+  EXPECT_EQ(batch.events.size(), 1u);
+  ASSERT_EQ(batch.errors.size(), 4u);
+  EXPECT_EQ(batch.errors[0],
+            (RecordError{1, 2,
+                         "event: malformed JSON at line 2, column 24: expected ',' or '}' after "
+                         "an object member"}));
+  // On-Demand reads "tru" as a boolean and would say "actor.id: not a string";
+  // the text is not JSON, and that is what the sender has to fix first.
+  EXPECT_EQ(batch.errors[1],
+            (RecordError{2, 4,
+                         "event: malformed JSON at line 4, column 30: invalid literal (expected "
+                         "true)"}));
+  EXPECT_EQ(batch.errors[2],
+            (RecordError{3, 5, "event: malformed JSON at line 5, column 29: invalid number"}));
+  // Valid JSON with wrong content keeps the decoder's message.
+  EXPECT_EQ(batch.errors[3], (RecordError{4, 6, "type: not a string"}));
+}
+
+TEST(NativeBatch, MalformedJsonColumnsOfRecordsSharingALine) {
+  AL_ASSERT_OK_AND_ASSIGN(
+      auto batch,
+      DecodeText(Dialect::kNative, R"([{"type":1},{"type":"s","id":x},{"type":"s","id":y}])"));
+  ASSERT_EQ(batch.errors.size(), 3u);
+  EXPECT_EQ(batch.errors[0].message, "type: not a string");
+  EXPECT_EQ(batch.errors[1].message,
+            "event: malformed JSON at line 1, column 30: unexpected character 'x'");
+  EXPECT_EQ(batch.errors[2].message,
+            "event: malformed JSON at line 1, column 50: unexpected character 'y'");
+}
+
+TEST(NativeBatch, MalformedSingleObjectNamesLineAndColumn) {
+  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kNative, "{\"type\":\"s\",\n  oops}"));
+  EXPECT_EQ(batch.format, BodyFormat::kObject);
+  ASSERT_EQ(batch.errors.size(), 1u);
+  EXPECT_EQ(
+      batch.errors[0],
+      (RecordError{0, 1, "event: malformed JSON at line 2, column 3: unexpected character 'o'"}));
+}
+
+TEST(NativeBatch, OversizedMalformedRecordReportsItsSize) {
+  std::string body = "{\"type\":\"s\",\"description\":\"";
+  body.append(event::kMaxEventBytes, 'x');  // and no closing quote
+  AL_ASSERT_OK_AND_ASSIGN(auto batch, DecodeText(Dialect::kNative, body));
+  ASSERT_EQ(batch.errors.size(), 1u);
+  EXPECT_EQ(batch.errors[0].message, fmt::format("event is {} bytes, over the limit of {}",
+                                                 body.size(), event::kMaxEventBytes));
 }
 
 TEST(NativeBatch, TenMegabyteLineIsRejectedWithItsSize) {
@@ -80,8 +163,9 @@ TEST(NativeBatch, DeeplyNestedDetails) {
 TEST(NativeBatch, UnsplittableBodiesAreRejectedWhole) {
   EXPECT_THAT(DecodeText(Dialect::kNative, ""),
               StatusIs(StatusCode::kInvalidArgument, "body: empty"));
-  EXPECT_THAT(DecodeText(Dialect::kNative, "[{\"type\":\"s\"}"),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("truncated")));
+  EXPECT_THAT(DecodeText(Dialect::kNative, "[{\"type\":\"s\"},\n{\"type\":\"f\"}"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "body: malformed JSON array at line 2, column 13: unexpected end of input"));
   EXPECT_THAT(DecodeText(Dialect::kNative, "\"just a string\""),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("expected a JSON object")));
 }

@@ -8,6 +8,7 @@
 
 #include "api/native/params.h"
 #include "api/native/render.h"
+#include "event/json_syntax.h"
 #include "event/json_writer.h"
 #include "event/time.h"
 #include "http/error_mapping.h"
@@ -393,6 +394,12 @@ Result<simdjson::dom::object> ParseObjectBody(const Request& request,
   if (request.body.size() == 0) return Status::InvalidArgument("body: expected a JSON object");
   simdjson::dom::element root;
   if (auto error = parser.parse(request.body.view().data, request.body.size(), false).get(root)) {
+    const std::string_view text = request.body_text();
+    if (const auto syntax = event::FindJsonSyntaxError(text)) {
+      const auto [line, column] = event::LineAndColumn(text, syntax->offset);
+      return Status::InvalidArgument(fmt::format("body: malformed JSON at line {}, column {}: {}",
+                                                 line, column, syntax->reason));
+    }
     return Status::InvalidArgument(std::string("body: malformed JSON: ") +
                                    simdjson::error_message(error));
   }
