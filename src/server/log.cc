@@ -58,8 +58,8 @@ void Logger::Log(LogLevel level, std::string_view message, const std::vector<Log
   }
   line.push_back('\n');
   std::lock_guard lock(mu_);
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fflush(out_);
 }
 
 }  // namespace auditlog::server

@@ -7,6 +7,7 @@
 //
 // Thread-safety: thread-safe; lines never interleave.
 
+#include <cstdio>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -36,7 +37,9 @@ struct LogField {
 
 class Logger {
  public:
-  Logger(LogLevel level, bool json) : level_(level), json_(json) {}
+  // Lines go to `out` (stderr unless a test captures them).
+  Logger(LogLevel level, bool json, std::FILE* out = stderr)
+      : level_(level), json_(json), out_(out) {}
   void Log(LogLevel level, std::string_view message, const std::vector<LogField>& fields = {});
   void Info(std::string_view message, const std::vector<LogField>& fields = {}) {
     Log(LogLevel::kInfo, message, fields);
@@ -52,6 +55,7 @@ class Logger {
  private:
   LogLevel level_;
   bool json_;
+  std::FILE* out_;
   std::mutex mu_;
 };
 
