@@ -111,7 +111,21 @@ const Router::Route* Router::Match(const std::vector<std::string_view>& segments
 }
 
 Response Router::Dispatch(Request& request) const {
-  const std::vector<std::string_view> segments = SplitPath(request.path);
+  // Segments come from the raw path and are decoded one by one, so an
+  // escaped slash ("a%2Fb") stays inside its segment (event ids may hold '/').
+  std::vector<std::string> decoded;
+  if (!request.target.empty()) {
+    const std::string_view raw_path =
+        std::string_view(request.target).substr(0, request.target.find('?'));
+    for (const std::string_view raw : SplitPath(raw_path)) {
+      auto segment = PercentDecode(raw, /*plus_is_space=*/false);
+      if (!segment) return RenderError(request, Status::NotFound("no such endpoint"));
+      decoded.push_back(std::move(*segment));
+    }
+  } else {
+    for (const std::string_view segment : SplitPath(request.path)) decoded.emplace_back(segment);
+  }
+  const std::vector<std::string_view> segments(decoded.begin(), decoded.end());
   std::string allow;
   // HEAD is answered as GET without a body by the server. Both arms are views:
   // with "GET" as a char array the conditional would build a temporary

@@ -53,7 +53,7 @@ class Router {
     std::vector<std::string> segments;  // "{name}" for a parameter
     Handler handler;
   };
-  // Routes matching `path`'s segments with the number of literal segments
+  // Routes matching the path's segments with the number of literal segments
   // that matched, best first.
   const Route* Match(const std::vector<std::string_view>& segments, std::string_view method,
                      std::vector<NameValue>* params, std::string* allow) const;

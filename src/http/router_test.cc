@@ -149,3 +149,25 @@ TEST(RouterHeadTest, HeadRoutesAsGetAndKeepsItsMethod) {
 
 }  // namespace
 }  // namespace auditlog::http
+
+namespace auditlog::http {
+namespace {
+
+TEST(RouterEscapesTest, AnEscapedSlashStaysInItsSegment) {
+  Router router;
+  router.Add("GET", "/v1/events/{id}", [](Request& request) {
+    return Response::Json(200, std::string(request.PathParam("id")));
+  });
+  Request request;
+  request.method = "GET";
+  request.target = "/v1/events/a%2Fb%20c?x=1";
+  request.path = "/v1/events/a/b c";
+  EXPECT_EQ(router.Dispatch(request).body, "a/b c");
+  Request bad;
+  bad.method = "GET";
+  bad.target = "/v1/events/%zz";
+  EXPECT_EQ(router.Dispatch(bad).status, 404);
+}
+
+}  // namespace
+}  // namespace auditlog::http

@@ -68,7 +68,7 @@ Result<event::PaddedBuffer> Inflate(std::string_view compressed, uint64_t limit,
   Status status;
   for (;;) {
     const size_t before = out.size();
-    const size_t chunk = std::max<size_t>(64 * 1024, compressed.size() * 2);
+    constexpr size_t chunk = 256 * 1024;
     out.resize(before + chunk);
     zs.next_out = reinterpret_cast<Bytef*>(out.data() + before);
     zs.avail_out = static_cast<uInt>(chunk);
@@ -109,7 +109,8 @@ class Server::Impl {
         render_error_(std::move(render_error)),
         observer_(std::move(observer)),
         io_(static_cast<int>(std::max<uint32_t>(1, options_.io_threads))),
-        acceptor_(io_),
+        accept_strand_(asio::make_strand(io_)),
+        acceptor_(accept_strand_),
         workers_(std::max<uint32_t>(1, options_.worker_threads)) {}
 
   Status Listen();
@@ -145,7 +146,9 @@ class Server::Impl {
   asio::awaitable<bool> Write(Stream& stream, Request& request, Response response, unsigned version,
                               bool keep_alive, std::chrono::steady_clock::time_point start,
                               uint64_t bytes_in);
-  asio::awaitable<Response> RunHandler(Request& request);
+  enum class BodyEncoding : uint8_t { kIdentity, kGzip, kDeflate };
+  asio::awaitable<Response> RunHandler(Request& request, const std::string& raw_body,
+                                       BodyEncoding encoding);
   asio::awaitable<void> Refuse(tcp::socket socket);
 
   std::shared_ptr<Connection> Register(asio::any_io_executor executor);
@@ -159,6 +162,8 @@ class Server::Impl {
 
   asio::io_context io_;
   std::optional<asio::ssl::context> ssl_;
+  // The acceptor is touched only on this strand (accepting, closing).
+  asio::strand<asio::io_context::executor_type> accept_strand_;
   tcp::acceptor acceptor_;
   asio::thread_pool workers_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
@@ -222,7 +227,7 @@ Status Server::Impl::Listen() {
 
 void Server::Impl::Run() {
   work_.emplace(io_.get_executor());
-  asio::co_spawn(acceptor_.get_executor(), AcceptLoop(), asio::detached);
+  asio::co_spawn(accept_strand_, AcceptLoop(), asio::detached);
   for (uint32_t i = 0; i < std::max<uint32_t>(1, options_.io_threads); ++i) {
     io_threads_.emplace_back([this] { io_.run(); });
   }
@@ -291,15 +296,26 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
     remote += ":" + std::to_string(endpoint.port());
   }
   std::shared_ptr<Connection> connection = Register(socket.get_executor());
+  // Declared after each stream, so destroyed before it, on every way out
+  // (exceptions included): Stop must never reach a stream that is gone.
+  struct Release {
+    Impl* impl;
+    std::shared_ptr<Connection> connection;
+    ~Release() {
+      connection->lowest = nullptr;
+      impl->Unregister(connection);
+    }
+  };
   if (!ssl_) {
     beast::tcp_stream stream(std::move(socket));
     connection->lowest = &stream;
+    const Release release{this, connection};
     if (!stopping_.load()) co_await ServeRequests(stream, *connection, remote);
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    connection->lowest = nullptr;
   } else {
     beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *ssl_);
     connection->lowest = &beast::get_lowest_layer(stream);
+    const Release release{this, connection};
     beast::get_lowest_layer(stream).expires_after(options_.header_timeout);
     auto [handshake_error] =
         co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
@@ -311,9 +327,7 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
       connections_timed_out_.fetch_add(1);
     }
     beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
-    connection->lowest = nullptr;
   }
-  Unregister(connection);
 }
 
 template <typename Stream>
@@ -393,6 +407,19 @@ asio::awaitable<void> Server::Impl::ServeRequests(Stream& stream, Connection& co
     request.path = std::move(target->path);
     request.query = std::move(target->query);
 
+    if (requests_in_flight_.load() > options_.max_requests_in_flight) {
+      // Refused before the body is read (or invited by 100 Continue); the
+      // unread body makes the connection unusable, so it is closed.
+      Response busy = render_error_(
+          request, 429, Status::ResourceExhausted("the server is saturated; retry shortly"));
+      busy.AddHeader("Retry-After", "1");
+      const bool body_pending = !parser.is_done();
+      const bool written =
+          co_await Write(stream, request, std::move(busy), version,
+                         !body_pending && header.keep_alive() && !stopping_.load(), start, 0);
+      if (!written || body_pending || !header.keep_alive() || stopping_.load()) co_return;
+      continue;
+    }
     if (const auto length = parser.content_length();
         length && *length > options_.body_limit_bytes) {
       co_await Write(
@@ -436,22 +463,16 @@ asio::awaitable<void> Server::Impl::ServeRequests(Stream& stream, Connection& co
         co_return;
       }
     }
-    std::string& raw_body = parser.get().body();
+    std::string raw_body = std::move(parser.get().body());
     const uint64_t bytes_in = raw_body.size();
-    const auto encoding = request.Header("content-encoding");
-    if (!encoding || encoding->empty() || EqualsIgnoreCase(*encoding, "identity")) {
-      request.body = event::PaddedBuffer(raw_body);
-    } else if (EqualsIgnoreCase(*encoding, "gzip") || EqualsIgnoreCase(*encoding, "x-gzip") ||
-               EqualsIgnoreCase(*encoding, "deflate")) {
-      auto inflated =
-          Inflate(raw_body, options_.body_limit_bytes, !EqualsIgnoreCase(*encoding, "deflate"));
-      if (!inflated.ok()) {
-        const int status = inflated.status().code() == StatusCode::kResourceExhausted ? 413 : 400;
-        co_await Write(stream, request, render_error_(request, status, inflated.status()), version,
-                       false, start, bytes_in);
-        co_return;
-      }
-      request.body = std::move(*inflated);
+    BodyEncoding body_encoding = BodyEncoding::kIdentity;
+    if (const auto encoding = request.Header("content-encoding");
+        !encoding || encoding->empty() || EqualsIgnoreCase(*encoding, "identity")) {
+      body_encoding = BodyEncoding::kIdentity;
+    } else if (EqualsIgnoreCase(*encoding, "gzip") || EqualsIgnoreCase(*encoding, "x-gzip")) {
+      body_encoding = BodyEncoding::kGzip;
+    } else if (EqualsIgnoreCase(*encoding, "deflate")) {
+      body_encoding = BodyEncoding::kDeflate;
     } else {
       co_await Write(
           stream, request,
@@ -461,30 +482,38 @@ asio::awaitable<void> Server::Impl::ServeRequests(Stream& stream, Connection& co
           version, false, start, bytes_in);
       co_return;
     }
-    raw_body = std::string();
 
     const bool keep_alive = header.keep_alive();
-    if (requests_in_flight_.load() > options_.max_requests_in_flight) {
-      Response busy = render_error_(
-          request, 429, Status::ResourceExhausted("the server is saturated; retry shortly"));
-      busy.AddHeader("Retry-After", "1");
-      const bool written = co_await Write(stream, request, std::move(busy), version,
-                                          keep_alive && !stopping_.load(), start, bytes_in);
-      if (!written || !keep_alive || stopping_.load()) co_return;
-      continue;
-    }
-    Response response = co_await RunHandler(request);
+    Response response = co_await RunHandler(request, raw_body, body_encoding);
+    raw_body = std::string();
     const bool written = co_await Write(stream, request, std::move(response), version,
                                         keep_alive && !stopping_.load(), start, bytes_in);
     if (!written || !keep_alive || stopping_.load()) co_return;
   }
 }
 
-asio::awaitable<Response> Server::Impl::RunHandler(Request& request) {
+asio::awaitable<Response> Server::Impl::RunHandler(Request& request, const std::string& raw_body,
+                                                   BodyEncoding encoding) {
+  // Inflating runs here too, on a worker: a body that inflates to the limit
+  // must not stall the I/O thread's other connections. The lambda captures
+  // references only (the caller's frame outlives it): g++ 12 destroys
+  // move-captured members of coroutine lambdas twice.
   co_return co_await asio::co_spawn(
       workers_.get_executor(),
-      [this, &request]() -> asio::awaitable<Response> {
+      [this, &request, &raw_body, encoding]() -> asio::awaitable<Response> {
         try {
+          if (encoding == BodyEncoding::kIdentity) {
+            request.body = event::PaddedBuffer(raw_body);
+          } else {
+            auto inflated = Inflate(raw_body, options_.body_limit_bytes,
+                                    /*gzip=*/encoding == BodyEncoding::kGzip);
+            if (!inflated.ok()) {
+              const int status =
+                  inflated.status().code() == StatusCode::kResourceExhausted ? 413 : 400;
+              co_return render_error_(request, status, inflated.status());
+            }
+            request.body = std::move(*inflated);
+          }
           co_return handler_(request);
         } catch (const std::exception& e) {
           co_return render_error_(request, 500,
@@ -546,7 +575,7 @@ void Server::Impl::Stop(std::chrono::milliseconds grace) {
     stopped_ = true;
   }
   stopping_.store(true);
-  asio::post(acceptor_.get_executor(), [this] {
+  asio::post(accept_strand_, [this] {
     beast::error_code ec;
     acceptor_.close(ec);
   });
@@ -565,6 +594,10 @@ void Server::Impl::Stop(std::chrono::milliseconds grace) {
   io_.stop();
   for (std::thread& thread : io_threads_) thread.join();
   workers_.join();
+  // Nothing runs any more: close the listening socket even if io_.stop() came
+  // before the posted close did.
+  beast::error_code ec;
+  acceptor_.close(ec);
 }
 
 Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, RequestHandler handler,

@@ -309,6 +309,21 @@ TEST_F(ServerTest, SaturationIsAnswered429WithRetryAfter) {
   EXPECT_EQ(after.status, 200);
 }
 
+TEST_F(ServerTest, SaturationRefusesBodiesBeforeInvitingThem) {
+  StartServer(ServerOptions{.max_requests_in_flight = 1});
+  std::thread slow([&] { (void)Fetch(HttpCall{.url = base_ + "/slow"}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  AL_ASSERT_OK_AND_ASSIGN(RawReply busy,
+                          RawExchange(server_->port(),
+                                      "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+                                      "Expect: 100-continue\r\n\r\n",
+                                      std::chrono::seconds(3)));
+  slow.join();
+  EXPECT_THAT(busy.bytes, StartsWith("HTTP/1.1 429"));
+  EXPECT_THAT(busy.bytes, Not(HasSubstr("100 Continue")));
+  EXPECT_TRUE(busy.closed);  // the unread body would desynchronise the connection
+}
+
 TEST_F(ServerTest, UnboundableAddressIsAnError) {
   StartServer();
   auto second = Server::Start(

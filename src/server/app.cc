@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <thread>
 
@@ -33,6 +34,8 @@ struct App::Parts {
   http::Router router;
   api::native::NativeApiOptions native;
   std::unique_ptr<http::Server> server;
+  // The collector runs on server threads, possibly before `server` is set.
+  std::atomic<http::Server*> running_server{nullptr};
   std::string host;
   bool stopped = false;
 };
@@ -133,8 +136,8 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
       metrics.GetGauge("auditlog_retention_last_events_dropped", "Events the last run dropped")
           .Set(double(stats->last_retention->events_dropped));
     }
-    if (p->server) {
-      const http::ServerStats server = p->server->stats();
+    if (http::Server* running = p->running_server.load()) {
+      const http::ServerStats server = running->stats();
       metrics.GetGauge("auditlog_http_connections_open", "Open connections")
           .Set(double(server.connections_open));
       metrics.GetCounter("auditlog_http_connections_total", "Accepted connections")
@@ -173,6 +176,12 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
   auto observer = [p, access_log](const http::Request& request,
                                   const http::RequestSummary& summary) {
     const std::string route = request.route.empty() ? "(none)" : request.route;
+    // Labels come from a closed set: any other method would mint a series.
+    std::string_view method = "other";
+    for (const std::string_view known :
+         {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+      if (request.method == known) method = known;
+    }
     const double seconds = std::chrono::duration<double>(summary.elapsed).count();
     p->metrics
         .GetCounter("auditlog_http_requests_total", "HTTP requests by route, method and status",
@@ -199,6 +208,7 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
   auto server = http::Server::Start(server_options, handler, render_error, observer);
   if (!server.ok()) return server.status();
   p->server = std::move(*server);
+  p->running_server.store(p->server.get());
   return std::unique_ptr<App>(new App(std::move(parts)));
 }
 

@@ -81,6 +81,13 @@ std::string Base32Encode(std::string_view bytes) {
   return out;
 }
 
+// What a sealed key is bound to (its authenticated data): moving it to
+// another id or tenant, or widening its scopes in the state file, makes it
+// fail to decrypt.
+std::string KeyBinding(const KeyInfo& info) {
+  return fmt::format("{}|{}|{}|{}", info.id, info.tenant, info.scopes, info.created_at_micros);
+}
+
 bool IsKeyId(std::string_view text) {
   if (text.size() != kKeyIdChars) return false;
   for (char c : text) {
@@ -508,7 +515,7 @@ Result<TenantRegistry::State> TenantRegistry::Load(std::string_view contents) co
           !Base64UrlDecode(sealed_text, &record.sealed) || record.sealed.size() != kSealedBytes) {
         return bad("no sealed key of the expected size");
       }
-      std::optional<std::string> key = Unseal(master_key_, record.info.id, record.sealed);
+      std::optional<std::string> key = Unseal(master_key_, KeyBinding(record.info), record.sealed);
       if (!key) return bad("does not decrypt under the master key");
       if (!IsWellFormedKey(*key) || key->substr(kKeyIdOffset, kKeyIdChars) != record.info.id) {
         return bad("decrypts to a key of another shape or id");
@@ -670,7 +677,7 @@ Result<NewKey> TenantRegistry::CreateKey(std::string_view tenant, uint32_t scope
   record.info = created.info;
   record.key = created.key;
   AL_ASSIGN_OR_RETURN(record.sealed, Seal(master_key_, RandomBytes(*options_.random, kNonceBytes),
-                                          key_id, created.key));
+                                          KeyBinding(record.info), created.key));
   State next = *current;
   next.tenants.find(tenant)->second.key_ids.push_back(key_id);
   next.keys.emplace(key_id, std::move(record));

@@ -14,13 +14,12 @@
 // At rest: `<dir>/auth.json`, replaced atomically and durably on every change
 // (storage/atomic_file.h). It holds tenants and key metadata; each live key's
 // string is sealed with AES-256-GCM under the master key (a fresh 96-bit nonce
-// per key, the key id as associated data), never stored in plain text. A
-// revoked key keeps its metadata and loses its sealed string. The master key
-// file holds 32 raw bytes or 64 hex digits (an optional trailing newline
-// allowed); Open creates it (32 random bytes, mode 0600 on the real file
-// system) when neither it nor the state file exists. The state file records a
-// check value of the master key, so opening with another master key fails
-// with kCorruption instead of producing keys that never match.
+// per key; the key's id, tenant, scopes and creation time as associated data), never stored in
+// plain text. A revoked key keeps its metadata and loses its sealed string. The master key file
+// holds 32 raw bytes or 64 hex digits (an optional trailing newline allowed); Open creates it (32
+// random bytes, mode 0600 on the real file system) when neither it nor the state file exists. The
+// state file records a check value of the master key, so opening with another master key fails with
+// kCorruption instead of producing keys that never match.
 //
 // Thread-safety: every method may be called from any number of threads.
 // Readers (Authenticate, SecretOf, Tenants...) read an immutable snapshot of

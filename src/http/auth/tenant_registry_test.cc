@@ -485,6 +485,10 @@ TEST_F(TenantRegistryTest, WellFramedButInvalidStateIsRefused) {
   const std::string second_value =
       good.substr(second_sealed, good.find('}', second_sealed) - second_sealed);
   expect_refused(first_value, second_value, "keys[0]: does not decrypt under the master key");
+  // Nor does one whose scopes or creation time were edited: they are bound too.
+  expect_refused("\"scopes\": [\"events:write\", \"events:read\"]",
+                 "\"scopes\": [\"events:write\", \"events:read\", \"stats:read\"]",
+                 "keys[0]: does not decrypt under the master key");
   // One flipped character of the ciphertext.
   std::string flipped = first_value;
   flipped[20] = flipped[20] == 'A' ? 'B' : 'A';
