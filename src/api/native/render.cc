@@ -140,7 +140,10 @@ Result<AggResult> FillBuckets(const StatsRequest& request, const query::DateHist
     if (next_stored < buckets.size() && start_of(next_stored) == start) {
       keep_stored();
     } else {
-      filled.buckets.push_back({Scalar(int64_t{start}), 0});
+      // emplace, not a braced temporary: g++ 12 warns (falsely) that the
+      // temporary variant's string may be used uninitialized.
+      query::Bucket& empty = filled.buckets.emplace_back();
+      empty.value.emplace<int64_t>(start);
       if (has_sub) filled.per_bucket.push_back(empty_sub);
     }
     if (filled.buckets.size() > query::kMaxHistogramBuckets)

@@ -11,7 +11,8 @@
 namespace auditlog::http {
 namespace {
 
-bool IsValidName(std::string_view name, bool allow_colon) {
+// Checked by AL_DCHECK only, which release builds compile out.
+[[maybe_unused]] bool IsValidName(std::string_view name, bool allow_colon) {
   if (name.empty()) return false;
   for (size_t idx = 0; idx < name.size(); ++idx) {
     const char c = name[idx];
