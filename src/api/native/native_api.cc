@@ -22,8 +22,6 @@ using http::NativeError;
 using http::Request;
 using http::Response;
 
-constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
-
 // Who is calling: the operator (admin token) or a tenant's API key.
 struct Caller {
   bool admin = false;
