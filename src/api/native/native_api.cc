@@ -90,17 +90,8 @@ Result<Admitted> Admit(const Request& request, const NativeApiOptions& options, 
   if (Status allowed = RequireScope(*caller, scope); !allowed.ok()) return allowed;
   auto tenant = ResolveTenant(request, *caller, /*allow_all=*/true, error_field);
   if (!tenant.ok()) return tenant.status();
+  // The parameter parsers skip `tenant` themselves (api/native/params.h).
   return Admitted{std::move(*caller), std::move(*tenant)};
-}
-
-// Everything but `tenant`, which ResolveTenant has handled.
-std::vector<http::NameValue> QueryWithoutTenant(const Request& request) {
-  std::vector<http::NameValue> params;
-  params.reserve(request.query.size());
-  for (const auto& param : request.query) {
-    if (param.first != "tenant") params.push_back(param);
-  }
-  return params;
 }
 
 Response Error(const Status& status, std::string_view field = {}) {
@@ -298,8 +289,8 @@ Response Search(Request& request, const NativeApiOptions& options) {
   auto admitted = Admit(request, options, http::Scope::kEventsRead, &field);
   if (!admitted.ok()) return Error(admitted.status(), field);
   const std::string& tenant = admitted->tenant;
-  auto parsed = ParseSearchParams(QueryWithoutTenant(request), tenant, *options.cursors,
-                                  options.query_timeout, &field);
+  auto parsed =
+      ParseSearchParams(request.query, tenant, *options.cursors, options.query_timeout, &field);
   if (!parsed.ok()) return Error(parsed.status(), field);
   auto result = options.store->Search(parsed->query);
   if (!result.ok()) return Error(result.status());
@@ -328,7 +319,7 @@ Response Stats(Request& request, const NativeApiOptions& options, StatsParser pa
   auto admitted = Admit(request, options, http::Scope::kStatsRead, &field);
   if (!admitted.ok()) return Error(admitted.status(), field);
   const std::string& tenant = admitted->tenant;
-  auto parsed = parse(QueryWithoutTenant(request), tenant, options.query_timeout, &field);
+  auto parsed = parse(request.query, tenant, options.query_timeout, &field);
   if (!parsed.ok()) return Error(parsed.status(), field);
   auto result = options.store->Aggregate(parsed->query, parsed->spec);
   if (!result.ok()) return Error(result.status());

@@ -268,6 +268,20 @@ Status ParseHistogramShape(const ParamSet& params, StatsRequest* request,
   return Status::OK();
 }
 
+// `by` (a groupable field) and `top`: the count-by of /v1/stats/count and
+// of a histogram's buckets.
+Result<query::CountBy> ParseCountBy(const ParamSet& set, std::string_view by,
+                                    std::string* error_field) {
+  query::CountBy count_by;
+  AL_ASSIGN_OR_RETURN(count_by.field, ParseGroupField("by", by, error_field));
+  count_by.top_n = kDefaultTopGroups;
+  if (auto top = set.Get("top")) {
+    AL_ASSIGN_OR_RETURN(count_by.top_n,
+                        ParseBoundedInt("top", *top, 1, kMaxTopGroups, error_field));
+  }
+  return count_by;
+}
+
 }  // namespace
 
 Result<UnixMicros> ParseTimeParam(std::string_view value) {
@@ -344,14 +358,7 @@ Result<StatsRequest> ParseCountParams(const std::vector<http::NameValue>& params
   AL_RETURN_IF_ERROR(ParseFilterAndTime(set, &request.query, error_field));
   const auto by = set.Get("by");
   if (!by) return Fail(error_field, "by", "is required");
-  query::CountBy count_by;
-  AL_ASSIGN_OR_RETURN(count_by.field, ParseGroupField("by", *by, error_field));
-  count_by.top_n = kDefaultTopGroups;
-  if (auto top = set.Get("top")) {
-    AL_ASSIGN_OR_RETURN(count_by.top_n,
-                        ParseBoundedInt("top", *top, 1, kMaxTopGroups, error_field));
-  }
-  request.spec = count_by;
+  AL_ASSIGN_OR_RETURN(request.spec, ParseCountBy(set, *by, error_field));
   return request;
 }
 
@@ -370,14 +377,7 @@ Result<StatsRequest> ParseHistogramParams(const std::vector<http::NameValue>& pa
   query::DateHistogram histogram;
   AL_RETURN_IF_ERROR(ParseHistogramShape(set, &request, &histogram, error_field));
   if (auto by = set.Get("by")) {
-    query::CountBy count_by;
-    AL_ASSIGN_OR_RETURN(count_by.field, ParseGroupField("by", *by, error_field));
-    count_by.top_n = kDefaultTopGroups;
-    if (auto top = set.Get("top")) {
-      AL_ASSIGN_OR_RETURN(count_by.top_n,
-                          ParseBoundedInt("top", *top, 1, kMaxTopGroups, error_field));
-    }
-    histogram.per_bucket = count_by;
+    AL_ASSIGN_OR_RETURN(histogram.per_bucket, ParseCountBy(set, *by, error_field));
   } else if (set.Has("top")) {
     return Fail(error_field, "top", "needs by");
   }
