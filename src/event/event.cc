@@ -5,12 +5,12 @@ namespace auditlog::event {
 bool Geo::empty() const {
   return country_code.empty() && country_code3.empty() && country_name.empty() &&
          region_code.empty() && region_name.empty() && city_name.empty() && !latitude &&
-         !longitude && time_zone.empty() && continent_code.empty();
+         !longitude && time_zone.empty() && continent_code.empty() && asn.empty() && as_org.empty();
 }
 
 bool UserAgentInfo::empty() const {
   return name.empty() && major.empty() && minor.empty() && patch.empty() && os.empty() &&
-         os_major.empty() && device.empty() && !is_mobile;
+         os_major.empty() && os_minor.empty() && device.empty() && !is_mobile;
 }
 
 void Event::Clear() {
@@ -54,12 +54,15 @@ void Event::Clear() {
                             &geo.city_name,
                             &geo.time_zone,
                             &geo.continent_code,
+                            &geo.asn,
+                            &geo.as_org,
                             &ua.name,
                             &ua.major,
                             &ua.minor,
                             &ua.patch,
                             &ua.os,
                             &ua.os_major,
+                            &ua.os_minor,
                             &ua.device}) {
     text->clear();
   }

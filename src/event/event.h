@@ -80,6 +80,8 @@ struct Geo {
   std::optional<double> longitude;
   std::string time_zone;  // IANA name, e.g. Asia/Shanghai
   std::string continent_code;
+  std::string asn;     // autonomous system number, decimal digits: "13335"
+  std::string as_org;  // the organization the AS is registered to
 
   bool empty() const;
 
@@ -94,6 +96,7 @@ struct UserAgentInfo {
   std::string patch;
   std::string os;
   std::string os_major;
+  std::string os_minor;
   std::string device;
   std::optional<bool> is_mobile;
 

@@ -37,9 +37,14 @@ struct CodecTable {
   size_t is_mobile_index = 0;
 };
 
-CodecTable BuildTable() {
+// The registry's size when each codec version was current: fields are only
+// ever appended, so version v encodes the first kFieldsOfVersion[v] fields.
+constexpr size_t kFieldsOfVersion[] = {0, 54, 57};
+static_assert(std::size(kFieldsOfVersion) == kEventCodecVersion + 1);
+
+CodecTable BuildTable(size_t field_count) {
   CodecTable table;
-  for (const FieldSpec& spec : AllFields()) {
+  for (const FieldSpec& spec : AllFields().first(field_count)) {
     FieldCodec codec{spec.type, spec.string_member, spec.time_member, spec.double_member,
                      spec.path};
     // A row without its accessor would silently drop data from the WAL.
@@ -66,14 +71,13 @@ CodecTable BuildTable() {
   }
   table.id_index = static_cast<size_t>(FindField("id") - AllFields().data());
   table.timestamp_index = static_cast<size_t>(FindField("timestamp") - AllFields().data());
-  for (size_t i = 0; i < AllFields().size(); ++i) {
+  for (size_t i = 0; i < field_count; ++i) {
     if (AllFields()[i].type == FieldType::kUint64) table.seq_index = i;
     if (AllFields()[i].type == FieldType::kOutcome) table.result_index = i;
     if (AllFields()[i].type == FieldType::kBool) table.is_mobile_index = i;
   }
   AL_CHECK(AllFields().size() <= EncodedEventFields::kMaxFields,
            "EncodedEventFields holds up to 64 fields");
-  const size_t field_count = table.fields.size();
   table.bitmap_bytes = (field_count + 7) / 8;
   const size_t used_bits_in_last_byte = field_count % 8;
   table.unused_bits_mask =
@@ -82,8 +86,23 @@ CodecTable BuildTable() {
 }
 
 const CodecTable& Table() {
-  static const NoDestructor<CodecTable> table(BuildTable());
+  static const NoDestructor<CodecTable> table([] {
+    AL_CHECK(AllFields().size() == kFieldsOfVersion[kEventCodecVersion],
+             "a field was added to the registry: add an event codec version for it");
+    return BuildTable(AllFields().size());
+  }());
   return *table;
+}
+
+// The table of an older version, for DecodeEventOfVersion.
+const CodecTable& TableOfVersion(uint32_t version) {
+  if (version == kEventCodecVersion) return Table();
+  static const NoDestructor<std::vector<CodecTable>> tables([] {
+    std::vector<CodecTable> all;
+    for (size_t count : kFieldsOfVersion) all.push_back(BuildTable(count));
+    return all;
+  }());
+  return (*tables)[version];
 }
 
 enum class VarintError : uint8_t { kNone, kTruncated, kOverflow, kOverlong };
@@ -242,7 +261,16 @@ void AppendEncodedEvent(const Event& event, std::string* out) {
 }
 
 Status DecodeEvent(std::string_view* in, Event* event) {
-  const CodecTable& table = Table();
+  return DecodeEventOfVersion(kEventCodecVersion, in, event);
+}
+
+bool IsReadableEventCodecVersion(uint32_t version) {
+  return version >= kOldestReadableEventCodecVersion && version <= kEventCodecVersion;
+}
+
+Status DecodeEventOfVersion(uint32_t version, std::string_view* in, Event* event) {
+  AL_DCHECK(IsReadableEventCodecVersion(version), "callers check the version");
+  const CodecTable& table = TableOfVersion(version);
   const char* const begin = in->data();
   const char* const limit = begin + in->size();
   AL_RETURN_IF_ERROR(CheckBitmap(table, begin, in->size()));

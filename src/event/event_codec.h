@@ -35,7 +35,7 @@
 // two encodings are equal exactly when the events are (up to double bits:
 // -0.0 and 0.0, and NaN payloads, are kept apart).
 //
-// Worked example, with N = 54 (7 bitmap bytes) and an event holding only
+// Worked example, with N = 54 (7 bitmap bytes, as in version 1) and an event holding only
 // id "a1", seq 7 and result success (fields 0, 2 and 8):
 //
 //   05 01 00 00 00 00 00    presence: bits 0, 2 (byte 0) and 8 (byte 1)
@@ -60,7 +60,13 @@
 namespace auditlog::event {
 
 // The version of the grammar above, as recorded in WAL batch records.
-inline constexpr uint32_t kEventCodecVersion = 1;
+// Versions differ only in N: version 1 encoded the registry's first 54
+// fields; version 2 added geo.asn, geo.as_org and ua.os_minor (N = 57).
+inline constexpr uint32_t kEventCodecVersion = 2;
+// The oldest version DecodeEventOfVersion still reads.
+inline constexpr uint32_t kOldestReadableEventCodecVersion = 1;
+
+bool IsReadableEventCodecVersion(uint32_t version);
 
 // Appends the encoding of `event` to `out`. Never fails.
 void AppendEncodedEvent(const Event& event, std::string* out);
@@ -75,6 +81,12 @@ void AppendEncodedEvent(const Event& event, std::string* out);
 // "event codec: actor.id: length 300 past the end at offset 12". Then
 // `*event` holds unspecified (valid) values and `*in` is unchanged.
 Status DecodeEvent(std::string_view* in, Event* event);
+
+// DecodeEvent for an encoding written at codec `version` (recorded by the
+// WAL per batch): the store reads older WAL files this way and re-encodes
+// their events at the current version. Fields the old version did not have
+// are absent. REQUIRES: IsReadableEventCodecVersion(version).
+Status DecodeEventOfVersion(uint32_t version, std::string_view* in, Event* event);
 
 // What the store files a stored event under, read from its encoding without
 // decoding the rest: the memtable keeps events encoded and indexes them by

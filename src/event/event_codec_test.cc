@@ -116,19 +116,58 @@ TEST(EventCodec, FullEventRoundTrips) {
 // The example in event_codec.h, byte for byte. If this fails because the
 // registry changed, the WAL format changed: bump kEventCodecVersion.
 TEST(EventCodec, WorkedExampleFromHeader) {
-  ASSERT_EQ(FieldCount(), 54u);
+  ASSERT_EQ(FieldCount(), 57u);
+  ASSERT_EQ(kEventCodecVersion, 2u);
   Event event;
   event.id = "a1";
   event.seq = 7;
   event.result = Outcome::kSuccess;
+  // Version 2: 57 fields, 8 bitmap bytes.
   const std::string expected(
-      "\x05\x01\x00\x00\x00\x00\x00"
+      "\x05\x01\x00\x00\x00\x00\x00\x00"
       "\x02"
       "a1"
       "\x07"
       "\x01",
-      12);
+      13);
   EXPECT_EQ(Encode(event), expected);
+  // Version 1, as the header's example shows it: 54 fields, 7 bitmap bytes.
+  std::string_view v1(
+      "\x05\x01\x00\x00\x00\x00\x00\x02"
+      "a1\x07\x01",
+      12);
+  Event decoded;
+  AL_ASSERT_OK(DecodeEventOfVersion(1, &v1, &decoded));
+  EXPECT_EQ(decoded, event);
+  EXPECT_TRUE(v1.empty());
+}
+
+// Version 1 encoded the first 54 fields: an event without the fields added
+// since encodes the same in both but for the bitmap's length.
+TEST(EventCodec, ReadsVersionOneEncodings) {
+  EXPECT_TRUE(IsReadableEventCodecVersion(1));
+  EXPECT_TRUE(IsReadableEventCodecVersion(2));
+  EXPECT_FALSE(IsReadableEventCodecVersion(0));
+  EXPECT_FALSE(IsReadableEventCodecVersion(3));
+  Event event = FullEvent();
+  event.geo.asn.clear();
+  event.geo.as_org.clear();
+  event.ua.os_minor.clear();
+  const std::string current = Encode(event);
+  // Drop bitmap byte 7 (fields 56..63: only ua.os_minor, absent) and clear
+  // the bits of fields 54 and 55 in byte 6, which are absent too.
+  std::string v1 = current.substr(0, 7) + current.substr(8);
+  ASSERT_EQ(static_cast<uint8_t>(v1[6]) & 0xc0, 0);
+  std::string_view in = v1;
+  Event decoded;
+  AL_ASSERT_OK(DecodeEventOfVersion(1, &in, &decoded));
+  EXPECT_EQ(decoded, event);
+  EXPECT_TRUE(in.empty());
+  // A version 1 bitmap has no bits for fields 54 and up.
+  v1[6] = static_cast<char>(v1[6] | 0x40);
+  in = v1;
+  EXPECT_THAT(DecodeEventOfVersion(1, &in, &decoded),
+              StatusIs(StatusCode::kCorruption, HasSubstr("bit set beyond the field count")));
 }
 
 TEST(EventCodec, ExtremeValuesRoundTrip) {
@@ -195,7 +234,7 @@ void ExpectCorruption(const std::string& bytes, std::string_view reason) {
 }
 
 TEST(EventCodec, RejectsTruncatedBitmap) {
-  ExpectCorruption("", "truncated bitmap (0 of 7 bytes) at offset 0");
+  ExpectCorruption("", "truncated bitmap (0 of 8 bytes) at offset 0");
   ExpectCorruption(std::string(BitmapBytes() - 1, '\0'), "truncated bitmap");
 }
 
@@ -203,26 +242,26 @@ TEST(EventCodec, RejectsBitBeyondFieldCount) {
   if (FieldCount() % 8 == 0) GTEST_SKIP() << "the bitmap has no unused bits";
   std::string bytes(BitmapBytes(), '\0');
   bytes.back() = static_cast<char>(0x80);  // the last bit: past field N - 1
-  ExpectCorruption(bytes, "bit set beyond the field count at offset 6");
+  ExpectCorruption(bytes, "bit set beyond the field count at offset 7");
 }
 
 TEST(EventCodec, RejectsTruncatedValues) {
   const std::string bitmap_id = Bitmap({"id"});
-  ExpectCorruption(bitmap_id, "id: truncated varint at offset 7");
-  ExpectCorruption(bitmap_id + "\x85", "id: truncated varint at offset 7");
+  ExpectCorruption(bitmap_id, "id: truncated varint at offset 8");
+  ExpectCorruption(bitmap_id + "\x85", "id: truncated varint at offset 8");
   ExpectCorruption(Bitmap({"timestamp"}), "timestamp: truncated varint");
   ExpectCorruption(Bitmap({"seq"}) + "\xff\xff", "seq: truncated varint");
-  ExpectCorruption(Bitmap({"result"}), "result: truncated outcome at offset 7");
+  ExpectCorruption(Bitmap({"result"}), "result: truncated outcome at offset 8");
   ExpectCorruption(Bitmap({"geo.latitude"}) + "1234567", "geo.latitude: truncated double");
   ExpectCorruption(Bitmap({"ua.is_mobile"}), "ua.is_mobile: truncated bool");
   // A later field missing after a good one: the offset is the field's own.
   ExpectCorruption(Bitmap({"id", "tenant"}) + "\x02" + "a1",
-                   "tenant: truncated varint at offset 10");
+                   "tenant: truncated varint at offset 11");
 }
 
 TEST(EventCodec, RejectsLengthPastTheEnd) {
   ExpectCorruption(Bitmap({"actor.id"}) + "\x05" + "abc",
-                   "actor.id: length 5 past the end (3 bytes left) at offset 7");
+                   "actor.id: length 5 past the end (3 bytes left) at offset 8");
   ExpectCorruption(Bitmap({"details"}) + "\xac\x02" + "{}", "details: length 300 past the end");
 }
 
@@ -230,12 +269,12 @@ TEST(EventCodec, RejectsBadOutcomeAndBoolBytes) {
   for (const char byte : {'\0', '\3', '\xff'}) {
     ExpectCorruption(Bitmap({"result"}) + byte, "result: bad outcome byte");
   }
-  ExpectCorruption(Bitmap({"ua.is_mobile"}) + '\2', "ua.is_mobile: bad bool byte 2 at offset 7");
+  ExpectCorruption(Bitmap({"ua.is_mobile"}) + '\2', "ua.is_mobile: bad bool byte 2 at offset 8");
 }
 
 TEST(EventCodec, RejectsVarintOverflow) {
   // A length above UINT32_MAX, and a seq of 11 bytes / above UINT64_MAX.
-  ExpectCorruption(Bitmap({"id"}) + "\xff\xff\xff\xff\x1f", "id: varint overflow at offset 7");
+  ExpectCorruption(Bitmap({"id"}) + "\xff\xff\xff\xff\x1f", "id: varint overflow at offset 8");
   ExpectCorruption(Bitmap({"seq"}) + std::string(10, '\xff') + "\x01", "seq: varint overflow");
   ExpectCorruption(Bitmap({"seq"}) + std::string(9, '\xff') + "\x02", "seq: varint overflow");
   ExpectCorruption(Bitmap({"timestamp"}) + std::string(9, '\x80') + "\x7f",

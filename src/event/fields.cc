@@ -167,6 +167,11 @@ constexpr std::array kFields = {
         "ua.os_major", T::kKeyword, I::kKeyword, {"ua.os_major", "", ""}, AL_STR(ua.os_major)},
     FieldSpec{"ua.device", T::kKeyword, I::kKeyword, {"ua.device", "", ""}, AL_STR(ua.device)},
     FieldSpec{"ua.is_mobile", T::kBool, I::kKeyword, {"", "", "isMobile"}, nullptr},
+    // Appended after the first release of the formats (fields.h: positions
+    // are persisted). The JSON codec still writes them inside `geo` and `ua`.
+    FieldSpec{"geo.asn", T::kKeyword, I::kKeyword, {"", "", ""}, AL_STR(geo.asn)},
+    FieldSpec{"geo.as_org", T::kKeyword, I::kKeyword, {"", "", ""}, AL_STR(geo.as_org)},
+    FieldSpec{"ua.os_minor", T::kKeyword, I::kNone, {"ua.os_minor", "", ""}, AL_STR(ua.os_minor)},
 };
 
 #undef AL_STR
@@ -176,6 +181,30 @@ constexpr std::array kFields = {
 }  // namespace
 
 std::span<const FieldSpec> AllFields() { return kFields; }
+
+std::span<const FieldSpec* const> FieldsInJsonOrder() {
+  static const std::array<const FieldSpec*, kFields.size()> kOrder = [] {
+    std::array<const FieldSpec*, kFields.size()> order{};
+    std::array<bool, kFields.size()> placed{};
+    auto group_of = [](std::string_view path) {
+      const size_t dot = path.find('.');
+      return dot == std::string_view::npos ? std::string_view() : path.substr(0, dot);
+    };
+    size_t next = 0;
+    for (size_t i = 0; i < kFields.size(); ++i) {
+      if (placed[i]) continue;
+      const std::string_view group = group_of(kFields[i].path);
+      for (size_t j = i; j < kFields.size(); ++j) {
+        if (placed[j] || (j != i && (group.empty() || group_of(kFields[j].path) != group)))
+          continue;
+        order[next++] = &kFields[j];
+        placed[j] = true;
+      }
+    }
+    return order;
+  }();
+  return kOrder;
+}
 
 const FieldSpec* FindField(std::string_view path) {
   for (const FieldSpec& spec : kFields) {

@@ -62,11 +62,17 @@ struct FieldSpec {
   std::optional<double>* (*double_member)(Event&) = nullptr;
 };
 
-// Every field, in canonical order (the order of the native JSON encoding).
+// Every field, in canonical (registry) order.
 // A field's position is persisted (segment directories name fields by it; the
 // WAL's event codec orders and counts by it): any change to this list needs a
 // version bump of those formats and a way to read the old ones.
 std::span<const FieldSpec> AllFields();
+
+// Every field in the order of the native JSON encoding: AllFields() with the
+// members of each group ("geo.*", "ua.*", ...) brought together where the
+// group first appears, since fields appended to the registry later may
+// belong to an earlier group.
+std::span<const FieldSpec* const> FieldsInJsonOrder();
 
 // The position of `field` in AllFields(), the number formats persist.
 // REQUIRES: `field` is a registry entry.

@@ -9,12 +9,20 @@
 namespace auditlog::event {
 namespace {
 
-TEST(Fields, PathsAreUniqueAndGroupsContiguous) {
+TEST(Fields, PathsAreUniqueAndGroupsContiguousInJsonOrder) {
   std::set<std::string_view> paths;
+  for (const FieldSpec& spec : AllFields())
+    EXPECT_TRUE(paths.insert(spec.path).second) << spec.path;
+  // The JSON order holds every field once, groups together, each where its
+  // first field stands in the registry.
   std::set<std::string_view> closed_groups;
   std::string_view current_group;
-  for (const FieldSpec& spec : AllFields()) {
-    EXPECT_TRUE(paths.insert(spec.path).second) << spec.path;
+  std::set<const FieldSpec*> seen;
+  ASSERT_EQ(FieldsInJsonOrder().size(), AllFields().size());
+  EXPECT_EQ(FieldsInJsonOrder().front(), &AllFields().front());
+  for (const FieldSpec* field : FieldsInJsonOrder()) {
+    const FieldSpec& spec = *field;
+    EXPECT_TRUE(seen.insert(field).second) << spec.path;
     const size_t dot = spec.path.find('.');
     const std::string_view group = dot == std::string_view::npos ? "" : spec.path.substr(0, dot);
     if (group != current_group) {
@@ -70,12 +78,27 @@ TEST(Fields, LooksUpByPathAndByDialectName) {
 }
 
 TEST(Fields, CoverEveryMemberOfEvent) {
-  // 46 string fields + seq, timestamp, received_at, result, details,
+  // 49 string fields + seq, timestamp, received_at, result, details,
   // latitude, longitude, is_mobile. A new Event member must be registered.
   size_t strings = 0;
   for (const FieldSpec& spec : AllFields()) strings += spec.string_member != nullptr;
-  EXPECT_EQ(strings, 46u);
-  EXPECT_EQ(AllFields().size(), 54u);
+  EXPECT_EQ(strings, 49u);
+  EXPECT_EQ(AllFields().size(), 57u);
+}
+
+TEST(Fields, JsonOrderKeepsTheFieldsAppendedToAGroupInsideIt) {
+  std::vector<std::string_view> ua_paths;
+  bool after_ua = false;
+  for (const FieldSpec* field : FieldsInJsonOrder()) {
+    if (field->path.starts_with("ua.")) {
+      EXPECT_FALSE(after_ua) << field->path;
+      ua_paths.push_back(field->path);
+    } else if (!ua_paths.empty()) {
+      after_ua = true;
+    }
+  }
+  EXPECT_EQ(ua_paths.back(), "ua.os_minor");
+  EXPECT_EQ(ua_paths.size(), 9u);
 }
 
 }  // namespace

@@ -135,10 +135,11 @@ void WriteValue(const FieldSpec& spec, const Event& event, JsonWriter& writer) {
 void AppendEventJson(const Event& event, std::string* out) {
   JsonWriter writer(out);
   writer.BeginObject();
-  // Grouped fields ("actor.id", ...) are contiguous in the registry; a group's
+  // Grouped fields ("actor.id", ...) are contiguous in this order; a group's
   // object is opened at its first present field and closed when the group ends.
   std::string_view open_group;
-  for (const FieldSpec& spec : AllFields()) {
+  for (const FieldSpec* field : FieldsInJsonOrder()) {
+    const FieldSpec& spec = *field;
     const size_t dot = spec.path.find('.');
     const std::string_view group = dot == std::string_view::npos ? "" : spec.path.substr(0, dot);
     if (!open_group.empty() && group != open_group) {

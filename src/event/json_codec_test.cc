@@ -32,8 +32,10 @@ constexpr std::string_view kFullEvent =
  "scope":"openid","request_id":"a5f9ca6c","session_id":"0f9a7e53","ip":"166.110.56.251","hostname":"login.acme",
  "user_agent":"Mozilla/5.0","security_context":{"ja3":"j3","ja4":"j4"},
  "geo":{"country_code":"CN","country_code3":"CHN","country_name":"China","region_code":"BJ","region_name":"Beijing",
-        "city_name":"Beijing","latitude":39.9288,"longitude":116.3889,"time_zone":"Asia/Shanghai","continent_code":"AS"},
- "ua":{"name":"Chrome","major":"104","minor":"0","patch":"1","os":"Windows","os_major":"10","device":"Other","is_mobile":false}})";
+        "city_name":"Beijing","latitude":39.9288,"longitude":116.3889,"time_zone":"Asia/Shanghai","continent_code":"AS",
+        "asn":"4808","as_org":"China Unicom Beijing Province Network"},
+ "ua":{"name":"Chrome","major":"104","minor":"0","patch":"1","os":"Windows","os_major":"10","device":"Other","is_mobile":false,
+       "os_minor":"0"}})";
 
 TEST(NativeJson, DecodesEveryField) {
   Event event;
@@ -84,6 +86,8 @@ TEST(NativeJson, DecodesEveryField) {
   EXPECT_EQ(event.geo.longitude, 116.3889);
   EXPECT_EQ(event.geo.time_zone, "Asia/Shanghai");
   EXPECT_EQ(event.geo.continent_code, "AS");
+  EXPECT_EQ(event.geo.asn, "4808");
+  EXPECT_EQ(event.geo.as_org, "China Unicom Beijing Province Network");
   EXPECT_EQ(event.ua.name, "Chrome");
   EXPECT_EQ(event.ua.major, "104");
   EXPECT_EQ(event.ua.minor, "0");
@@ -92,6 +96,7 @@ TEST(NativeJson, DecodesEveryField) {
   EXPECT_EQ(event.ua.os_major, "10");
   EXPECT_EQ(event.ua.device, "Other");
   EXPECT_EQ(event.ua.is_mobile, false);
+  EXPECT_EQ(event.ua.os_minor, "0");
 }
 
 TEST(NativeJson, EncodesInRegistryOrderAndDecodesBackEqual) {
@@ -101,6 +106,9 @@ TEST(NativeJson, EncodesInRegistryOrderAndDecodesBackEqual) {
   EXPECT_TRUE(encoded.starts_with(
       R"({"id":"01JPE41QSYFJ5EPE3FGP8ZHK9T","tenant":"acme","seq":7,"timestamp":"2025-03-16T00:01:42.549Z",)"))
       << encoded;
+  // Fields appended to the registry later are written inside their group.
+  EXPECT_NE(encoded.find(R"("continent_code":"AS","asn":"4808",)"), std::string::npos) << encoded;
+  EXPECT_TRUE(encoded.ends_with(R"("is_mobile":false,"os_minor":"0"}})")) << encoded;
   Event again;
   AL_ASSERT_OK(Decode(encoded, &again));
   EXPECT_EQ(again, event);

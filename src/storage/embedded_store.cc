@@ -42,13 +42,32 @@ std::string EncodeBatch(const std::string& tenant, std::span<const Event* const>
 }
 
 // Reads a batch's header, leaving `*in` at its events.
-Status ParseBatchHeader(std::string_view* in, std::string* tenant, uint32_t* count) {
-  uint32_t version;
+Status ParseBatchHeader(std::string_view* in, uint32_t* version, std::string* tenant,
+                        uint32_t* count) {
   std::string_view tenant_view;
-  if (!GetVarint32(in, &version) || version != event::kEventCodecVersion ||
-      !GetLengthPrefixed(in, &tenant_view) || !GetVarint32(in, count) || *count > in->size())
+  if (!GetVarint32(in, version) || !GetLengthPrefixed(in, &tenant_view) ||
+      !GetVarint32(in, count) || *count > in->size())
     return Status::Corruption("wal batch: bad header");
+  if (!event::IsReadableEventCodecVersion(*version))
+    return Status::Corruption(
+        fmt::format("wal batch: event codec version {} is not one this "
+                    "build reads ({} to {})",
+                    *version, event::kOldestReadableEventCodecVersion, event::kEventCodecVersion));
   tenant->assign(tenant_view);
+  return Status::OK();
+}
+
+// Re-encodes `count` events written at an older codec `version` at the
+// current one into `*out` (the memtable keeps only current encodings).
+Status UpgradeBatchEvents(uint32_t version, std::string_view events, uint32_t count,
+                          std::string* out) {
+  out->clear();
+  Event scratch;
+  for (uint32_t i = 0; i < count; ++i) {
+    AL_RETURN_IF_ERROR(event::DecodeEventOfVersion(version, &events, &scratch));
+    event::AppendEncodedEvent(scratch, out);
+  }
+  if (!events.empty()) return Status::Corruption("wal batch: bytes after the last event");
   return Status::OK();
 }
 
@@ -84,6 +103,7 @@ Status ForEachWalBatch(env::FileSystem& fs, const std::string& path, Visit visit
   AL_ASSIGN_OR_RETURN(auto reader, wal::WalReader::Open(std::move(file), path));
   struct Batch {
     wal::WalRecord record;  // the buffer is reused from record to record
+    std::string upgraded;   // the events of an older codec version, re-encoded
     std::string tenant;
     std::string_view events;
     uint32_t count = 0;
@@ -100,7 +120,12 @@ Status ForEachWalBatch(env::FileSystem& fs, const std::string& path, Visit visit
       if (!found) return false;
       if (batch->record.type != wal::RecordType::kBatch) continue;
       batch->events = batch->record.payload;
-      Status status = ParseBatchHeader(&batch->events, &batch->tenant, &batch->count);
+      uint32_t version = 0;
+      Status status = ParseBatchHeader(&batch->events, &version, &batch->tenant, &batch->count);
+      if (status.ok() && version != event::kEventCodecVersion) {
+        status = UpgradeBatchEvents(version, batch->events, batch->count, &batch->upgraded);
+        batch->events = batch->upgraded;
+      }
       if (!status.ok()) return corrupt(*batch, status);
       return true;
     }

@@ -325,6 +325,7 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(env::FileSystem& fs,
     auto kind = static_cast<size_t>(entry.kind);
     if (entry.field < reader->by_field_.size() && kind < kKindSlots)
       reader->by_field_[entry.field][kind] = static_cast<int16_t>(i);
+    reader->fields_written_ = std::max(reader->fields_written_, size_t{entry.field} + 1);
   }
   return reader;
 }
@@ -385,12 +386,23 @@ Result<std::shared_ptr<const T>> SegmentReader::Load(SectionKind kind, size_t fi
   return parsed;
 }
 
+bool SegmentReader::AppendedSinceWritten(size_t field) const {
+  return field >= fields_written_ && field < by_field_.size() &&
+         Find(SectionKind::kDictionary, field) < 0;
+}
+
 Result<std::shared_ptr<const Dictionary>> SegmentReader::GetDictionary(size_t field) const {
+  if (AppendedSinceWritten(field)) return Dictionary::Parse(std::string(1, '\0'));
   return Load<Dictionary>(SectionKind::kDictionary, field,
                           [](std::string raw) { return Dictionary::Parse(std::move(raw)); });
 }
 
 Result<std::shared_ptr<const Codes>> SegmentReader::GetCodes(size_t field) const {
+  if (AppendedSinceWritten(field)) {
+    std::string zeros(1 + size_t{meta_.rows}, '\0');
+    zeros[0] = 1;  // one byte per code, every code 0 (absent)
+    return Codes::Parse(zeros, meta_.rows, 0);
+  }
   AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field));
   return Load<Codes>(SectionKind::kCodes, field, [&](std::string raw) {
     return Codes::Parse(raw, meta_.rows, dictionary->size());

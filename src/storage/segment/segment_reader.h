@@ -197,6 +197,9 @@ class SegmentReader {
 
   // Index into entries_ of (kind, field), or -1.
   int Find(SectionKind kind, size_t field) const;
+  // Whether `field` joined the registry after this segment was written: the
+  // segment has no sections for it and reads it as absent in every row.
+  bool AppendedSinceWritten(size_t field) const;
   Status Corrupt(size_t index, std::string_view reason) const;
   template <typename T, typename ParseFn>
   Result<std::shared_ptr<const T>> Load(SectionKind kind, size_t field, ParseFn parse) const;
@@ -211,6 +214,7 @@ class SegmentReader {
   SegmentMeta meta_;
   std::vector<SectionEntry> entries_;
   std::vector<std::array<int16_t, kKindSlots>> by_field_;  // [field][kind] -> entry index or -1
+  size_t fields_written_ = 0;  // 1 + the highest field the directory names
   uint64_t directory_offset_ = 0;
 };
 

@@ -697,6 +697,43 @@ TEST(Segment, UnknownSectionKindsAreSkipped) {
   EXPECT_TRUE(read == rows);
 }
 
+TEST(Segment, FieldsAppendedToTheRegistryReadAsAbsentInOlderSegments) {
+  // A segment written before geo.asn, geo.as_org and ua.os_minor (fields
+  // 54..56) joined the registry names fields 0..53 only: the reader takes
+  // the later fields as absent in every row, and filters on them match none.
+  std::vector<Event> rows = ThreeRows();
+  for (Event& row : rows) row.ua.name = "Chrome";
+  SegmentMeta meta;
+  AL_ASSERT_OK_AND_ASSIGN(std::string bytes, BuildSegment(rows, 0, {}, &meta));
+  AL_ASSERT_OK_AND_ASSIGN(ParsedSegment parsed, ParseSegment(bytes));
+  const size_t first_appended =
+      static_cast<size_t>(event::FindField("geo.asn") - event::AllFields().data());
+  ASSERT_EQ(first_appended, 54u);
+  std::erase_if(parsed.entries,
+                [&](const SectionEntry& entry) { return entry.field >= first_appended; });
+
+  SegmentFile file;
+  AL_ASSERT_OK(file.Write(Reassemble(parsed)));
+  AL_ASSERT_OK_AND_ASSIGN(auto reader, file.Open());
+  std::vector<Event> read;
+  AL_ASSERT_OK(ReadAll(*reader, &read));
+  EXPECT_TRUE(read == rows);
+  AL_ASSERT_OK_AND_ASSIGN(auto dictionary, reader->GetDictionary(first_appended));
+  EXPECT_EQ(dictionary->size(), 0u);
+  AL_ASSERT_OK_AND_ASSIGN(auto codes, reader->GetCodes(first_appended + 2));
+  EXPECT_EQ(codes->codes(), std::vector<uint32_t>(rows.size(), 0));
+
+  // A field the directory skips below its highest one is damage, not age.
+  AL_ASSERT_OK_AND_ASSIGN(ParsedSegment gap, ParseSegment(bytes));
+  const size_t type_field =
+      static_cast<size_t>(event::FindField("type") - event::AllFields().data());
+  std::erase_if(gap.entries, [&](const SectionEntry& entry) { return entry.field == type_field; });
+  SegmentFile gap_file;
+  AL_ASSERT_OK(gap_file.Write(Reassemble(gap)));
+  AL_ASSERT_OK_AND_ASSIGN(auto gap_reader, gap_file.Open());
+  EXPECT_EQ(gap_reader->GetDictionary(type_field).status().code(), StatusCode::kCorruption);
+}
+
 std::string DeltaPosting(std::span<const uint32_t> deltas) {
   std::string posting(1, static_cast<char>(PostingEncoding::kDeltaVarint));
   PutVarint32(&posting, static_cast<uint32_t>(deltas.size()));
