@@ -9,7 +9,9 @@ find_package(roaring REQUIRED CONFIG)       # roaring::roaring
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # PkgConfig::XXHASH
 find_package(OpenSSL 3 REQUIRED)            # OpenSSL::Crypto (cursor MACs), OpenSSL::SSL
-find_package(yaml-cpp 0.7 REQUIRED CONFIG)  # yaml-cpp (no namespace): the serve config file
+find_package(yaml-cpp 0.7 REQUIRED CONFIG)  # yaml-cpp (no namespace): config file, uap-core regexes
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)                  # PkgConfig::RE2
+pkg_check_modules(MAXMINDDB REQUIRED IMPORTED_TARGET libmaxminddb)   # PkgConfig::MAXMINDDB
 
 if(AL_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED CONFIG)   # GTest::gtest_main GTest::gmock

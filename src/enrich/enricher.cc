@@ -1,0 +1,146 @@
+#include "enrich/enricher.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <utility>
+
+#include "enrich/geoip_database.h"
+#include "enrich/user_agent_parser.h"
+
+namespace auditlog::enrich {
+
+struct Enricher::GeoIpSet {
+  std::vector<std::unique_ptr<GeoIpDatabase>> databases;
+};
+
+Enricher::Enricher(EnrichOptions options) : options_(std::move(options)) {
+  if (options_.uap_regexes.empty()) {
+    ua_status_ = Status::Unavailable("user-agent parsing is off (no regexes file given)");
+  } else {
+    UserAgentParser::Options parser_options;
+    parser_options.cache_entries = options_.ua_cache_entries;
+    auto parser = UserAgentParser::LoadFile(options_.uap_regexes, parser_options);
+    if (parser.ok()) {
+      ua_parser_ = std::move(*parser);
+    } else {
+      ua_status_ = parser.status();
+    }
+  }
+
+  std::lock_guard lock(reload_mutex_);
+  for (const std::string& path : options_.geoip_databases) stamps_.push_back(StampOf(path));
+  if (options_.geoip_databases.empty()) {
+    geoip_status_ = Status::Unavailable("GeoIP is off (no database given: --geoip-db)");
+    return;
+  }
+  auto set = OpenGeoIp();
+  if (set.ok()) {
+    geoip_.store(std::move(*set));
+  } else {
+    geoip_status_ = set.status();
+  }
+}
+
+Enricher::~Enricher() = default;
+
+Enricher::FileStamp Enricher::StampOf(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return {};
+  return {true, static_cast<int64_t>(info.st_size),
+          static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
+}
+
+Result<std::shared_ptr<const Enricher::GeoIpSet>> Enricher::OpenGeoIp() const {
+  auto set = std::make_shared<GeoIpSet>();
+  for (const std::string& path : options_.geoip_databases) {
+    AL_ASSIGN_OR_RETURN(auto database, GeoIpDatabase::Open(path));
+    set->databases.push_back(std::move(database));
+  }
+  return std::shared_ptr<const GeoIpSet>(std::move(set));
+}
+
+void Enricher::Enrich(std::span<event::Event> events) {
+  const std::shared_ptr<const GeoIpSet> geoip = geoip_.load();
+  uint64_t located = 0, not_located = 0, parsed = 0;
+  for (event::Event& event : events) {
+    if (geoip && !event.ip.empty() && event.geo.empty()) {
+      bool found = false;
+      if (const std::optional<IpAddress> address = ParseIpAddress(event.ip)) {
+        for (const auto& database : geoip->databases)
+          found |= database->Lookup(*address, &event.geo);
+      }
+      ++(found ? located : not_located);
+    }
+    if (ua_parser_ && !event.user_agent.empty() && event.ua.empty()) {
+      event.ua = ToUserAgentInfo(ua_parser_->Parse(event.user_agent), event.user_agent);
+      ++parsed;
+    }
+  }
+  if (located) geo_located_.fetch_add(located, std::memory_order_relaxed);
+  if (not_located) geo_not_located_.fetch_add(not_located, std::memory_order_relaxed);
+  if (parsed) ua_parsed_.fetch_add(parsed, std::memory_order_relaxed);
+}
+
+Status Enricher::Reload() {
+  std::lock_guard lock(reload_mutex_);
+  if (options_.geoip_databases.empty()) return Status::OK();
+  std::vector<FileStamp> stamps;
+  for (const std::string& path : options_.geoip_databases) stamps.push_back(StampOf(path));
+  auto set = OpenGeoIp();
+  // Remember what was tried, so a broken file is not retried on every poll;
+  // it is retried once it changes again.
+  stamps_ = std::move(stamps);
+  if (!set.ok()) {
+    reload_failures_.fetch_add(1, std::memory_order_relaxed);
+    if (geoip_.load() == nullptr) geoip_status_ = set.status();
+    return set.status();
+  }
+  geoip_.store(std::move(*set));
+  geoip_status_ = Status::OK();
+  reloads_.fetch_add(1, std::memory_order_relaxed);
+  return Status::OK();
+}
+
+Status Enricher::ReloadIfChanged() {
+  {
+    std::lock_guard lock(reload_mutex_);
+    bool changed = false;
+    for (size_t i = 0; i < options_.geoip_databases.size(); ++i)
+      changed |= StampOf(options_.geoip_databases[i]) != stamps_[i];
+    if (!changed) return Status::OK();
+  }
+  return Reload();
+}
+
+bool Enricher::geoip_enabled() const { return geoip_.load() != nullptr; }
+
+Status Enricher::geoip_status() const {
+  std::lock_guard lock(reload_mutex_);
+  return geoip_status_;
+}
+
+std::vector<std::string> Enricher::Describe() const {
+  std::vector<std::string> lines;
+  if (auto geoip = geoip_.load()) {
+    for (const auto& database : geoip->databases) lines.push_back("geoip: " + database->Describe());
+  } else {
+    lines.push_back("geoip: off: " + std::string(geoip_status().message()));
+  }
+  if (ua_parser_) {
+    lines.push_back(fmt::format("user agents: {} rules from {}", ua_parser_->rule_count(),
+                                options_.uap_regexes));
+  } else {
+    lines.push_back("user agents: off: " + std::string(ua_status_.message()));
+  }
+  return lines;
+}
+
+EnrichStats Enricher::stats() const {
+  return {geo_located_.load(std::memory_order_relaxed),
+          geo_not_located_.load(std::memory_order_relaxed),
+          ua_parsed_.load(std::memory_order_relaxed), reloads_.load(std::memory_order_relaxed),
+          reload_failures_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace auditlog::enrich

@@ -1,0 +1,1278 @@
+#include "enrich/user_agent_parser.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <re2/re2.h>
+#include <re2/set.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <list>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace auditlog::enrich {
+namespace {
+
+// The most output fields of a section (family + four version parts).
+constexpr int kMaxFields = 5;
+// `$1`..`$9`: uap-core's placeholders are one digit.
+constexpr int kMaxGroupRef = 9;
+// regexes.yaml is about 200 KiB; anything far larger is not one.
+constexpr off_t kMaxRegexesFileBytes = off_t{64} << 20;
+// Required literals shorter than this are dropped: ";" or "/" is in nearly
+// every user agent, so they would only make the prefilter's set bigger.
+constexpr size_t kMinLiteralBytes = 2;
+constexpr int kSectionCount = 3;
+
+struct FieldSpec {
+  std::string_view replacement_key;  // the rule key that overrides this field
+  int default_group;                 // the capture group used otherwise; 0 for none
+};
+
+// One section of regexes.yaml: its key and how its rules fill the output.
+struct SectionSpec {
+  std::string_view key;
+  int field_count;
+  std::array<FieldSpec, kMaxFields> fields;
+};
+
+// Field orders match the `outputs` arrays built in ParseUncached().
+constexpr SectionSpec kUserAgentSpec{"user_agent_parsers",
+                                     5,
+                                     {{{"family_replacement", 1},
+                                       {"v1_replacement", 2},
+                                       {"v2_replacement", 3},
+                                       {"v3_replacement", 4},
+                                       {"v4_replacement", 5}}}};
+constexpr SectionSpec kOsSpec{"os_parsers",
+                              5,
+                              {{{"os_replacement", 1},
+                                {"os_v1_replacement", 2},
+                                {"os_v2_replacement", 3},
+                                {"os_v3_replacement", 4},
+                                {"os_v4_replacement", 5}}}};
+constexpr SectionSpec kDeviceSpec{
+    "device_parsers",
+    3,
+    {{{"device_replacement", 1}, {"brand_replacement", 0}, {"model_replacement", 1}}}};
+
+using Outputs = std::array<std::string*, kMaxFields>;
+using Groups = std::array<re2::StringPiece, kMaxGroupRef + 1>;
+
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+void TrimAsciiWhitespace(std::string* text) {
+  size_t end = text->size();
+  while (end > 0 && IsAsciiSpace((*text)[end - 1])) --end;
+  size_t begin = 0;
+  while (begin < end && IsAsciiSpace((*text)[begin])) ++begin;
+  text->erase(end);
+  text->erase(0, begin);
+}
+
+// The highest `$N` in `replacement`; 0 when there is none.
+int HighestGroupRef(std::string_view replacement) {
+  int highest = 0;
+  for (size_t pos = 0; pos + 1 < replacement.size(); ++pos) {
+    const char next = replacement[pos + 1];
+    if (replacement[pos] == '$' && next >= '1' && next <= '9')
+      highest = std::max(highest, next - '0');
+  }
+  return highest;
+}
+
+// Appends group `group` of a match to `out`. A group that did not take part
+// has a null data pointer, which must not reach memcpy.
+void AppendGroup(const re2::StringPiece& group, std::string* out) {
+  if (!group.empty()) out->append(group.data(), group.size());
+}
+
+// Appends `replacement` to `out` with each `$N` replaced by group N of the
+// match; groups beyond `group_count` or that did not take part are empty.
+void AppendSubstituted(std::string_view replacement, const Groups& groups, int group_count,
+                       std::string* out) {
+  for (size_t pos = 0; pos < replacement.size(); ++pos) {
+    const char c = replacement[pos];
+    const char next = pos + 1 < replacement.size() ? replacement[pos + 1] : '\0';
+    if (c == '$' && next >= '1' && next <= '9') {
+      const int group = next - '0';
+      if (group <= group_count) AppendGroup(groups[group], out);
+      ++pos;
+      continue;
+    }
+    out->push_back(c);
+  }
+}
+
+// `pattern` with each bounded repetition {m,n} written {m,}: a pattern that
+// matches every string the original matches (and more). Braces inside
+// classes, escaped ones and ones that are not repetitions stay as they are.
+std::string RelaxRepetitions(std::string_view pattern) {
+  std::string out;
+  out.reserve(pattern.size());
+  bool in_class = false;
+  for (size_t pos = 0; pos < pattern.size(); ++pos) {
+    const char c = pattern[pos];
+    if (c == '\\') {
+      out.push_back(c);
+      if (pos + 1 < pattern.size()) out.push_back(pattern[++pos]);
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      out.push_back(c);
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      out.push_back(c);
+      if (pos + 1 < pattern.size() && pattern[pos + 1] == '^') out.push_back(pattern[++pos]);
+      if (pos + 1 < pattern.size() && pattern[pos + 1] == ']') out.push_back(pattern[++pos]);
+      continue;
+    }
+    if (c == '{') {
+      // "{m,n}" with digits on both sides: keep "{m,", drop "n".
+      size_t scan = pos + 1;
+      while (scan < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[scan]))) {
+        ++scan;
+      }
+      const bool has_min = scan > pos + 1;
+      if (has_min && scan < pattern.size() && pattern[scan] == ',') {
+        const size_t comma = scan;
+        ++scan;
+        while (scan < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[scan]))) {
+          ++scan;
+        }
+        if (scan > comma + 1 && scan < pattern.size() && pattern[scan] == '}') {
+          out.append(pattern.substr(pos, comma + 1 - pos));
+          out.push_back('}');
+          pos = scan;
+          continue;
+        }
+      }
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool IsAscii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+struct Rule {
+  std::unique_ptr<RE2> regex;  // UTF-8, as uap-core's regexes are written
+  // The same pattern compiled for Latin-1, when the pattern is ASCII; used on
+  // ASCII text only, where it matches and captures exactly as `regex` does:
+  // each character is one byte in both encodings, and what differs (what
+  // '.' or [^x] consume of a multi-byte character, case folding beyond
+  // ASCII such as K and the Kelvin sign) needs a non-ASCII byte in the text.
+  // Its programs are several times smaller (a negated class is one byte
+  // range, not a UTF-8 automaton), which makes capture extraction, RE2's
+  // costly step on patterns like `[^;/]{0,100}`, up to four times faster
+  // (about 6% of a whole parse, over uap-core's test strings).
+  std::unique_ptr<RE2> ascii_regex;
+  // For ASCII text, a quick test that must pass before `ascii_regex` runs:
+  // the pattern with every bounded repetition {m,n} widened to {m,}
+  // (RelaxRepetitions()), so it matches wherever the rule does. uap-core
+  // bounds its wildcards (`^.{0,100}(bot|...)`, `Version/.{1,300}(Chrome)`)
+  // to keep backtracking engines safe; in a DFA those bounds make the states
+  // count positions, so nearly every new string builds new states and a
+  // failing try costs microseconds. Without the bounds the DFA stays small
+  // and warm (another 6%). Null when the pattern has no bounded repetition.
+  std::unique_ptr<RE2> ascii_relaxed;
+  // Per field; empty means the field takes its default group (uap-core, like
+  // its reference implementation, treats an empty replacement as none).
+  std::array<std::string, kMaxFields> replacements;
+  // Capture groups to ask RE2 for: the highest any field reads, capped at the
+  // regex's own count. Asking for fewer makes matching cheaper.
+  int groups_needed = 0;
+  // RequiredLiterals() of the regex, and the same as ids of the prefilter's
+  // literals: the item that admits the rule as a candidate comes first, the
+  // others are checked once it is admitted.
+  std::vector<std::vector<RequiredLiteral>> required_literals;
+  std::vector<std::vector<uint32_t>> required_literal_ids;
+
+  // Fills `outputs` from this rule when its regex matches `text`.
+  // `text_is_ascii` is IsAscii(text).
+  bool Apply(std::string_view text, bool text_is_ascii, const SectionSpec& spec,
+             const Outputs& outputs) const {
+    const RE2& matcher = text_is_ascii && ascii_regex != nullptr ? *ascii_regex : *regex;
+    if (text_is_ascii && ascii_relaxed != nullptr &&
+        !RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *ascii_relaxed)) {
+      return false;
+    }
+    Groups groups;
+    const int submatch_count = groups_needed == 0 ? 0 : groups_needed + 1;
+    if (!matcher.Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED,
+                       groups.data(), submatch_count)) {
+      return false;
+    }
+    for (int field_idx = 0; field_idx < spec.field_count; ++field_idx) {
+      std::string* out = outputs[field_idx];
+      out->clear();
+      const std::string& replacement = replacements[field_idx];
+      const int default_group = spec.fields[field_idx].default_group;
+      if (!replacement.empty()) {
+        AppendSubstituted(replacement, groups, groups_needed, out);
+      } else if (default_group != 0 && default_group <= groups_needed) {
+        AppendGroup(groups[default_group], out);
+      }
+      TrimAsciiWhitespace(out);
+    }
+    return true;
+  }
+};
+
+// Finds the literals every match of an RE2 pattern must contain (see
+// RequiredLiterals() in the header). A recursive descent over the pattern
+// that understands uap-core's vocabulary: literal characters and escaped
+// punctuation, classes, `.`, Perl classes and assertions, groups (capturing,
+// `(?:`, named), alternation and repetition. On anything else it gives up,
+// which makes the rule a candidate for every string: slower, never wrong.
+//
+// Soundness: a sequence requires the conjunction of its elements'
+// requirements; a maximal run of literal characters, each present exactly
+// once, is required as a string (case-insensitively if one of them is a
+// class like [Ss]); an element that may repeat zero times requires nothing.
+// An alternation of branches B1 | B2 with requirements a1 AND a2 and b1 AND
+// b2 requires (a1 OR b1) AND (a1 OR b2) AND (a2 OR b1) AND (a2 OR b2): the
+// product, distributed; keeping only some of those clauses is weaker, so
+// still sound, and the product is capped that way.
+class RequiredLiteralAnalyzer {
+ public:
+  using Alternatives = std::vector<RequiredLiteral>;
+  using Requirements = std::vector<Alternatives>;
+
+  explicit RequiredLiteralAnalyzer(std::string_view pattern) : pattern_(pattern) {}
+
+  // nullopt when the pattern uses a construct this analysis does not follow.
+  std::optional<Requirements> Analyze() {
+    Requirements requirements;
+    if (!ParseAlternation(&requirements) || pos_ != pattern_.size()) return std::nullopt;
+    return requirements;
+  }
+
+  // Whether `alternatives` can serve as a requirement: none is too short.
+  static bool Usable(const Alternatives& alternatives) {
+    return std::all_of(
+        alternatives.begin(), alternatives.end(),
+        [](const RequiredLiteral& literal) { return literal.text.size() >= kMinLiteralBytes; });
+  }
+
+  // Orders requirements most selective first: by the shortest alternative,
+  // then by how few alternatives there are.
+  static bool MoreSelective(const Alternatives& a, const Alternatives& b) {
+    const size_t a_shortest = ShortestLength(a);
+    const size_t b_shortest = ShortestLength(b);
+    if (a_shortest != b_shortest) return a_shortest > b_shortest;
+    return a.size() < b.size();
+  }
+
+ private:
+  // The most clauses an alternation's distributed requirements may have.
+  static constexpr size_t kMaxClauses = 16;
+
+  static size_t ShortestLength(const Alternatives& alternatives) {
+    size_t shortest = SIZE_MAX;
+    for (const RequiredLiteral& literal : alternatives) {
+      shortest = std::min(shortest, literal.text.size());
+    }
+    return shortest;
+  }
+
+  // Parses branches separated by '|' up to ')' or the end (not consumed).
+  bool ParseAlternation(Requirements* out) {
+    std::vector<Requirements> branches(1);
+    if (!ParseSequence(&branches.back())) return false;
+    while (pos_ < pattern_.size() && pattern_[pos_] == '|') {
+      ++pos_;
+      branches.emplace_back();
+      if (!ParseSequence(&branches.back())) return false;
+    }
+    if (branches.size() == 1) {
+      *out = std::move(branches[0]);
+      return true;
+    }
+    // Keep each branch's usable requirements, most selective first; a branch
+    // without any makes the alternation require nothing.
+    size_t clause_count = 1;
+    for (Requirements& branch : branches) {
+      std::erase_if(branch, [](const Alternatives& alternatives) { return !Usable(alternatives); });
+      if (branch.empty()) return true;  // *out stays empty
+      std::stable_sort(branch.begin(), branch.end(), MoreSelective);
+      clause_count *= branch.size();
+      if (clause_count > kMaxClauses) clause_count = kMaxClauses + 1;  // no overflow
+    }
+    // Cap the product by dropping the least selective requirement of the
+    // branch that has the most.
+    while (clause_count > kMaxClauses) {
+      auto widest = std::max_element(
+          branches.begin(), branches.end(),
+          [](const Requirements& a, const Requirements& b) { return a.size() < b.size(); });
+      widest->pop_back();
+      clause_count = 1;
+      for (const Requirements& branch : branches) {
+        clause_count = std::min(clause_count * branch.size(), kMaxClauses + 1);
+      }
+    }
+    // One clause per choice of a requirement from every branch.
+    std::vector<size_t> choice(branches.size(), 0);
+    while (true) {
+      Alternatives clause;
+      for (size_t branch_idx = 0; branch_idx < branches.size(); ++branch_idx) {
+        const Alternatives& chosen = branches[branch_idx][choice[branch_idx]];
+        clause.insert(clause.end(), chosen.begin(), chosen.end());
+      }
+      out->push_back(std::move(clause));
+      size_t branch_idx = 0;
+      while (branch_idx < branches.size() && ++choice[branch_idx] == branches[branch_idx].size()) {
+        choice[branch_idx] = 0;
+        ++branch_idx;
+      }
+      if (branch_idx == branches.size()) break;
+    }
+    return true;
+  }
+
+  // Parses elements up to '|', ')' or the end (not consumed).
+  bool ParseSequence(Requirements* out) {
+    // Literal characters seen so far, each exactly once, adjacent.
+    RequiredLiteral run;
+    const auto end_run = [&] {
+      if (!run.text.empty()) out->push_back({run});
+      run = RequiredLiteral();
+    };
+    const auto extend_run = [&](const Element& element) {
+      if (element.case_insensitive && !run.case_insensitive) {
+        // From here on the whole run compares ignoring case: weaker, still sound.
+        for (char& c : run.text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        run.case_insensitive = true;
+      }
+      const unsigned char byte = static_cast<unsigned char>(element.literal);
+      run.text.push_back(run.case_insensitive ? static_cast<char>(std::tolower(byte))
+                                              : element.literal);
+    };
+    while (pos_ < pattern_.size() && pattern_[pos_] != '|' && pattern_[pos_] != ')') {
+      Element element;
+      if (!ParseElement(&element)) return false;
+      int min_repeats = 1;
+      bool quantified = false;
+      if (!ParseRepetition(&min_repeats, &quantified)) return false;
+      switch (element.kind) {
+        case ElementKind::kLiteral:
+          if (!quantified) {
+            extend_run(element);
+          } else if (min_repeats == 0) {  // "ab?": only "a" is sure
+            end_run();
+          } else {  // "ab+c": "ab" is sure, "abc" is not
+            extend_run(element);
+            end_run();
+          }
+          break;
+        case ElementKind::kOther:
+          end_run();
+          break;
+        case ElementKind::kGroup:
+          end_run();
+          if (min_repeats > 0) {
+            out->insert(out->end(), element.group.begin(), element.group.end());
+          }
+          break;
+      }
+    }
+    end_run();
+    return true;
+  }
+
+  enum class ElementKind : uint8_t { kLiteral, kOther, kGroup };
+  struct Element {
+    ElementKind kind = ElementKind::kOther;
+    char literal = 0;               // for kLiteral
+    bool case_insensitive = false;  // for kLiteral: a class such as [Ss]
+    Requirements group;             // for kGroup
+  };
+
+  bool ParseElement(Element* element) {
+    const char c = pattern_[pos_];
+    switch (c) {
+      case '(':
+        return ParseGroup(element);
+      case '[':
+        if (ParseCasePairClass(element)) return true;
+        element->kind = ElementKind::kOther;
+        return SkipClass();
+      case '\\':
+        return ParseEscape(element);
+      case '.':
+      case '^':
+      case '$':
+        ++pos_;
+        element->kind = ElementKind::kOther;
+        return true;
+      case '*':
+      case '+':
+      case '?':
+      case '{':
+        return false;  // nothing to repeat, or a brace RE2 reads as a literal
+      default:
+        ++pos_;
+        // A byte of a multi-byte character is not a character of its own: a
+        // quantifier after it would apply to the whole character.
+        if (static_cast<unsigned char>(c) >= 0x80) {
+          element->kind = ElementKind::kOther;
+        } else {
+          element->kind = ElementKind::kLiteral;
+          element->literal = c;
+        }
+        return true;
+    }
+  }
+
+  // "[Ss]" or "[sS]": one letter in either case.
+  bool ParseCasePairClass(Element* element) {
+    if (pattern_.size() - pos_ < 4 || pattern_[pos_ + 3] != ']') return false;
+    const unsigned char first = static_cast<unsigned char>(pattern_[pos_ + 1]);
+    const unsigned char second = static_cast<unsigned char>(pattern_[pos_ + 2]);
+    if (first >= 0x80 || !std::isalpha(first) || first == second ||
+        std::tolower(first) != std::tolower(second)) {
+      return false;
+    }
+    pos_ += 4;
+    element->kind = ElementKind::kLiteral;
+    element->literal = static_cast<char>(std::tolower(first));
+    element->case_insensitive = true;
+    return true;
+  }
+
+  bool ParseGroup(Element* element) {
+    ++pos_;  // '('
+    const std::string_view rest = pattern_.substr(pos_);
+    if (rest.starts_with("?:")) {
+      pos_ += 2;
+    } else if (rest.starts_with("?P<") ||
+               (rest.starts_with("?<") && !rest.starts_with("?<=") && !rest.starts_with("?<!"))) {
+      const size_t close = pattern_.find('>', pos_);
+      if (close == std::string_view::npos) return false;
+      pos_ = close + 1;
+    } else if (rest.starts_with("?")) {
+      return false;  // flags such as (?i) change what the literals mean
+    }
+    element->kind = ElementKind::kGroup;
+    if (!ParseAlternation(&element->group)) return false;
+    if (pos_ >= pattern_.size() || pattern_[pos_] != ')') return false;
+    ++pos_;
+    return true;
+  }
+
+  // Skips a bracketed class, including "[]a]", "[^]a]" and "[[:alpha:]]".
+  bool SkipClass() {
+    ++pos_;  // '['
+    if (pos_ < pattern_.size() && pattern_[pos_] == '^') ++pos_;
+    if (pos_ < pattern_.size() && pattern_[pos_] == ']') ++pos_;
+    while (pos_ < pattern_.size()) {
+      const std::string_view rest = pattern_.substr(pos_);
+      if (rest[0] == ']') {
+        ++pos_;
+        return true;
+      }
+      if (rest.starts_with("\\p{") || rest.starts_with("\\P{") || rest.starts_with("\\x{")) {
+        const size_t close = pattern_.find('}', pos_);
+        if (close == std::string_view::npos) return false;
+        pos_ = close + 1;
+      } else if (rest[0] == '\\') {
+        pos_ += 2;
+      } else if (rest.starts_with("[:")) {
+        const size_t close = pattern_.find(":]", pos_ + 2);
+        if (close == std::string_view::npos) return false;
+        pos_ = close + 2;
+      } else {
+        ++pos_;
+      }
+    }
+    return false;  // unterminated
+  }
+
+  bool ParseEscape(Element* element) {
+    if (pos_ + 1 >= pattern_.size()) return false;
+    const char c = pattern_[pos_ + 1];
+    pos_ += 2;
+    element->kind = ElementKind::kOther;
+    const unsigned char byte = static_cast<unsigned char>(c);
+    // RE2 reads a backslash before any ASCII character other than a letter,
+    // a digit or '_' as that character: "\.", "\/", "\ ".
+    if (byte < 0x80 && !std::isalnum(byte) && c != '_') {
+      element->kind = ElementKind::kLiteral;
+      element->literal = c;
+      return true;
+    }
+    switch (c) {
+      case 'd':
+      case 'D':
+      case 'w':
+      case 'W':
+      case 's':
+      case 'S':
+      case 'b':
+      case 'B':
+      case 'A':
+      case 'z':
+      case 'C':
+      case 'n':
+      case 't':
+      case 'r':
+      case 'f':
+      case 'v':
+      case 'a':
+        return true;
+      case 'p':
+      case 'P':
+      case 'x':
+        if (pos_ < pattern_.size() && pattern_[pos_] == '{') {
+          const size_t close = pattern_.find('}', pos_);
+          if (close == std::string_view::npos) return false;
+          pos_ = close + 1;
+        } else {
+          pos_ += c == 'x' ? 2 : 1;  // "\xHH", "\pL"
+        }
+        return pos_ <= pattern_.size();
+      default:
+        if (c >= '0' && c <= '7') {  // octal "\0", "\012"
+          while (pos_ < pattern_.size() && pattern_[pos_] >= '0' && pattern_[pos_] <= '7') ++pos_;
+          return true;
+        }
+        return false;  // \Q...\E, backreferences, anything unknown
+    }
+  }
+
+  // Parses an optional quantifier ("*", "+", "?", "{n}", "{n,}", "{n,m}",
+  // each maybe followed by '?'); sets `quantified` and `min_repeats` if any.
+  bool ParseRepetition(int* min_repeats, bool* quantified) {
+    if (pos_ >= pattern_.size()) return true;
+    const char c = pattern_[pos_];
+    if (c == '*' || c == '?') {
+      *min_repeats = 0;
+      ++pos_;
+    } else if (c == '+') {
+      *min_repeats = 1;
+      ++pos_;
+    } else if (c == '{') {
+      size_t scan = pos_ + 1;
+      int min = 0;
+      size_t digits = 0;
+      while (scan < pattern_.size() && std::isdigit(static_cast<unsigned char>(pattern_[scan]))) {
+        min = std::min(min * 10 + (pattern_[scan] - '0'), 100000);
+        ++scan;
+        ++digits;
+      }
+      if (digits == 0) return false;  // "{,5}" or "{x": RE2 reads the brace as a literal
+      if (scan < pattern_.size() && pattern_[scan] == ',') {
+        ++scan;
+        while (scan < pattern_.size() && std::isdigit(static_cast<unsigned char>(pattern_[scan]))) {
+          ++scan;
+        }
+      }
+      if (scan >= pattern_.size() || pattern_[scan] != '}') return false;
+      pos_ = scan + 1;
+      *min_repeats = min;
+    } else {
+      return true;
+    }
+    *quantified = true;
+    if (pos_ < pattern_.size() && pattern_[pos_] == '?') ++pos_;  // non-greedy
+    return true;
+  }
+
+  std::string_view pattern_;
+  size_t pos_ = 0;
+};
+
+std::string IoErrorText(int error_number) { return std::strerror(error_number); }
+
+Result<std::string> ReadRegexesFile(const std::string& path) {
+  const std::string prefix = fmt::format("user agent regexes {}", path);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int open_errno = errno;
+    if (open_errno == ENOENT) {
+      return Status::NotFound(
+          fmt::format("{}: {} (uap-core's rules; install the Debian package uap-core)", prefix,
+                      IoErrorText(open_errno)));
+    }
+    return Status::IOError(fmt::format("{}: {}", prefix, IoErrorText(open_errno)));
+  }
+  struct stat info {};
+  std::string bytes;
+  Status status;
+  if (::fstat(fd, &info) != 0) {
+    status = Status::IOError(fmt::format("{}: {}", prefix, IoErrorText(errno)));
+  } else if (!S_ISREG(info.st_mode)) {
+    status = Status::InvalidArgument(fmt::format("{}: not a regular file", prefix));
+  } else if (info.st_size > kMaxRegexesFileBytes) {
+    status = Status::InvalidArgument(
+        fmt::format("{}: {} bytes, too large for a regexes.yaml", prefix, info.st_size));
+  } else {
+    bytes.resize(static_cast<size_t>(info.st_size));
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        status = Status::IOError(fmt::format("{}: {}", prefix, IoErrorText(errno)));
+        break;
+      }
+      if (n == 0) break;  // shrank while we read: the YAML parser judges what is left
+      done += static_cast<size_t>(n);
+    }
+    bytes.resize(done);
+  }
+  ::close(fd);
+  if (!status.ok()) return status;
+  return bytes;
+}
+
+}  // namespace
+
+// One section of the rules, in file order.
+struct UserAgentParser::Section {
+  const SectionSpec* spec = nullptr;
+  std::vector<Rule> rules;
+  // Bit i set when rule i has no required literal: a candidate for every
+  // string. One bit per rule, in 64-bit words.
+  std::vector<uint64_t> unfiltered_rules;
+
+  // Fills `outputs` from the first rule, in file order, whose regex matches
+  // `text` and returns true; false (outputs untouched) when none does.
+  // `text_is_ascii` is IsAscii(text).
+  bool MatchFullScan(std::string_view text, bool text_is_ascii, const Outputs& outputs) const {
+    for (const Rule& rule : rules) {
+      if (rule.Apply(text, text_is_ascii, *spec, outputs)) return true;
+    }
+    return false;
+  }
+
+  // As MatchFullScan, but only over the rules whose bit is set in
+  // `candidates` (one bit per rule), each checked first against the rest of
+  // its required literals (`found_bits` has bit i set when literal i occurs
+  // in `text`). Equal to MatchFullScan when every rule that matches `text` is
+  // a candidate. Clears `candidates`.
+  bool MatchCandidates(std::string_view text, bool text_is_ascii, std::span<uint64_t> candidates,
+                       const std::vector<uint64_t>& found_bits, const Outputs& outputs) const {
+    bool matched = false;
+    for (size_t word_idx = 0; word_idx < candidates.size(); ++word_idx) {
+      uint64_t word = std::exchange(candidates[word_idx], 0);
+      while (word != 0 && !matched) {
+        const size_t rule_idx = word_idx * 64 + static_cast<size_t>(std::countr_zero(word));
+        word &= word - 1;
+        const Rule& rule = rules[rule_idx];
+        matched = MeetsRequiredLiterals(rule, found_bits) &&
+                  rule.Apply(text, text_is_ascii, *spec, outputs);
+      }
+    }
+    return matched;
+  }
+
+ private:
+  static bool MeetsRequiredLiterals(const Rule& rule, const std::vector<uint64_t>& found_bits) {
+    // Requirement 0 admitted the rule; the others are checked here.
+    for (size_t requirement_idx = 1; requirement_idx < rule.required_literal_ids.size();
+         ++requirement_idx) {
+      bool met = false;
+      for (const uint32_t literal_id : rule.required_literal_ids[requirement_idx]) {
+        if ((found_bits[literal_id / 64] >> (literal_id % 64)) & 1) {
+          met = true;
+          break;
+        }
+      }
+      if (!met) return false;
+    }
+    return true;
+  }
+};
+
+// One RE2::Set over the required literals of every rule of every section
+// (set index = literal id). A set of plain literals has a small DFA, like an
+// Aho-Corasick automaton, that stays warm across strings.
+struct UserAgentParser::Prefilter {
+  struct Admission {
+    uint32_t section_idx;
+    uint32_t rule_idx;
+  };
+  std::unique_ptr<RE2::Set> set;  // null when no rule has a required literal
+  size_t literal_count = 0;
+  // Per literal id: the rules whose first requirement it meets.
+  std::vector<std::vector<Admission>> admits;
+  mutable std::atomic<uint64_t> fallbacks{0};
+};
+
+namespace {
+
+// Per-thread buffers for one parse, kept between parses to save allocations.
+struct ParseScratch {
+  std::vector<int> found_literals;
+  std::vector<uint64_t> found_bits;  // all zero between parses
+  // Per section, one bit per rule; all zero between parses.
+  std::array<std::vector<uint64_t>, kSectionCount> candidates;
+};
+
+ParseScratch& ThreadScratch() {
+  thread_local ParseScratch scratch;
+  return scratch;
+}
+
+}  // namespace
+
+// An LRU cache of parse results, split into shards by the user agent's hash;
+// each shard has its own mutex, list and map, so threads contend only when
+// their strings land in the same shard.
+class UserAgentParser::ResultCache {
+ public:
+  ResultCache(size_t max_entries, size_t shard_count)
+      : shard_count_(std::max<size_t>(1, std::min(shard_count, max_entries))),
+        shards_(std::make_unique<Shard[]>(shard_count_)) {
+    for (size_t shard_idx = 0; shard_idx < shard_count_; ++shard_idx) {
+      const bool takes_remainder = shard_idx < max_entries % shard_count_;
+      shards_[shard_idx].capacity = max_entries / shard_count_ + (takes_remainder ? 1 : 0);
+    }
+  }
+  ResultCache(const ResultCache&) = delete;
+  ResultCache& operator=(const ResultCache&) = delete;
+
+  // Copies the cached result for `user_agent` to `out` and marks it most
+  // recently used; false (a miss) when it is not cached.
+  bool Lookup(std::string_view user_agent, size_t hash, ParsedUserAgent* out) {
+    Shard& shard = ShardFor(hash);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    const auto found = shard.index.find(KeyRef{user_agent, hash});
+    if (found == shard.index.end()) {
+      ++shard.misses;
+      return false;
+    }
+    ++shard.hits;
+    shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
+    *out = found->second->value;
+    return true;
+  }
+
+  // Caches `value` for `user_agent`, evicting the shard's least recently used
+  // entry when full. A string another thread cached meanwhile is refreshed.
+  void Insert(std::string_view user_agent, size_t hash, const ParsedUserAgent& value) {
+    Shard& shard = ShardFor(hash);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    const auto found = shard.index.find(KeyRef{user_agent, hash});
+    if (found != shard.index.end()) {
+      shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
+      return;
+    }
+    if (shard.lru.size() >= shard.capacity) {
+      const Entry& oldest = shard.lru.back();
+      // The map's key views the entry's string: erase it first.
+      shard.index.erase(KeyRef{oldest.user_agent, oldest.hash});
+      shard.lru.pop_back();
+    }
+    shard.lru.push_front(Entry{std::string(user_agent), hash, value});
+    const Entry& added = shard.lru.front();
+    shard.index.emplace(KeyRef{added.user_agent, added.hash}, shard.lru.begin());
+  }
+
+  void AddStats(Stats* stats) const {
+    for (size_t shard_idx = 0; shard_idx < shard_count_; ++shard_idx) {
+      const Shard& shard = shards_[shard_idx];
+      std::lock_guard<std::mutex> lock(shard.mu);
+      stats->cache_hits += shard.hits;
+      stats->cache_misses += shard.misses;
+      stats->cache_entries += shard.lru.size();
+    }
+  }
+
+ private:
+  struct Entry {
+    std::string user_agent;
+    size_t hash;
+    ParsedUserAgent value;
+  };
+  using EntryList = std::list<Entry>;
+
+  // A key viewing either the caller's string (lookups) or an entry's string
+  // (stored keys, valid while the entry is in the list).
+  struct KeyRef {
+    std::string_view text;
+    size_t hash;
+    friend bool operator==(const KeyRef& a, const KeyRef& b) {
+      return a.hash == b.hash && a.text == b.text;
+    }
+  };
+  struct KeyRefHash {
+    size_t operator()(const KeyRef& key) const { return key.hash; }
+  };
+
+  struct alignas(64) Shard {  // its own cache line: no false sharing of mutexes
+    mutable std::mutex mu;
+    size_t capacity = 0;  // set once, before any use
+    EntryList lru;        // most recently used first; guarded by mu
+    std::unordered_map<KeyRef, EntryList::iterator, KeyRefHash> index;  // guarded by mu
+    uint64_t hits = 0;                                                  // guarded by mu
+    uint64_t misses = 0;                                                // guarded by mu
+  };
+
+  Shard& ShardFor(size_t hash) {
+    // The map buckets by the low bits (modulo a prime); pick shards by the
+    // high ones so that a shard's keys still spread over its buckets.
+    return shards_[(hash >> 40) % shard_count_];
+  }
+
+  const size_t shard_count_;
+  const std::unique_ptr<Shard[]> shards_;
+};
+
+namespace {
+
+// Reads one rule; `rule_name` is "<source>: <section>[<index>] (line <n>)".
+Result<Rule> LoadRule(const YAML::Node& node, const SectionSpec& spec, const std::string& rule_name,
+                      const UserAgentParser::Options& options) {
+  if (!node.IsMap()) return Status::InvalidArgument(fmt::format("{}: not a map", rule_name));
+  std::optional<std::string> pattern;
+  bool case_insensitive = false;
+  Rule rule;
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) {
+      return Status::InvalidArgument(fmt::format("{}: a key is not a string", rule_name));
+    }
+    const std::string key = entry.first.as<std::string>();
+    if (entry.second.IsNull()) continue;  // `v1_replacement:` with no value: as if absent
+    if (!entry.second.IsScalar()) {
+      return Status::InvalidArgument(fmt::format("{}: {} is not a string", rule_name, key));
+    }
+    std::string value = entry.second.as<std::string>();
+    if (key == "regex") {
+      pattern = std::move(value);
+      continue;
+    }
+    if (key == "regex_flag") {
+      if (value != "i") {
+        return Status::InvalidArgument(
+            fmt::format("{}: regex_flag {:?} is not supported (only 'i')", rule_name, value));
+      }
+      case_insensitive = true;
+      continue;
+    }
+    for (int field_idx = 0; field_idx < spec.field_count; ++field_idx) {
+      if (key == spec.fields[field_idx].replacement_key) {
+        rule.replacements[field_idx] = std::move(value);
+        break;
+      }
+    }
+    // Other keys are ignored, so that newer uap-core files still load.
+  }
+  if (!pattern.has_value()) {
+    return Status::InvalidArgument(fmt::format("{}: no regex", rule_name));
+  }
+
+  RE2::Options re2_options;
+  re2_options.set_log_errors(false);
+  re2_options.set_case_sensitive(!case_insensitive);
+  re2_options.set_max_mem(options.rule_max_mem_bytes);
+  const std::string translated = TranslateToRe2Syntax(*pattern);
+  rule.regex = std::make_unique<RE2>(translated, re2_options);
+  if (!rule.regex->ok()) {
+    return Status::InvalidArgument(fmt::format("{}: regex {:?} does not compile with RE2: {}",
+                                               rule_name, *pattern, rule.regex->error()));
+  }
+  if (options.use_ascii_fast_path && IsAscii(translated)) {
+    RE2::Options latin1_options = re2_options;
+    latin1_options.set_encoding(RE2::Options::EncodingLatin1);
+    rule.ascii_regex = std::make_unique<RE2>(translated, latin1_options);
+    // A pattern valid in UTF-8 is valid in Latin-1; if RE2 ever disagrees,
+    // the UTF-8 regex alone is still right.
+    if (!rule.ascii_regex->ok()) rule.ascii_regex.reset();
+    const std::string relaxed = RelaxRepetitions(translated);
+    if (rule.ascii_regex != nullptr && relaxed != translated) {
+      latin1_options.set_never_capture(true);
+      rule.ascii_relaxed = std::make_unique<RE2>(relaxed, latin1_options);
+      if (!rule.ascii_relaxed->ok()) rule.ascii_relaxed.reset();  // the exact regex suffices
+    }
+  }
+
+  int highest_group_read = 0;
+  for (int field_idx = 0; field_idx < spec.field_count; ++field_idx) {
+    const std::string& replacement = rule.replacements[field_idx];
+    highest_group_read =
+        std::max(highest_group_read, replacement.empty() ? spec.fields[field_idx].default_group
+                                                         : HighestGroupRef(replacement));
+  }
+  rule.groups_needed = std::min(highest_group_read, rule.regex->NumberOfCapturingGroups());
+  rule.required_literals = RequiredLiterals(translated);
+  return rule;
+}
+
+Result<std::unique_ptr<UserAgentParser::Section>> LoadSection(
+    const YAML::Node& root, const SectionSpec& spec, std::string_view source_name,
+    const UserAgentParser::Options& options) {
+  const YAML::Node list = root[std::string(spec.key)];
+  if (!list.IsDefined() || list.IsNull()) {
+    return Status::InvalidArgument(fmt::format("{}: no {}", source_name, spec.key));
+  }
+  if (!list.IsSequence()) {
+    return Status::InvalidArgument(
+        fmt::format("{}: line {}: {} is not a list", source_name, list.Mark().line + 1, spec.key));
+  }
+  auto section = std::make_unique<UserAgentParser::Section>();
+  section->spec = &spec;
+  section->rules.reserve(list.size());
+  for (size_t rule_idx = 0; rule_idx < list.size(); ++rule_idx) {
+    const YAML::Node node = list[rule_idx];
+    const std::string rule_name =
+        fmt::format("{}: {}[{}] (line {})", source_name, spec.key, rule_idx, node.Mark().line + 1);
+    AL_ASSIGN_OR_RETURN(Rule rule, LoadRule(node, spec, rule_name, options));
+    section->rules.push_back(std::move(rule));
+  }
+  section->unfiltered_rules.assign((section->rules.size() + 63) / 64, 0);
+  for (size_t rule_idx = 0; rule_idx < section->rules.size(); ++rule_idx) {
+    if (section->rules[rule_idx].required_literals.empty()) {
+      section->unfiltered_rules[rule_idx / 64] |= uint64_t{1} << (rule_idx % 64);
+    }
+  }
+  return section;
+}
+
+// Builds the prefilter over the sections' rules, and gives each rule its
+// required literals as ids, with the requirement that admits it first.
+//
+// The admitting requirement is the one whose literals the fewest rules
+// share: a literal in many rules (" Build", "Android") is likely common in
+// user agents too, and each occurrence would admit all those rules, only for
+// most to fail their other requirements.
+Result<std::unique_ptr<UserAgentParser::Prefilter>> BuildPrefilter(
+    const std::array<UserAgentParser::Section*, kSectionCount>& sections,
+    std::string_view source_name, const UserAgentParser::Options& options) {
+  using LiteralKey = std::pair<bool, std::string>;  // (case-insensitive, text)
+  const auto key_of = [](const Rule& rule, const RequiredLiteral& literal) {
+    const bool rule_case_insensitive = !rule.regex->options().case_sensitive();
+    return LiteralKey(rule_case_insensitive || literal.case_insensitive, literal.text);
+  };
+  std::map<LiteralKey, size_t> rules_with_literal;
+  for (const UserAgentParser::Section* section : sections) {
+    for (const Rule& rule : section->rules) {
+      std::set<LiteralKey> keys;
+      for (const auto& alternatives : rule.required_literals) {
+        for (const RequiredLiteral& literal : alternatives) keys.insert(key_of(rule, literal));
+      }
+      for (const LiteralKey& key : keys) ++rules_with_literal[key];
+    }
+  }
+
+  auto prefilter = std::make_unique<UserAgentParser::Prefilter>();
+  // Case-sensitive literals are compared as bytes; the others with RE2's own
+  // case folding, as their rules are.
+  std::map<LiteralKey, uint32_t> literal_ids;
+  std::vector<std::string> set_patterns;
+  for (uint32_t section_idx = 0; section_idx < kSectionCount; ++section_idx) {
+    std::vector<Rule>& rules = sections[section_idx]->rules;
+    for (uint32_t rule_idx = 0; rule_idx < rules.size(); ++rule_idx) {
+      Rule& rule = rules[rule_idx];
+      if (rule.required_literals.empty()) continue;
+      const auto sharing = [&](const std::vector<RequiredLiteral>& alternatives) {
+        size_t total = 0;
+        for (const RequiredLiteral& literal : alternatives) {
+          total += rules_with_literal[key_of(rule, literal)];
+        }
+        return total;
+      };
+      std::stable_sort(rule.required_literals.begin(), rule.required_literals.end(),
+                       [&](const auto& a, const auto& b) {
+                         const size_t a_sharing = sharing(a);
+                         const size_t b_sharing = sharing(b);
+                         if (a_sharing != b_sharing) return a_sharing < b_sharing;
+                         return RequiredLiteralAnalyzer::MoreSelective(a, b);
+                       });
+      for (size_t requirement_idx = 0; requirement_idx < rule.required_literals.size();
+           ++requirement_idx) {
+        std::vector<uint32_t> ids;
+        for (const RequiredLiteral& literal : rule.required_literals[requirement_idx]) {
+          const LiteralKey key = key_of(rule, literal);
+          const auto [entry, added] =
+              literal_ids.try_emplace(key, static_cast<uint32_t>(set_patterns.size()));
+          if (added) {
+            set_patterns.push_back((key.first ? "(?i)" : "") + RE2::QuoteMeta(key.second));
+            prefilter->admits.emplace_back();
+          }
+          ids.push_back(entry->second);
+          if (requirement_idx == 0) {
+            prefilter->admits[entry->second].push_back({section_idx, rule_idx});
+          }
+        }
+        rule.required_literal_ids.push_back(std::move(ids));
+      }
+    }
+  }
+  prefilter->literal_count = set_patterns.size();
+  if (set_patterns.empty()) return prefilter;
+
+  RE2::Options set_options;
+  set_options.set_log_errors(false);
+  set_options.set_max_mem(options.prefilter_max_mem_bytes);
+  prefilter->set = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
+  for (size_t literal_id = 0; literal_id < set_patterns.size(); ++literal_id) {
+    std::string error;
+    if (prefilter->set->Add(set_patterns[literal_id], &error) != static_cast<int>(literal_id)) {
+      return Status::Internal(fmt::format("{}: prefilter: RE2::Set rejects literal {:?}: {}",
+                                          source_name, set_patterns[literal_id], error));
+    }
+  }
+  if (!prefilter->set->Compile()) {
+    return Status::InvalidArgument(fmt::format(
+        "{}: the prefilter's RE2::Set of {} literals does not fit in prefilter_max_mem_bytes = {}",
+        source_name, set_patterns.size(), options.prefilter_max_mem_bytes));
+  }
+  return prefilter;
+}
+
+}  // namespace
+
+UserAgentParser::UserAgentParser(std::unique_ptr<Section> ua, std::unique_ptr<Section> os,
+                                 std::unique_ptr<Section> device,
+                                 std::unique_ptr<Prefilter> prefilter, const Options& options)
+    : ua_(std::move(ua)),
+      os_(std::move(os)),
+      device_(std::move(device)),
+      prefilter_(std::move(prefilter)),
+      cache_(options.cache_entries == 0
+                 ? nullptr
+                 : std::make_unique<ResultCache>(options.cache_entries, options.cache_shards)),
+      cache_max_user_agent_bytes_(options.cache_max_user_agent_bytes) {}
+
+UserAgentParser::~UserAgentParser() = default;
+
+Result<std::unique_ptr<UserAgentParser>> UserAgentParser::LoadFile(
+    const std::string& regexes_yaml_path, const Options& options) {
+  AL_ASSIGN_OR_RETURN(const std::string text, ReadRegexesFile(regexes_yaml_path));
+  return FromYamlNamed(text, fmt::format("user agent regexes {}", regexes_yaml_path), options);
+}
+
+Result<std::unique_ptr<UserAgentParser>> UserAgentParser::FromYaml(std::string_view yaml_text,
+                                                                   const Options& options) {
+  return FromYamlNamed(yaml_text, "user agent regexes", options);
+}
+
+Result<std::unique_ptr<UserAgentParser>> UserAgentParser::FromYamlNamed(
+    std::string_view yaml_text, std::string_view source_name, const Options& options) {
+  // yaml-cpp reports errors by throwing; they stop here (STYLE.md §3). The
+  // checks in LoadSection/LoadRule keep conversions from throwing, so the
+  // catch is a net for yaml-cpp's own surprises.
+  try {
+    const YAML::Node root = YAML::Load(std::string(yaml_text));
+    if (!root.IsMap()) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: expected a map of user_agent_parsers, os_parsers and device_parsers", source_name));
+    }
+    AL_ASSIGN_OR_RETURN(auto ua, LoadSection(root, kUserAgentSpec, source_name, options));
+    AL_ASSIGN_OR_RETURN(auto os, LoadSection(root, kOsSpec, source_name, options));
+    AL_ASSIGN_OR_RETURN(auto device, LoadSection(root, kDeviceSpec, source_name, options));
+    std::unique_ptr<Prefilter> prefilter;
+    if (options.use_literal_prefilter) {
+      AL_ASSIGN_OR_RETURN(prefilter,
+                          BuildPrefilter({ua.get(), os.get(), device.get()}, source_name, options));
+    }
+    return std::unique_ptr<UserAgentParser>(new UserAgentParser(
+        std::move(ua), std::move(os), std::move(device), std::move(prefilter), options));
+  } catch (const YAML::Exception& error) {
+    if (error.mark.is_null()) {
+      return Status::InvalidArgument(fmt::format("{}: {}", source_name, error.msg));
+    }
+    return Status::InvalidArgument(
+        fmt::format("{}: line {}: {}", source_name, error.mark.line + 1, error.msg));
+  }
+}
+
+ParsedUserAgent UserAgentParser::Parse(std::string_view user_agent) const {
+  ParsedUserAgent parsed;
+  Parse(user_agent, &parsed);
+  return parsed;
+}
+
+ParsedUserAgent UserAgentParser::ParseUncached(std::string_view user_agent) const {
+  ParsedUserAgent parsed;
+  ParseUncached(user_agent, &parsed);
+  return parsed;
+}
+
+void UserAgentParser::Parse(std::string_view user_agent, ParsedUserAgent* out) const {
+  if (cache_ == nullptr || user_agent.size() > cache_max_user_agent_bytes_) {
+    ParseUncached(user_agent, out);
+    return;
+  }
+  const size_t hash = std::hash<std::string_view>{}(user_agent);
+  if (cache_->Lookup(user_agent, hash, out)) return;
+  ParseUncached(user_agent, out);
+  cache_->Insert(user_agent, hash, *out);
+}
+
+void UserAgentParser::ParseUncached(std::string_view user_agent, ParsedUserAgent* out) const {
+  ParsedSoftware& ua = out->ua;
+  ParsedSoftware& os = out->os;
+  ParsedDevice& device = out->device;
+  const std::array<const Section*, kSectionCount> sections = {ua_.get(), os_.get(), device_.get()};
+  const std::array<Outputs, kSectionCount> outputs = {
+      Outputs{&ua.family, &ua.major, &ua.minor, &ua.patch, &ua.patch_minor},
+      Outputs{&os.family, &os.major, &os.minor, &os.patch, &os.patch_minor},
+      Outputs{&device.family, &device.brand, &device.model}};
+  // A section with no match leaves its outputs as they are: start empty.
+  for (const Outputs& section_outputs : outputs) {
+    for (std::string* field : section_outputs) {
+      if (field != nullptr) field->clear();
+    }
+  }
+
+  const bool text_is_ascii = IsAscii(user_agent);
+  bool prefiltered = false;
+  if (prefilter_ != nullptr) {
+    ParseScratch& scratch = ThreadScratch();
+    scratch.found_literals.clear();
+    RE2::Set::ErrorInfo error{RE2::Set::kNoError};
+    const bool set_ok =
+        prefilter_->set == nullptr ||
+        prefilter_->set->Match(re2::StringPiece(user_agent.data(), user_agent.size()),
+                               &scratch.found_literals, &error) ||
+        error.kind == RE2::Set::kNoError;  // false with no error: no literal occurs
+    if (set_ok) {
+      scratch.found_bits.resize(
+          std::max(scratch.found_bits.size(), (prefilter_->literal_count + 63) / 64));
+      for (int section_idx = 0; section_idx < kSectionCount; ++section_idx) {
+        const std::vector<uint64_t>& unfiltered = sections[section_idx]->unfiltered_rules;
+        std::vector<uint64_t>& candidates = scratch.candidates[section_idx];
+        if (candidates.size() < unfiltered.size()) candidates.resize(unfiltered.size());
+        std::copy(unfiltered.begin(), unfiltered.end(), candidates.begin());
+      }
+      for (const int literal_id : scratch.found_literals) {
+        scratch.found_bits[literal_id / 64] |= uint64_t{1} << (literal_id % 64);
+        for (const Prefilter::Admission& admission : prefilter_->admits[literal_id]) {
+          scratch.candidates[admission.section_idx][admission.rule_idx / 64] |=
+              uint64_t{1} << (admission.rule_idx % 64);
+        }
+      }
+      for (int section_idx = 0; section_idx < kSectionCount; ++section_idx) {
+        const size_t word_count = sections[section_idx]->unfiltered_rules.size();
+        sections[section_idx]->MatchCandidates(
+            user_agent, text_is_ascii,
+            std::span<uint64_t>(scratch.candidates[section_idx].data(), word_count),
+            scratch.found_bits, outputs[section_idx]);
+      }
+      for (const int literal_id : scratch.found_literals) scratch.found_bits[literal_id / 64] = 0;
+      prefiltered = true;
+    } else {
+      prefilter_->fallbacks.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (!prefiltered) {
+    for (int section_idx = 0; section_idx < kSectionCount; ++section_idx) {
+      sections[section_idx]->MatchFullScan(user_agent, text_is_ascii, outputs[section_idx]);
+    }
+  }
+  // No match, or a match whose family came out empty: uap-core says "Other".
+  for (std::string* family : {&ua.family, &os.family, &device.family}) {
+    if (family->empty()) family->assign(kOtherFamily);
+  }
+}
+
+size_t UserAgentParser::rule_count() const {
+  return ua_->rules.size() + os_->rules.size() + device_->rules.size();
+}
+
+UserAgentParser::Stats UserAgentParser::stats() const {
+  Stats stats;
+  if (cache_ != nullptr) cache_->AddStats(&stats);
+  if (prefilter_ != nullptr) {
+    stats.prefilter_fallbacks = prefilter_->fallbacks.load(std::memory_order_relaxed);
+  }
+  return stats;
+}
+
+std::vector<std::vector<RequiredLiteral>> RequiredLiterals(std::string_view pattern) {
+  using Analyzer = RequiredLiteralAnalyzer;
+  std::optional<Analyzer::Requirements> requirements = Analyzer(pattern).Analyze();
+  if (!requirements.has_value()) return {};
+  Analyzer::Requirements kept;
+  for (Analyzer::Alternatives& alternatives : *requirements) {
+    if (!Analyzer::Usable(alternatives)) continue;
+    std::sort(alternatives.begin(), alternatives.end());
+    alternatives.erase(std::unique(alternatives.begin(), alternatives.end()), alternatives.end());
+    if (std::find(kept.begin(), kept.end(), alternatives) == kept.end()) {
+      kept.push_back(std::move(alternatives));
+    }
+  }
+  return kept;
+}
+
+std::string TranslateToRe2Syntax(std::string_view pattern) {
+  std::string out;
+  out.reserve(pattern.size());
+  bool in_class = false;
+  for (size_t pos = 0; pos < pattern.size(); ++pos) {
+    const char c = pattern[pos];
+    if (c == '\\') {  // an escape: copy it and what it escapes
+      out.push_back(c);
+      if (pos + 1 < pattern.size()) out.push_back(pattern[++pos]);
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      out.push_back(c);
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      out.push_back(c);
+      // A ']' first in a class ("[]a]", "[^]a]") is a member, not the end.
+      if (pos + 1 < pattern.size() && pattern[pos + 1] == '^') out.push_back(pattern[++pos]);
+      if (pos + 1 < pattern.size() && pattern[pos + 1] == ']') out.push_back(pattern[++pos]);
+      continue;
+    }
+    const std::string_view rest = pattern.substr(pos);
+    const bool named_group =
+        rest.starts_with("(?<") && !rest.starts_with("(?<=") && !rest.starts_with("(?<!");
+    if (named_group) {
+      out.append("(?P<");
+      pos += 2;
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+event::UserAgentInfo ToUserAgentInfo(const ParsedUserAgent& parsed, std::string_view user_agent) {
+  event::UserAgentInfo info;
+  if (user_agent.empty()) return info;
+  info.name = parsed.ua.family;
+  info.major = parsed.ua.major;
+  info.minor = parsed.ua.minor;
+  info.patch = parsed.ua.patch;
+  info.os = parsed.os.family;
+  info.os_major = parsed.os.major;
+  info.os_minor = parsed.os.minor;
+  info.device = parsed.device.family;
+  info.is_mobile = user_agent.find("Mobi") != std::string_view::npos;
+  return info;
+}
+
+}  // namespace auditlog::enrich
