@@ -3,7 +3,8 @@
 #
 #   make build   release binary at build/auditlog
 #   make test    debug build with ASan+UBSan, every test through ctest
-#   make run     build, then start the server with a demo tenant, key and data
+#   make run     build, then start the server with a demo tenant, key and data, and
+#                the GeoIP databases in data/geoip if there are any (install-deps.sh --geoip)
 #                (RUN_ARGS adds options: make run RUN_ARGS="--listen 0.0.0.0:8080")
 #   make bench   release build, then the micro benchmarks (bench/RESULTS.md)
 #   make fuzz    clang-16 libFuzzer targets, each run FUZZ_SECONDS (default 60)
@@ -33,15 +34,19 @@ test: deps
 	ctest --preset debug
 
 RUN_ARGS ?=
+# The GeoIP databases `scripts/install-deps.sh --geoip` puts in data/geoip, if any.
+GEOIP_ARGS := $(foreach db,$(wildcard data/geoip/*.mmdb),--geoip-db $(db))
 
 run: build
-	build/auditlog serve --demo --data data $(RUN_ARGS)
+	build/auditlog serve --demo --data data $(GEOIP_ARGS) $(RUN_ARGS)
 
 bench: deps
 	cmake --preset release $(CMAKE_EXTRA)
 	cmake --build build/release -j$(JOBS)
 	build/release/bench/micro/decode_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	build/release/bench/micro/store_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+	build/release/bench/micro/geoip_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+	build/release/bench/micro/enrich_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 
 fuzz: deps
 	cmake --preset fuzz $(CMAKE_EXTRA)

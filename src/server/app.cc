@@ -5,13 +5,16 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 
 #include "api/native/native_api.h"
 #include "common/base64.h"
 #include "common/clock.h"
 #include "common/random.h"
+#include "enrich/enricher.h"
 #include "env/file_system.h"
 #include "http/auth/tenant_registry.h"
 #include "http/error_mapping.h"
@@ -38,6 +41,12 @@ struct App::Parts {
   std::atomic<http::Server*> running_server{nullptr};
   std::string host;
   bool stopped = false;
+  std::unique_ptr<enrich::Enricher> enricher;
+  // Polls the GeoIP files for a replacement every geoip_check_seconds.
+  std::thread geoip_watch;
+  std::mutex watch_mutex;
+  std::condition_variable watch_wake;
+  bool watch_stop = false;  // guarded by watch_mutex
 };
 
 namespace {
@@ -47,6 +56,19 @@ constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
 uint32_t PerCore(uint32_t configured, uint32_t per_core) {
   if (configured > 0) return configured;
   return std::max<uint32_t>(1, std::thread::hardware_concurrency()) * per_core;
+}
+
+// Says once at start what enrichment does, and why a part is off.
+void LogEnrichment(const enrich::Enricher& enricher, const ServeConfig& config, Logger& log) {
+  for (const std::string& line : enricher.Describe()) {
+    const bool broken = (line.starts_with("geoip: off") && !config.geoip_db.empty()) ||
+                        (line.starts_with("user agents: off") && config.uap_regexes != "none");
+    if (broken) {
+      log.Warn("enrichment", {{"state", line}});
+    } else {
+      log.Info("enrichment", {{"state", line}});
+    }
+  }
 }
 
 }  // namespace
@@ -79,6 +101,13 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
   parts->store = std::move(*store);
   parts->cursors = std::make_unique<query::CursorCodec>(parts->registry->DeriveKey("cursor"));
 
+  enrich::EnrichOptions enrich_options;
+  enrich_options.geoip_databases = config.geoip_db;
+  enrich_options.uap_regexes = config.uap_regexes == "none" ? "" : config.uap_regexes;
+  enrich_options.ua_cache_entries = config.ua_cache_entries;
+  parts->enricher = std::make_unique<enrich::Enricher>(enrich_options);
+  LogEnrichment(*parts->enricher, config, *log);
+
   Parts* p = parts.get();
   p->native.store = p->store.get();
   p->native.registry = p->registry.get();
@@ -91,6 +120,7 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
                            days ? std::optional<int64_t>(*days * kMicrosPerDay) : std::nullopt);
   };
   p->native.metrics_text = [p] { return p->metrics.RenderPrometheus(); };
+  p->native.enricher = p->enricher.get();
   api::native::RegisterNativeApi(p->router, p->native);
 
   // Store figures are read at scrape time.
@@ -128,6 +158,25 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
     metrics.GetGauge("auditlog_store_damaged_segments", "Segments that failed their checks")
         .Set(double(stats->damaged_segments.size()));
     metrics.GetGauge("auditlog_tenants", "Tenants").Set(double(stats->tenants.size()));
+    const enrich::EnrichStats enriched = p->enricher->stats();
+    metrics.GetCounter("auditlog_enrich_geo_located_total", "Events given a location from `ip`")
+        .Set(enriched.geo_located);
+    metrics
+        .GetCounter("auditlog_enrich_geo_not_located_total",
+                    "Events whose `ip` no database located (private, masked or unknown)")
+        .Set(enriched.geo_not_located);
+    metrics.GetCounter("auditlog_enrich_ua_parsed_total", "Events given a parsed user agent")
+        .Set(enriched.ua_parsed);
+    metrics.GetCounter("auditlog_enrich_geoip_reloads_total", "GeoIP database reloads")
+        .Set(enriched.reloads);
+    metrics
+        .GetCounter("auditlog_enrich_geoip_reload_failures_total",
+                    "GeoIP reloads that failed (the loaded databases stayed)")
+        .Set(enriched.reload_failures);
+    metrics.GetGauge("auditlog_enrich_geoip_enabled", "1 when GeoIP databases are loaded")
+        .Set(p->enricher->geoip_enabled() ? 1 : 0);
+    metrics.GetGauge("auditlog_enrich_ua_enabled", "1 when user agents are parsed")
+        .Set(p->enricher->ua_enabled() ? 1 : 0);
     if (stats->last_retention) {
       metrics
           .GetGauge("auditlog_retention_last_run_timestamp_seconds",
@@ -209,6 +258,25 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
   if (!server.ok()) return server.status();
   p->server = std::move(*server);
   p->running_server.store(p->server.get());
+  if (!config.geoip_db.empty() && config.geoip_check_seconds > 0) {
+    p->geoip_watch = std::thread([p] {
+      std::unique_lock lock(p->watch_mutex);
+      while (!p->watch_wake.wait_for(lock, std::chrono::seconds(p->config.geoip_check_seconds),
+                                     [p] { return p->watch_stop; })) {
+        lock.unlock();
+        const bool was_enabled = p->enricher->geoip_enabled();
+        const uint64_t reloads = p->enricher->stats().reloads;
+        if (Status status = p->enricher->ReloadIfChanged(); !status.ok()) {
+          p->log->Warn("geoip reload failed; the loaded databases stay in use",
+                       {{"error", status.ToString()}});
+        } else if (p->enricher->stats().reloads != reloads) {
+          p->log->Info(was_enabled ? "geoip databases reloaded" : "geoip databases loaded",
+                       {{"files", p->config.geoip_db.size()}});
+        }
+        lock.lock();
+      }
+    });
+  }
   return std::unique_ptr<App>(new App(std::move(parts)));
 }
 
@@ -219,6 +287,14 @@ App::~App() { Stop(std::chrono::seconds(0)); }
 void App::Stop(std::chrono::milliseconds grace) {
   if (parts_->stopped) return;
   parts_->stopped = true;
+  if (parts_->geoip_watch.joinable()) {
+    {
+      std::lock_guard lock(parts_->watch_mutex);
+      parts_->watch_stop = true;
+    }
+    parts_->watch_wake.notify_all();
+    parts_->geoip_watch.join();
+  }
   parts_->server->Stop(grace);
   // Closing the store stops its background work; the WAL already holds
   // every acknowledged event.
@@ -237,6 +313,22 @@ std::string App::base_url() const {
 
 storage::EmbeddedStore& App::store() { return *parts_->store; }
 http::TenantRegistry& App::registry() { return *parts_->registry; }
+enrich::Enricher& App::enricher() { return *parts_->enricher; }
+
+void App::ReloadEnrichment() {
+  if (parts_->config.geoip_db.empty()) {
+    parts_->log->Info("SIGHUP: no GeoIP databases configured; nothing to reload");
+    return;
+  }
+  if (Status status = parts_->enricher->Reload(); !status.ok()) {
+    parts_->log->Warn("geoip reload failed; the loaded databases stay in use",
+                      {{"error", status.ToString()}});
+    return;
+  }
+  for (const std::string& line : parts_->enricher->Describe()) {
+    if (line.starts_with("geoip")) parts_->log->Info("geoip databases reloaded", {{"state", line}});
+  }
+}
 
 namespace {
 
@@ -270,6 +362,7 @@ Result<std::string> SetUpDemo(App& app, const ServeConfig& config, Logger& log) 
     log.Info("generating demo events", {{"tenant", kDemoTenant}, {"events", config.demo_events}});
     std::vector<event::Event> events =
         GenerateDemoEvents(config.demo_events, SystemClock().NowMicros(), /*seed=*/20261206);
+    app.enricher().Enrich(events);
     constexpr size_t kBatch = 5000;
     for (size_t start = 0; start < events.size(); start += kBatch) {
       const size_t count = std::min(kBatch, events.size() - start);
@@ -327,6 +420,7 @@ int RunServe(const ServeConfig& config) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   ServeConfig effective = config;
@@ -360,7 +454,9 @@ int RunServe(const ServeConfig& config) {
     PrintDemoHelp(**app, *key, config.admin_token.empty() ? effective.admin_token : "");
   }
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    (*app)->ReloadEnrichment();
+  }
   log.Info("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*app)->Stop(std::chrono::seconds(10));
   log.Info("stopped");

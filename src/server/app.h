@@ -26,6 +26,9 @@ class EmbeddedStore;
 namespace auditlog::http {
 class TenantRegistry;
 }
+namespace auditlog::enrich {
+class Enricher;
+}
 
 namespace auditlog::server {
 
@@ -46,6 +49,11 @@ class App {
   std::string base_url() const;
   storage::EmbeddedStore& store();
   http::TenantRegistry& registry();
+  enrich::Enricher& enricher();
+
+  // Opens the GeoIP databases again (SIGHUP), logging the outcome; on
+  // failure the loaded ones stay in use.
+  void ReloadEnrichment();
 
   App(const App&) = delete;
   App& operator=(const App&) = delete;
@@ -57,8 +65,8 @@ class App {
 };
 
 // `auditlog serve`: starts an App, sets up the demo tenant when asked,
-// prints how to reach it, and runs until SIGTERM or SIGINT. Returns the
-// process exit code.
+// prints how to reach it, and runs until SIGTERM or SIGINT; SIGHUP reloads
+// the GeoIP databases. Returns the process exit code.
 int RunServe(const ServeConfig& config);
 
 }  // namespace auditlog::server

@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -25,7 +27,9 @@ namespace {
 // --help) and ResolveServeConfig (environment and file), so that the three
 // sources cannot drift apart.
 
-enum class Kind : uint8_t { kString, kUint32, kUint64, kBool };
+// kStringList: a repeatable flag; in the environment and as a YAML scalar,
+// comma-separated; in the file also a YAML list.
+enum class Kind : uint8_t { kString, kUint32, kUint64, kBool, kStringList };
 
 // Checks a string option's value; returns the problem, or OK. Messages carry
 // no prefix: the caller names the option and its source.
@@ -40,6 +44,7 @@ struct OptionSpec {
   uint32_t ServeConfig::*uint32_member = nullptr;
   uint64_t ServeConfig::*uint64_member = nullptr;
   bool ServeConfig::*bool_member = nullptr;
+  std::vector<std::string> ServeConfig::*list_member = nullptr;
   uint64_t min = 0;  // numbers only, inclusive
   uint64_t max = 0;
   StringCheck check = nullptr;  // strings only; null accepts anything
@@ -127,6 +132,19 @@ OptionSpec Uint64Option(std::string_view key, std::string_view flags, std::strin
   return spec;
 }
 
+OptionSpec StringListOption(std::string_view key, std::string_view flags,
+                            std::string_view type_name,
+                            std::vector<std::string> ServeConfig::*member, std::string_view help) {
+  OptionSpec spec;
+  spec.key = key;
+  spec.flags = flags;
+  spec.type_name = type_name;
+  spec.kind = Kind::kStringList;
+  spec.list_member = member;
+  spec.help = help;
+  return spec;
+}
+
 OptionSpec BoolOption(std::string_view key, std::string_view flags, bool ServeConfig::*member,
                       std::string_view help) {
   OptionSpec spec;
@@ -196,6 +214,18 @@ std::vector<OptionSpec> BuildOptionSpecs() {
                    "Least severe log level written: debug, info, warn or error"),
       BoolOption("access_log", "--access-log,!--no-access-log", &C::access_log,
                  "One structured log line per request (default on)"),
+      StringListOption("geoip_db", "--geoip-db", "FILE", &C::geoip_db,
+                       "GeoIP database (.mmdb, MaxMind or ip-location-db format) that fills "
+                       "`geo` from `ip`: a city or country one and, repeating the flag, an ASN "
+                       "one. Reloaded on SIGHUP and when the file changes. Unset: no GeoIP"),
+      Uint32Option("geoip_check_seconds", "--geoip-check-seconds", "SECONDS",
+                   &C::geoip_check_seconds, 0, 86400,
+                   "How often the GeoIP files are checked for a change; 0: only on SIGHUP"),
+      StringOption("uap_regexes", "--uap-regexes", "FILE", &C::uap_regexes, CheckNotEmpty,
+                   "uap-core's regexes.yaml, the rules that fill `ua` from `user_agent`; "
+                   "`none` turns user-agent parsing off"),
+      Uint64Option("ua_cache_entries", "--ua-cache-entries", "N", &C::ua_cache_entries, 0,
+                   100'000'000, "Parsed user agents kept in memory; 0: no cache"),
   };
   for (OptionSpec& spec : specs) {
     if (spec.key == "admin_token") spec.secret = true;
@@ -272,6 +302,17 @@ Status SetOption(const OptionSpec& spec, std::string_view text, ServeConfig* con
     }
     case Kind::kBool:
       return ParseBool(text, &(config->*spec.bool_member));
+    case Kind::kStringList: {
+      std::vector<std::string> items;
+      for (size_t start = 0; start <= text.size();) {
+        const size_t comma = std::min(text.find(',', start), text.size());
+        if (comma == start) return Status::InvalidArgument("an empty item in the list");
+        items.emplace_back(text.substr(start, comma - start));
+        start = comma + 1;
+      }
+      config->*spec.list_member = std::move(items);
+      return Status::OK();
+    }
   }
   return Status::Internal("config: unknown option kind");
 }
@@ -286,6 +327,8 @@ std::string DefaultText(const OptionSpec& spec, const ServeConfig& config) {
       return std::to_string(config.*spec.uint64_member);
     case Kind::kBool:
       return config.*spec.bool_member ? "true" : "false";
+    case Kind::kStringList:
+      return fmt::format("{}", fmt::join(config.*spec.list_member, ","));
   }
   return "";
 }
@@ -491,6 +534,21 @@ Status ReadConfigFile(const std::string& path, std::map<std::string, FileValue>*
     if (value.IsNull()) {
       return Status::InvalidArgument(fmt::format("{}: {}: no value", where, key));
     }
+    if (spec->kind == Kind::kStringList && value.IsSequence()) {
+      std::vector<std::string> items;
+      for (const auto& item : value) {
+        if (!item.IsScalar() || item.Scalar().empty()) {
+          return Status::InvalidArgument(
+              fmt::format("{}: {}: expected a list of file names", where, key));
+        }
+        items.push_back(item.Scalar());
+      }
+      const std::string joined = fmt::format("{}", fmt::join(items, ","));
+      const Status parsed = SetOption(*spec, joined, &scratch);
+      if (!parsed.ok()) return parsed.WithContext(fmt::format("{}: {}", where, key));
+      values->emplace(key, FileValue{joined, line});
+      continue;
+    }
     if (!value.IsScalar()) {
       // `listen: [::1]:8080` reads as a YAML list.
       return Status::InvalidArgument(fmt::format(
@@ -545,6 +603,20 @@ void AddServeOptions(CLI::App& serve, ServeConfig* config) {
     CLI::Option* option = nullptr;
     if (spec.kind == Kind::kBool) {
       option = serve.add_flag(std::string(spec.flags), config->*spec.bool_member, help);
+    } else if (spec.kind == Kind::kStringList) {
+      const OptionSpec* spec_ptr = &spec;
+      option = serve.add_option_function<std::vector<std::string>>(
+          std::string(spec.flags),
+          [spec_ptr, config](const std::vector<std::string>& values) {
+            config->*spec_ptr->list_member = values;
+          },
+          help);
+      option->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            return value.empty() ? "must not be empty" : std::string();
+          },
+          ""));
+      option->type_name(std::string(spec.type_name));
     } else {
       const OptionSpec* spec_ptr = &spec;
       option = serve.add_option_function<std::string>(

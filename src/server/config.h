@@ -31,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "common/status.h"
@@ -89,6 +90,13 @@ struct ServeConfig {
   std::string log_level = "info";   // debug | info | warn | error
   // One structured line per request.
   bool access_log = true;
+  // Enrichment (enrich/enricher.h): GeoIP databases, how often to look for
+  // a replaced file (0: only on SIGHUP), uap-core's rules ("none": off) and
+  // the parsed user agents kept.
+  std::vector<std::string> geoip_db;
+  uint32_t geoip_check_seconds = 60;
+  std::string uap_regexes = "/usr/share/uap-core/regexes.yaml";
+  uint64_t ua_cache_entries = 100'000;
 };
 
 struct ListenAddress {

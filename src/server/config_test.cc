@@ -444,6 +444,55 @@ TEST_F(ServeConfigTest, HelpNamesEveryOptionItsVariableAndKey) {
   EXPECT_THAT(help, HasSubstr("[env AUDITLOG_CONFIG]"));
 }
 
+TEST_F(ServeConfigTest, EnrichmentDefaults) {
+  AL_ASSERT_OK(Run({}));
+  EXPECT_TRUE(config_.geoip_db.empty());
+  EXPECT_EQ(config_.uap_regexes, "/usr/share/uap-core/regexes.yaml");
+  EXPECT_EQ(config_.geoip_check_seconds, 60u);
+}
+
+TEST_F(ServeConfigTest, GeoIpDatabaseFlagRepeats) {
+  AL_ASSERT_OK(Run({"--geoip-db", "city.mmdb", "--geoip-db", "asn.mmdb"}));
+  EXPECT_EQ(config_.geoip_db, (std::vector<std::string>{"city.mmdb", "asn.mmdb"}));
+}
+
+TEST_F(ServeConfigTest, GeoIpDatabasesFromTheEnvironmentAreCommaSeparated) {
+  env_["AUDITLOG_GEOIP_DB"] = "city.mmdb,asn.mmdb";
+  env_["AUDITLOG_UAP_REGEXES"] = "none";
+  AL_ASSERT_OK(Run({}));
+  EXPECT_EQ(config_.geoip_db, (std::vector<std::string>{"city.mmdb", "asn.mmdb"}));
+  EXPECT_EQ(config_.uap_regexes, "none");
+}
+
+TEST_F(ServeConfigTest, AnEmptyItemInAListIsAnError) {
+  env_["AUDITLOG_GEOIP_DB"] = "city.mmdb,,asn.mmdb";
+  EXPECT_THAT(Run({}), StatusIs(StatusCode::kInvalidArgument,
+                                HasSubstr("AUDITLOG_GEOIP_DB: an empty item in the list")));
+}
+
+TEST_F(ServeConfigTest, GeoIpDatabasesFromTheFileAsAList) {
+  const std::string list = WriteFile("list.yaml", "geoip_db:\n  - city.mmdb\n  - asn.mmdb\n");
+  AL_ASSERT_OK(Run({"--config", list}));
+  EXPECT_EQ(config_.geoip_db, (std::vector<std::string>{"city.mmdb", "asn.mmdb"}));
+}
+
+TEST_F(ServeConfigTest, GeoIpDatabaseFromTheFileAsAScalar) {
+  AL_ASSERT_OK(Run({"--config", WriteFile("scalar.yaml", "geoip_db: city.mmdb\n")}));
+  EXPECT_EQ(config_.geoip_db, (std::vector<std::string>{"city.mmdb"}));
+}
+
+TEST_F(ServeConfigTest, GeoIpDatabaseFlagReplacesTheFilesList) {
+  const std::string list = WriteFile("list.yaml", "geoip_db: [city.mmdb, asn.mmdb]\n");
+  AL_ASSERT_OK(Run({"--config", list, "--geoip-db", "other.mmdb"}));
+  EXPECT_EQ(config_.geoip_db, (std::vector<std::string>{"other.mmdb"}));
+}
+
+TEST_F(ServeConfigTest, GeoIpDatabaseListOfMappingsIsAnError) {
+  EXPECT_THAT(
+      Run({"--config", WriteFile("nested.yaml", "geoip_db:\n  - {a: b}\n")}),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("geoip_db: expected a list of file names")));
+}
+
 TEST(ParseListenAddress, Forms) {
   struct Case {
     std::string text;

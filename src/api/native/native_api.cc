@@ -8,6 +8,7 @@
 
 #include "api/native/params.h"
 #include "api/native/render.h"
+#include "enrich/enricher.h"
 #include "event/json_syntax.h"
 #include "event/json_writer.h"
 #include "event/time.h"
@@ -215,6 +216,7 @@ Response Ingest(Request& request, const NativeApiOptions& options,
     std::vector<event::Event> events;
     events.reserve(positions.size());
     for (const size_t position : positions) events.push_back(std::move(batch->events[position]));
+    if (options.enricher != nullptr) options.enricher->Enrich(events);
     auto outcomes = options.store->Append(event_tenant, events);
     if (!outcomes.ok()) {
       store_failure = outcomes.status();

@@ -41,6 +41,10 @@
 #include "query/cursor.h"
 #include "store/store.h"
 
+namespace auditlog::enrich {
+class Enricher;
+}  // namespace auditlog::enrich
+
 namespace auditlog::api::native {
 
 struct NativeApiOptions {
@@ -60,6 +64,9 @@ struct NativeApiOptions {
       set_retention;
   // GET /metrics: the Prometheus text (admin token required); null: no route.
   std::function<std::string()> metrics_text;
+  // Fills `geo` and `ua` of ingested events before they are stored; null:
+  // events are stored as decoded.
+  enrich::Enricher* enricher = nullptr;
 };
 
 // Registers every endpoint above on `router`. `options` must outlive it.
