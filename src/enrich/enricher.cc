@@ -47,8 +47,15 @@ Enricher::~Enricher() = default;
 Enricher::FileStamp Enricher::StampOf(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) return {};
-  return {true, static_cast<int64_t>(info.st_size),
-          static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
+  const auto nanos = [](const timespec& at) {
+    return static_cast<int64_t>(at.tv_sec) * 1'000'000'000 + at.tv_nsec;
+  };
+  return {true,
+          static_cast<uint64_t>(info.st_dev),
+          static_cast<uint64_t>(info.st_ino),
+          static_cast<int64_t>(info.st_size),
+          nanos(info.st_mtim),
+          nanos(info.st_ctim)};
 }
 
 Result<std::shared_ptr<const Enricher::GeoIpSet>> Enricher::OpenGeoIp() const {

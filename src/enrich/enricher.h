@@ -10,8 +10,11 @@
 // not load, that part is off and Status() says why; ingest goes on either way.
 // The databases can be replaced while the server runs: Reload() opens the
 // files again (the server calls it on SIGHUP), ReloadIfChanged() only when a
-// file's size or modification time changed (the server polls it). A reload
-// that fails keeps what was loaded before.
+// file was replaced or changed (the server polls it). A reload that fails
+// keeps what was loaded before. Replace a file by renaming a new one over it:
+// the databases are memory-mapped, and a file rewritten in place changes
+// under the lookups still reading the old one (a shorter one ends them with
+// SIGBUS).
 //
 // Thread-safety: Enrich() may run on many threads at once, concurrently with
 // Reload(); a batch being enriched keeps the databases it started with.
@@ -83,10 +86,15 @@ class Enricher {
  private:
   // The databases in use, replaced whole on reload.
   struct GeoIpSet;
+  // What tells a replaced file: a rename brings a new inode, a rewrite in
+  // place a new ctime (which `cp -p` and `rsync -t` do not set back).
   struct FileStamp {
     bool exists = false;
+    uint64_t device = 0;
+    uint64_t inode = 0;
     int64_t size = 0;
     int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;
     friend bool operator==(const FileStamp&, const FileStamp&) = default;
   };
   static FileStamp StampOf(const std::string& path);

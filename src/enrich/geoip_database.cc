@@ -944,6 +944,21 @@ Result<std::unique_ptr<GeoIpDatabase>> GeoIpDatabase::Open(const std::string& pa
   }
   handle->is_open = true;
   const MMDB_s& mmdb = handle->mmdb;
+  // libmaxminddb before 1.9 computes the search tree's size in 32 bits: a
+  // crafted node count wraps it, and data_section then points outside the
+  // mapping. Recompute it in 64 bits and insist the layout is the file's.
+  const uint64_t tree_bytes =
+      uint64_t{mmdb.metadata.node_count} * uint64_t{mmdb.metadata.record_size} / 4;
+  const uint64_t data_start = tree_bytes + 16;  // 16 zero bytes separate tree and data
+  if (mmdb.metadata.record_size % 4 != 0 || mmdb.file_size < 0 ||
+      data_start > static_cast<uint64_t>(mmdb.file_size) ||
+      mmdb.data_section != mmdb.file_content + data_start ||
+      mmdb.data_section_size > static_cast<uint64_t>(mmdb.file_size) - data_start) {
+    return Status::InvalidArgument(fmt::format(
+        "geoip: {} is not a MaxMind DB file: its search tree ({} nodes of {} bits) does not fit "
+        "the file",
+        path, mmdb.metadata.node_count, mmdb.metadata.record_size));
+  }
 
   auto database = std::unique_ptr<GeoIpDatabase>(new GeoIpDatabase(path, std::move(handle)));
   database->database_type_ =
@@ -981,11 +996,19 @@ Result<std::unique_ptr<GeoIpDatabase>> GeoIpDatabase::Open(const std::string& pa
   bool has_location_keys = false;
   bool has_asn_keys = false;
   std::string keys;
+  size_t keys_shown = 0;
   const bool is_map = ForEachPair(data, *probe_offset, [&](std::string_view key, uint32_t) {
     has_location_keys = has_location_keys || IsLocationKey(key);
     has_asn_keys = has_asn_keys || IsAsnKey(key);
-    if (!keys.empty()) keys += ", ";
-    keys += key;
+    // Only for the error message: a few keys, short, printable (a crafted
+    // record may hold a million keys of megabytes each).
+    constexpr size_t kKeysShown = 16, kKeyBytesShown = 64;
+    if (keys_shown++ < kKeysShown) {
+      if (!keys.empty()) keys += ", ";
+      for (const char c : key.substr(0, kKeyBytesShown)) {
+        keys += (c >= 0x20 && c < 0x7f) ? c : '?';
+      }
+    }
     return true;
   });
   if (!is_map) {

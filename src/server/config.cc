@@ -217,7 +217,8 @@ std::vector<OptionSpec> BuildOptionSpecs() {
       StringListOption("geoip_db", "--geoip-db", "FILE", &C::geoip_db,
                        "GeoIP database (.mmdb, MaxMind or ip-location-db format) that fills "
                        "`geo` from `ip`: a city or country one and, repeating the flag, an ASN "
-                       "one. Reloaded on SIGHUP and when the file changes. Unset: no GeoIP"),
+                       "one. Reloaded on SIGHUP and when the file is replaced (rename a new "
+                       "file over it; never rewrite it in place). Unset: no GeoIP"),
       Uint32Option("geoip_check_seconds", "--geoip-check-seconds", "SECONDS",
                    &C::geoip_check_seconds, 0, 86400,
                    "How often the GeoIP files are checked for a change; 0: only on SIGHUP"),
@@ -306,8 +307,11 @@ Status SetOption(const OptionSpec& spec, std::string_view text, ServeConfig* con
       std::vector<std::string> items;
       for (size_t start = 0; start <= text.size();) {
         const size_t comma = std::min(text.find(',', start), text.size());
-        if (comma == start) return Status::InvalidArgument("an empty item in the list");
-        items.emplace_back(text.substr(start, comma - start));
+        std::string_view item = text.substr(start, comma - start);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (item.empty()) return Status::InvalidArgument("an empty item in the list");
+        items.emplace_back(item);
         start = comma + 1;
       }
       config->*spec.list_member = std::move(items);

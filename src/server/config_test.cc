@@ -457,7 +457,7 @@ TEST_F(ServeConfigTest, GeoIpDatabaseFlagRepeats) {
 }
 
 TEST_F(ServeConfigTest, GeoIpDatabasesFromTheEnvironmentAreCommaSeparated) {
-  env_["AUDITLOG_GEOIP_DB"] = "city.mmdb,asn.mmdb";
+  env_["AUDITLOG_GEOIP_DB"] = "city.mmdb, asn.mmdb";  // spaces around items are dropped
   env_["AUDITLOG_UAP_REGEXES"] = "none";
   AL_ASSERT_OK(Run({}));
   EXPECT_EQ(config_.geoip_db, (std::vector<std::string>{"city.mmdb", "asn.mmdb"}));

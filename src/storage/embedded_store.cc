@@ -71,12 +71,16 @@ Status UpgradeBatchEvents(uint32_t version, std::string_view events, uint32_t co
   return Status::OK();
 }
 
-// Equal as events, ignoring what the store sets on acceptance: seq and
-// received_at, and timestamp when the new copy's came from its arrival.
+// Equal as events, ignoring what the server sets on acceptance: seq and
+// received_at, timestamp when the new copy's came from its arrival, and the
+// derived groups geo and ua, which enrichment fills again on a retry and may
+// fill differently once a GeoIP database or uap-core's rules are updated.
 bool SamePayload(const Event& stored, const Event& incoming) {
   Event a = stored, b = incoming;
   a.seq = b.seq = 0;
   a.received_at = b.received_at = std::nullopt;
+  a.geo = b.geo = {};
+  a.ua = b.ua = {};
   if (incoming.timestamp == incoming.received_at) a.timestamp = b.timestamp = std::nullopt;
   return a == b;
 }

@@ -12,9 +12,11 @@
 //     of the batch was acknowledged).
 //   - Ids are unique per tenant. An event whose id is stored already is a
 //     duplicate: with the same payload (every field but seq and received_at;
-//     timestamp too when the new copy's was stamped from its arrival) it is
-//     answered with the stored event, as if accepted again (idempotent
-//     retries); with a different payload it is rejected with kAlreadyExists.
+//     timestamp too when the new copy's was stamped from its arrival; and
+//     the derived groups geo and ua, which enrichment may fill differently on
+//     a retry after a database update) it is answered with the stored event,
+//     as if accepted again (idempotent retries); with a different payload it
+//     is rejected with kAlreadyExists.
 //   - Accepted events are visible to Get/Search/Aggregate as soon as Append
 //     returns (read-your-writes).
 //   - A store that cannot make writes durable says why (kUnavailable, e.g.

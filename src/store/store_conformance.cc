@@ -107,6 +107,32 @@ TEST_P(StoreConformanceTest, SameIdWithAnotherPayloadIsRejected) {
   EXPECT_FALSE(outcomes[0].duplicate);
 }
 
+TEST_P(StoreConformanceTest, RetryEnrichedDifferentlyIsADuplicate) {
+  // The server enriches a retry again; after a GeoIP database or uap-core
+  // update it may derive other geo/ua values. The retry is still the event.
+  testing::EventBuilder builder(7);
+  Event original = builder.Next();
+  original.geo.country_code = "DE";
+  original.ua.name = "Chrome";
+  std::vector<Event> batch = {original};
+  AppendOk(store(), "acme", batch);
+  for (int round = 0; round < 2; ++round) {
+    if (round == 1) harness_->Flush();
+    Event retry = original;
+    retry.geo = {};
+    retry.geo.country_code = "AT";
+    retry.geo.city_name = "Vienna";
+    retry.ua.name = "Chrome Mobile";
+    std::vector<Event> next = {retry};
+    auto outcomes = AppendOk(store(), "acme", next);
+    EXPECT_TRUE(outcomes[0].status.ok()) << outcomes[0].status.ToString();
+    EXPECT_TRUE(outcomes[0].duplicate);
+  }
+  AL_ASSERT_OK_AND_ASSIGN(auto stored, store().Get("acme", original.id));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->geo.country_code, "DE") << "the stored event is kept as it was";
+}
+
 TEST_P(StoreConformanceTest, DuplicateInsideOneBatch) {
   testing::EventBuilder builder(4);
   Event event = builder.Next();

