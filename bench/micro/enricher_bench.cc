@@ -15,6 +15,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -65,12 +66,18 @@ std::vector<std::string> GeoIpFiles() {
 
 // One batch as http_load.py sends it; the same addresses as its bodies.
 std::vector<event::Event> Batch(size_t round) {
-  std::vector<event::Event> events(kBatch);
+  std::vector<event::Event> events;
+  events.reserve(kBatch);
   for (size_t i = 0; i < kBatch; ++i) {
     const size_t n = round * kBatch + i;
-    events[i].type = "s";
-    events[i].ip = "198.51." + std::to_string(n % 200) + "." + std::to_string((n * 7) % 250 + 1);
-    events[i].user_agent = kUserAgents[n % std::size(kUserAgents)];
+    char ip[32];
+    const int ip_length =
+        std::snprintf(ip, sizeof(ip), "198.51.%zu.%zu", n % 200, (n * 7) % 250 + 1);
+    const std::string_view user_agent = kUserAgents[n % std::size(kUserAgents)];
+    event::Event& event = events.emplace_back();
+    event.type.push_back('s');
+    event.ip.append(ip, static_cast<size_t>(ip_length));
+    event.user_agent.append(user_agent.data(), user_agent.size());
   }
   return events;
 }
