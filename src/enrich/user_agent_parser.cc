@@ -123,16 +123,20 @@ void AppendSubstituted(std::string_view replacement, const Groups& groups, int g
   }
 }
 
-// `pattern` with each bounded repetition {m,n} written {m,}: a pattern that
-// matches every string the original matches (and more). Braces inside
-// classes, escaped ones and ones that are not repetitions stay as they are.
-std::string RelaxRepetitions(std::string_view pattern) {
+// Copies `pattern`, letting `rewrite(pattern, &pos, &out)` replace what
+// stands at `pos` outside escapes and character classes: it appends its
+// replacement, leaves `pos` on the last character it consumed and returns
+// true, or returns false to have the character copied as it is. Escapes and
+// classes (a ']' first in one, "[]a]" or "[^]a]", is a member, not its end)
+// are copied untouched.
+template <typename Rewrite>
+std::string RewriteOutsideClasses(std::string_view pattern, Rewrite rewrite) {
   std::string out;
   out.reserve(pattern.size());
   bool in_class = false;
   for (size_t pos = 0; pos < pattern.size(); ++pos) {
     const char c = pattern[pos];
-    if (c == '\\') {
+    if (c == '\\') {  // an escape: copy it and what it escapes
       out.push_back(c);
       if (pos + 1 < pattern.size()) out.push_back(pattern[++pos]);
       continue;
@@ -149,30 +153,31 @@ std::string RelaxRepetitions(std::string_view pattern) {
       if (pos + 1 < pattern.size() && pattern[pos + 1] == ']') out.push_back(pattern[++pos]);
       continue;
     }
-    if (c == '{') {
-      // "{m,n}" with digits on both sides: keep "{m,", drop "n".
-      size_t scan = pos + 1;
-      while (scan < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[scan]))) {
-        ++scan;
-      }
-      const bool has_min = scan > pos + 1;
-      if (has_min && scan < pattern.size() && pattern[scan] == ',') {
-        const size_t comma = scan;
-        ++scan;
-        while (scan < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[scan]))) {
-          ++scan;
-        }
-        if (scan > comma + 1 && scan < pattern.size() && pattern[scan] == '}') {
-          out.append(pattern.substr(pos, comma + 1 - pos));
-          out.push_back('}');
-          pos = scan;
-          continue;
-        }
-      }
-    }
-    out.push_back(c);
+    if (!rewrite(pattern, &pos, &out)) out.push_back(c);
   }
   return out;
+}
+
+// `pattern` with each bounded repetition {m,n} written {m,}: a pattern that
+// matches every string the original matches (and more). Braces inside
+// classes, escaped ones and ones that are not repetitions stay as they are.
+std::string RelaxRepetitions(std::string_view pattern) {
+  return RewriteOutsideClasses(pattern, [](std::string_view text, size_t* pos, std::string* out) {
+    if (text[*pos] != '{') return false;
+    // "{m,n}" with digits on both sides: keep "{m,", drop "n".
+    const auto skip_digits = [&](size_t at) {
+      while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) ++at;
+      return at;
+    };
+    const size_t comma = skip_digits(*pos + 1);
+    if (comma == *pos + 1 || comma >= text.size() || text[comma] != ',') return false;
+    const size_t close = skip_digits(comma + 1);
+    if (close == comma + 1 || close >= text.size() || text[close] != '}') return false;
+    out->append(text.substr(*pos, comma + 1 - *pos));
+    out->push_back('}');
+    *pos = close;
+    return true;
+  });
 }
 
 bool IsAscii(std::string_view text) {
@@ -1224,40 +1229,15 @@ std::vector<std::vector<RequiredLiteral>> RequiredLiterals(std::string_view patt
 }
 
 std::string TranslateToRe2Syntax(std::string_view pattern) {
-  std::string out;
-  out.reserve(pattern.size());
-  bool in_class = false;
-  for (size_t pos = 0; pos < pattern.size(); ++pos) {
-    const char c = pattern[pos];
-    if (c == '\\') {  // an escape: copy it and what it escapes
-      out.push_back(c);
-      if (pos + 1 < pattern.size()) out.push_back(pattern[++pos]);
-      continue;
-    }
-    if (in_class) {
-      if (c == ']') in_class = false;
-      out.push_back(c);
-      continue;
-    }
-    if (c == '[') {
-      in_class = true;
-      out.push_back(c);
-      // A ']' first in a class ("[]a]", "[^]a]") is a member, not the end.
-      if (pos + 1 < pattern.size() && pattern[pos + 1] == '^') out.push_back(pattern[++pos]);
-      if (pos + 1 < pattern.size() && pattern[pos + 1] == ']') out.push_back(pattern[++pos]);
-      continue;
-    }
-    const std::string_view rest = pattern.substr(pos);
+  return RewriteOutsideClasses(pattern, [](std::string_view text, size_t* pos, std::string* out) {
+    const std::string_view rest = text.substr(*pos);
     const bool named_group =
         rest.starts_with("(?<") && !rest.starts_with("(?<=") && !rest.starts_with("(?<!");
-    if (named_group) {
-      out.append("(?P<");
-      pos += 2;
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out;
+    if (!named_group) return false;
+    out->append("(?P<");
+    *pos += 2;  // the '<'
+    return true;
+  });
 }
 
 event::UserAgentInfo ToUserAgentInfo(const ParsedUserAgent& parsed, std::string_view user_agent) {
