@@ -29,17 +29,11 @@ Enricher::Enricher(EnrichOptions options) : options_(std::move(options)) {
   }
 
   std::lock_guard lock(reload_mutex_);
-  for (const std::string& path : options_.geoip_databases) stamps_.push_back(StampOf(path));
   if (options_.geoip_databases.empty()) {
     geoip_status_ = Status::Unavailable("GeoIP is off (no database given: --geoip-db)");
     return;
   }
-  auto set = OpenGeoIp();
-  if (set.ok()) {
-    geoip_.store(std::move(*set));
-  } else {
-    geoip_status_ = set.status();
-  }
+  (void)LoadGeoIpLocked(CurrentStamps());  // a failure is kept in geoip_status_
 }
 
 Enricher::~Enricher() = default;
@@ -56,6 +50,12 @@ Enricher::FileStamp Enricher::StampOf(const std::string& path) {
           static_cast<int64_t>(info.st_size),
           nanos(info.st_mtim),
           nanos(info.st_ctim)};
+}
+
+std::vector<Enricher::FileStamp> Enricher::CurrentStamps() const {
+  std::vector<FileStamp> stamps;
+  for (const std::string& path : options_.geoip_databases) stamps.push_back(StampOf(path));
+  return stamps;
 }
 
 Result<std::shared_ptr<const Enricher::GeoIpSet>> Enricher::OpenGeoIp() const {
@@ -89,35 +89,37 @@ void Enricher::Enrich(std::span<event::Event> events) {
   if (parsed) ua_parsed_.fetch_add(parsed, std::memory_order_relaxed);
 }
 
-Status Enricher::Reload() {
-  std::lock_guard lock(reload_mutex_);
-  if (options_.geoip_databases.empty()) return Status::OK();
-  std::vector<FileStamp> stamps;
-  for (const std::string& path : options_.geoip_databases) stamps.push_back(StampOf(path));
-  auto set = OpenGeoIp();
+Status Enricher::LoadGeoIpLocked(std::vector<FileStamp> stamps) {
   // Remember what was tried, so a broken file is not retried on every poll;
   // it is retried once it changes again.
   stamps_ = std::move(stamps);
+  auto set = OpenGeoIp();
   if (!set.ok()) {
-    reload_failures_.fetch_add(1, std::memory_order_relaxed);
     if (geoip_.load() == nullptr) geoip_status_ = set.status();
     return set.status();
   }
   geoip_.store(std::move(*set));
   geoip_status_ = Status::OK();
-  reloads_.fetch_add(1, std::memory_order_relaxed);
   return Status::OK();
 }
 
-Status Enricher::ReloadIfChanged() {
-  {
-    std::lock_guard lock(reload_mutex_);
-    bool changed = false;
-    for (size_t i = 0; i < options_.geoip_databases.size(); ++i)
-      changed |= StampOf(options_.geoip_databases[i]) != stamps_[i];
-    if (!changed) return Status::OK();
-  }
-  return Reload();
+Status Enricher::CountReload(Status status) {
+  (status.ok() ? reloads_ : reload_failures_).fetch_add(1, std::memory_order_relaxed);
+  return status;
+}
+
+Status Enricher::Reload() {
+  std::lock_guard lock(reload_mutex_);
+  if (options_.geoip_databases.empty()) return Status::OK();
+  return CountReload(LoadGeoIpLocked(CurrentStamps()));
+}
+
+Result<bool> Enricher::ReloadIfChanged() {
+  std::lock_guard lock(reload_mutex_);
+  std::vector<FileStamp> stamps = CurrentStamps();
+  if (stamps == stamps_) return false;
+  AL_RETURN_IF_ERROR(CountReload(LoadGeoIpLocked(std::move(stamps))));
+  return true;
 }
 
 bool Enricher::geoip_enabled() const { return geoip_.load() != nullptr; }

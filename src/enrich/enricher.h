@@ -70,8 +70,9 @@ class Enricher {
   // returns why (naming the file).
   Status Reload();
   // Reload() when a database file changed since it was loaded (or a missing
-  // one appeared); OK and nothing done otherwise.
-  Status ReloadIfChanged();
+  // one appeared): true when it reloaded, false when nothing changed, or why
+  // the reload failed.
+  Result<bool> ReloadIfChanged();
 
   bool geoip_enabled() const;
   bool ua_enabled() const { return ua_parser_ != nullptr; }
@@ -100,6 +101,12 @@ class Enricher {
   static FileStamp StampOf(const std::string& path);
   // Opens every file of options_.geoip_databases; null set with the error on failure.
   Result<std::shared_ptr<const GeoIpSet>> OpenGeoIp() const;
+  std::vector<FileStamp> CurrentStamps() const;
+  // Opens the databases, records `stamps` as what was tried and, on success,
+  // swaps the set in. REQUIRES: reload_mutex_ held.
+  Status LoadGeoIpLocked(std::vector<FileStamp> stamps);
+  // Counts `status` as a reload or a failed one; returns it.
+  Status CountReload(Status status);
 
   const EnrichOptions options_;
   std::unique_ptr<UserAgentParser> ua_parser_;

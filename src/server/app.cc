@@ -60,9 +60,11 @@ uint32_t PerCore(uint32_t configured, uint32_t per_core) {
 
 // Says once at start what enrichment does, and why a part is off.
 void LogEnrichment(const enrich::Enricher& enricher, const ServeConfig& config, Logger& log) {
+  // A part that was asked for and is off is a warning; one not asked for is not.
+  const bool geoip_broken = !config.geoip_db.empty() && !enricher.geoip_enabled();
+  const bool ua_broken = config.uap_regexes != "none" && !enricher.ua_enabled();
   for (const std::string& line : enricher.Describe()) {
-    const bool broken = (line.starts_with("geoip: off") && !config.geoip_db.empty()) ||
-                        (line.starts_with("user agents: off") && config.uap_regexes != "none");
+    const bool broken = line.starts_with("geoip") ? geoip_broken : ua_broken;
     if (broken) {
       log.Warn("enrichment", {{"state", line}});
     } else {
@@ -265,11 +267,10 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
                                      [p] { return p->watch_stop; })) {
         lock.unlock();
         const bool was_enabled = p->enricher->geoip_enabled();
-        const uint64_t reloads = p->enricher->stats().reloads;
-        if (Status status = p->enricher->ReloadIfChanged(); !status.ok()) {
+        if (Result<bool> reloaded = p->enricher->ReloadIfChanged(); !reloaded.ok()) {
           p->log->Warn("geoip reload failed; the loaded databases stay in use",
-                       {{"error", status.ToString()}});
-        } else if (p->enricher->stats().reloads != reloads) {
+                       {{"error", reloaded.status().ToString()}});
+        } else if (*reloaded) {
           p->log->Info(was_enabled ? "geoip databases reloaded" : "geoip databases loaded",
                        {{"files", p->config.geoip_db.size()}});
         }
