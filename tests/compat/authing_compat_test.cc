@@ -1,0 +1,2 @@
+// Placeholder: the authing compatibility tests are being written.
+#include "compat_fixture.h"
