@@ -578,4 +578,20 @@ Status CheckAtEnd(od::document& doc) {
   return Status::InvalidArgument("unexpected content after the JSON value");
 }
 
+std::optional<std::string_view> RawJsonText(od::value& value) {
+  od::json_type type;
+  if (value.type().get(type)) return std::nullopt;
+  std::string_view raw;
+  if (type == od::json_type::object) {
+    od::object object;
+    if (value.get_object().get(object) || object.raw_json().get(raw)) return std::nullopt;
+  } else if (type == od::json_type::array) {
+    od::array array;
+    if (value.get_array().get(array) || array.raw_json().get(raw)) return std::nullopt;
+  } else {
+    raw = value.raw_json_token();
+  }
+  return TrimRight(raw);
+}
+
 }  // namespace auditlog::event::json

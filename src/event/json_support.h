@@ -106,6 +106,11 @@ Status ReadRegistryField(const FieldSpec& spec, od::value& value, std::string_vi
 // failure/failed/fail/error/false/失败 (case-insensitive). nullopt when unknown.
 std::optional<Outcome> OutcomeFromText(std::string_view text);
 
+// The text of `value` as written in the document: an object or array whole,
+// a scalar's token, trailing whitespace dropped. For JSON already known to be
+// valid (stored `details`); it checks structure only. nullopt on an error.
+std::optional<std::string_view> RawJsonText(od::value& value);
+
 // Validates any JSON value fully (every scalar parsed, nesting at most
 // `max_depth` counting the value itself as 1) and appends its minified text to
 // `out`. Object values are the case that matters: `details`.

@@ -27,13 +27,21 @@ Pairs RegistryPairs(std::string_view dialect) {
   return pairs;
 }
 
-// Rows shaped "| `dialect name` | `event path` | ..." of the mapping table.
+// Rows shaped "| `dialect name` | `event path` | ..." of the mapping table:
+// the table headed "| dialect field | event field |" (the pages have other
+// tables, of parameters and errors, whose rows also start with a name).
 Pairs DocumentedPairs(const std::string& markdown) {
   Pairs pairs;
   std::istringstream lines(markdown);
   std::string line;
+  bool in_table = false;
   while (std::getline(lines, line)) {
-    if (!line.starts_with("| `")) continue;
+    if (line.starts_with("| dialect field | event field |")) {
+      in_table = true;
+      continue;
+    }
+    if (!line.starts_with("|")) in_table = false;
+    if (!in_table || !line.starts_with("| `")) continue;
     const size_t name_end = line.find('`', 3);
     const size_t path_start = line.find('`', name_end + 1);
     const size_t path_end = line.find('`', path_start + 1);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "event/json_support.h"
 #include "query/tokenizer.h"
 
 namespace auditlog::query {
@@ -396,20 +397,9 @@ std::optional<std::string> DetailsValue(std::string_view details, std::string_vi
     if (value.get_string().get(text)) return std::nullopt;
     return std::string(text);
   }
-  std::string_view raw;
-  if (type == simdjson::ondemand::json_type::object) {
-    simdjson::ondemand::object object;
-    if (value.get_object().get(object) || object.raw_json().get(raw)) return std::nullopt;
-  } else if (type == simdjson::ondemand::json_type::array) {
-    simdjson::ondemand::array array;
-    if (value.get_array().get(array) || array.raw_json().get(raw)) return std::nullopt;
-  } else {
-    raw = value.raw_json_token();
-  }
-  while (!raw.empty() &&
-         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' || raw.back() == '\r'))
-    raw.remove_suffix(1);
-  return std::string(raw);
+  const auto raw = event::json::RawJsonText(value);
+  if (!raw) return std::nullopt;
+  return std::string(*raw);
 }
 
 Status ValidateQuery(const Query& query) {
