@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "api/dialect/json_body.h"
 #include "event/fields.h"
 
 namespace auditlog::api::authing {
@@ -69,11 +70,8 @@ query::Query NewQuery(std::string_view tenant, std::chrono::milliseconds timeout
 Result<query::Query> ParseV3ListBody(std::string_view body, V3List list, std::string_view tenant,
                                      std::chrono::milliseconds timeout) {
   simdjson::dom::parser parser;
-  simdjson::dom::object object;
   if (body.empty()) body = "{}";
-  if (parser.parse(body.data(), body.size()).get(object)) {
-    return Status::InvalidArgument("body: expected a JSON object");
-  }
+  AL_ASSIGN_OR_RETURN(const simdjson::dom::object object, ParseJsonObjectBody(body, parser));
   query::Query query = NewQuery(tenant, timeout);
   std::vector<Filter> filters = {
       KindFilter(list == V3List::kAdminAuditLogs ? LogKind::kAudit : LogKind::kUserAction)};

@@ -5,7 +5,7 @@
 
 #include <charconv>
 
-#include "event/json_syntax.h"
+#include "api/dialect/json_body.h"
 #include "event/time.h"
 
 namespace auditlog::api::enos {
@@ -13,24 +13,6 @@ namespace {
 
 // The latest time an event can carry, in milliseconds.
 constexpr int64_t kMaxTimeMs = event::kMaxTimeMicros / 1000;
-
-// Parses `body` as one JSON object. `parser` owns the returned view.
-Result<simdjson::dom::object> ParseObject(std::string_view body, simdjson::dom::parser& parser) {
-  if (body.empty()) return Status::InvalidArgument("body: expected a JSON object, got nothing");
-  simdjson::dom::element root;
-  if (auto error = parser.parse(body.data(), body.size()).get(root)) {
-    if (const auto syntax = event::FindJsonSyntaxError(body)) {
-      const auto [line, column] = event::LineAndColumn(body, syntax->offset);
-      return Status::InvalidArgument(fmt::format("body: malformed JSON at line {}, column {}: {}",
-                                                 line, column, syntax->reason));
-    }
-    return Status::InvalidArgument(std::string("body: malformed JSON: ") +
-                                   simdjson::error_message(error));
-  }
-  simdjson::dom::object object;
-  if (root.get(object)) return Status::InvalidArgument("body: expected a JSON object");
-  return object;
-}
 
 // A whole number >= 0 sent as a JSON integer or a string of digits; nullopt
 // for null. `name` leads every error.
@@ -140,7 +122,7 @@ Status ReadProduceMember(simdjson::dom::element value, std::string_view name, st
 
 Result<LogQueryRequest> ParseLogQueryBody(std::string_view body) {
   simdjson::dom::parser parser;
-  auto object = ParseObject(body, parser);
+  auto object = ParseJsonObjectBody(body, parser);
   if (!object.ok()) return object.status();
   LogQueryRequest request;
   std::optional<simdjson::dom::element> start;
@@ -182,7 +164,7 @@ query::Query ToQuery(const LogQueryRequest& request, std::string_view tenant) {
 
 Result<ProduceRequest> ParseProduceBody(std::string_view body) {
   simdjson::dom::parser parser;
-  auto object = ParseObject(body, parser);
+  auto object = ParseJsonObjectBody(body, parser);
   if (!object.ok()) return object.status();
   ProduceRequest request;
   for (auto [key, value] : *object) {

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "api/dialect/dialect_api.h"
+#include "api/dialect/json_body.h"
 #include "api/native/params.h"
 #include "api/native/render.h"
 #include "enrich/enricher.h"
@@ -383,21 +384,7 @@ void WriteKey(event::JsonWriter& json, const http::KeyInfo& key, const std::stri
 // Parses a small JSON object body of an admin request.
 Result<simdjson::dom::object> ParseObjectBody(const Request& request,
                                               simdjson::dom::parser& parser) {
-  if (request.body.size() == 0) return Status::InvalidArgument("body: expected a JSON object");
-  simdjson::dom::element root;
-  if (auto error = parser.parse(request.body.view().data, request.body.size(), false).get(root)) {
-    const std::string_view text = request.body_text();
-    if (const auto syntax = event::FindJsonSyntaxError(text)) {
-      const auto [line, column] = event::LineAndColumn(text, syntax->offset);
-      return Status::InvalidArgument(fmt::format("body: malformed JSON at line {}, column {}: {}",
-                                                 line, column, syntax->reason));
-    }
-    return Status::InvalidArgument(std::string("body: malformed JSON: ") +
-                                   simdjson::error_message(error));
-  }
-  simdjson::dom::object object;
-  if (root.get(object)) return Status::InvalidArgument("body: expected a JSON object");
-  return object;
+  return api::ParseJsonObjectBody(request.body_text(), parser);
 }
 
 Response CreateTenant(Request& request, const NativeApiOptions& options) {
