@@ -408,9 +408,20 @@ void PrintDemoHelp(const App& app, const std::string& key, const std::string& ad
       "\\\n"
       "       -d '{\"type\":\"s\",\"description\":\"Successful login\",\"actor\":{\"id\":\"u1\"},"
       "\"ip\":\"203.0.113.7\"}' %s/v1/events\n"
+      "The same events through the vendors' APIs (docs/dialects/):\n"
+      "  curl -s -H \"Authorization: Bearer $AUDITLOG_KEY\" "
+      "'%s/api/v2/logs?q=type:f&per_page=3&include_totals=true'\n"
+      "  curl -s -H \"Authorization: Bearer $AUDITLOG_KEY\" "
+      "'%s/api/v2/analysis/audit?page=1&limit=3'\n"
+      "  curl -s -H \"Authorization: Bearer $AUDITLOG_KEY\" -H 'Content-Type: application/json' "
+      "\\\n"
+      "       -d '{\"startTime\":0,\"endTime\":\"253402300799999\","
+      "\"pagination\":{\"pageNo\":0,\"pageSize\":3}}' "
+      "'%s/app-portal-service/v2.2/log/query?orgId=%s'\n"
       "The API is described at %s/v1/openapi.yaml. Stop with Ctrl-C.\n",
       base.c_str(), key.c_str(), key.c_str(), base.c_str(), base.c_str(), base.c_str(),
-      base.c_str(), base.c_str(), base.c_str());
+      base.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str(),
+      std::string(kDemoTenant).c_str(), base.c_str());
   if (!admin_token.empty()) {
     std::printf(
         "Admin token for this run (tenants and keys; set --admin-token to keep one):\n"
