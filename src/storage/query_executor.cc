@@ -6,6 +6,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <numeric>
 #include <roaring/roaring.hh>
 #include <thread>
 #include <unordered_map>
@@ -31,6 +32,11 @@ size_t FieldIndex(const FieldSpec* field) { return event::FieldIndexOf(*field); 
 
 const FieldSpec* TimestampField() {
   static const FieldSpec* const field = event::FindField("timestamp");
+  return field;
+}
+
+const FieldSpec* SeqField() {
+  static const FieldSpec* const field = event::FindField("seq");
   return field;
 }
 
@@ -544,7 +550,11 @@ class Searcher {
     auto add_segment = [&](const SegmentReader& reader, int s, Roaring rows) {
       return RankSegment(reader, s, rows, wanted, &candidates);
     };
-    AL_RETURN_IF_ERROR(ForEachSegmentMatch(add_segment));
+    if (ByIngestOrderWithoutTotals()) {
+      AL_RETURN_IF_ERROR(RankSegmentsInSeqOrder(wanted, &candidates));
+    } else {
+      AL_RETURN_IF_ERROR(ForEachSegmentMatch(add_segment));
+    }
     for (size_t m = 0; m < sources_.memtables.size(); ++m) {
       AL_RETURN_IF_ERROR(deadline_.Check());
       ForEachMemtableCandidate(m, [&](uint32_t tenant, uint32_t row, const Event& event) {
@@ -560,6 +570,43 @@ class Searcher {
     std::vector<Candidate> page;
     for (size_t i = query_.offset; i < keep; ++i) page.push_back(std::move(candidates[i]));
     return page;
+  }
+
+  // An export walk: one tenant, ascending by seq, no total to count (Auth0's
+  // checkpoint pages, seq-ordered polls). Such a page needs only the segments
+  // holding its lowest seqs, not every segment after the walk's position.
+  bool ByIngestOrderWithoutTotals() const {
+    return sort_[0].field == SeqField() && !Descending() && !query_.include_totals &&
+           !query::IsAllTenants(query_.tenant);
+  }
+
+  // RankSegment over the segments in order of their lowest seq, stopping at
+  // the first segment whose lowest seq is above every one of the `wanted`
+  // smallest seqs found so far: none of its rows could enter the page.
+  Status RankSegmentsInSeqOrder(uint64_t wanted, std::vector<Candidate>* candidates) {
+    std::vector<size_t> order(sources_.segments.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return sources_.segments[a]->meta().min_seq < sources_.segments[b]->meta().min_seq;
+    });
+    const auto by_seq = [](const Candidate& a, const Candidate& b) { return a.seq < b.seq; };
+    for (const size_t s : order) {
+      const SegmentReader& reader = *sources_.segments[s];
+      if (candidates->size() >= wanted) {
+        // Keep the `wanted` smallest; the largest of them is the bar.
+        std::nth_element(candidates->begin(),
+                         candidates->begin() + static_cast<ptrdiff_t>(wanted - 1),
+                         candidates->end(), by_seq);
+        candidates->resize(static_cast<size_t>(wanted));
+        const uint64_t bar = std::max_element(candidates->begin(), candidates->end(), by_seq)->seq;
+        if (reader.meta().min_seq > bar) break;
+      }
+      AL_RETURN_IF_ERROR(deadline_.Check());
+      AL_ASSIGN_OR_RETURN(Roaring rows, SegmentMatches(reader, query_));
+      if (rows.isEmpty()) continue;
+      AL_RETURN_IF_ERROR(RankSegment(reader, static_cast<int>(s), rows, wanted, candidates));
+    }
+    return Status::OK();
   }
 
   // Orders the matching `rows` of one segment by the sort keys and appends
