@@ -8,7 +8,10 @@
 //   2  a v3 body for ParseV3ListBody (both lists), and a query string for
 //      ParseV3LoginHistoryParams;
 //   3  signature inputs: "<authorization>\n<date>\n<body>" for
-//      ParseAuthingAuthorization, ParseHttpDate and StringToSign;
+//      ParseAuthingAuthorization, ParseHttpDate and StringToSign; then the
+//      body as a query string (GET /api/v3/get-user-login-history) and as a
+//      JSON body (POST /api/v3/get-admin-audit-logs), each correctly signed
+//      with a registry key and passed to SignatureVerifier::Verify;
 //   4  an Authing document, decoded by the ingest decoder and, when accepted,
 //      written back as the v2 document and the three v3 DTOs.
 // Invariants:
@@ -19,22 +22,34 @@
 //   - every accepted query passes query::ValidateQuery and keeps its tenant;
 //   - an accepted accessToken request has both arguments;
 //   - every written record is one valid JSON object, and a written v2
-//     document decodes again.
+//     document decodes again;
+//   - a correctly signed, fresh request is accepted exactly when its string
+//     to sign can be built, and no accepted request has a query or body key
+//     containing '=' or '&' (or a repeated key, or a value with '&'): the
+//     string to sign names one request only.
 
 #include <simdjson.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "api/authing/graphql.h"
 #include "api/authing/records.h"
 #include "api/authing/signature.h"
 #include "api/authing/v2_params.h"
 #include "api/authing/v3_params.h"
+#include "common/clock.h"
+#include "common/random.h"
+#include "env/mem_file_system.h"
 #include "event/json_buffer.h"
 #include "event/json_writer.h"
+#include "http/auth/tenant_registry.h"
 #include "http/message.h"
 #include "ingest/record_decoder.h"
 #include "query/query.h"
@@ -122,6 +137,80 @@ void FuzzV3(std::string_view input) {
   CheckQuery(authing::ParseV3LoginHistoryParams(request, kTenant, kTimeout));
 }
 
+// Sun, 22 Nov 2026 03:05:23 GMT.
+constexpr std::string_view kDate = "Sun, 22 Nov 2026 03:05:23 GMT";
+constexpr int64_t kDateMicros = 1'795'316'723'000'000;
+
+// A registry with one read key in kTenant, built once.
+struct SigningKey {
+  auditlog::env::MemFileSystem fs;
+  auditlog::ManualClock clock{kDateMicros};
+  auditlog::SeededRandom random{1};
+  std::unique_ptr<auditlog::http::TenantRegistry> registry;
+  auditlog::http::NewKey key;
+};
+SigningKey& Key() {
+  static SigningKey* key = [] {
+    auto* made = new SigningKey;
+    auditlog::http::TenantRegistryOptions options;
+    options.dir = "/registry";
+    options.fs = &made->fs;
+    options.clock = &made->clock;
+    options.random = &made->random;
+    made->registry = std::move(*auditlog::http::TenantRegistry::Open(options));
+    Check(made->registry->CreateTenant(std::string(kTenant), std::nullopt).ok());
+    made->key = *made->registry->CreateKey(std::string(kTenant), 2);
+    return made;
+  }();
+  return *key;
+}
+
+// The pairs a request is signed over must be unambiguous.
+void CheckUnambiguous(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::set<std::string> keys;
+  for (const auto& [key, value] : pairs) {
+    Check(key.find_first_of("=&") == std::string::npos);
+    Check(value.find('&') == std::string::npos);
+    Check(keys.insert(key).second);
+  }
+}
+
+void VerifySigned(auditlog::http::Request request) {
+  SigningKey& key = Key();
+  request.headers = {{"x-authing-signature-nonce", "fuzz-nonce"},
+                     {"x-authing-signature-method", "HMAC-SHA1"},
+                     {"date", std::string(kDate)}};
+  auto text = authing::StringToSign(request);
+  const std::string signature = text.ok() ? authing::SignString(key.key.key, *text) : "x";
+  request.headers.emplace_back("authorization", "authing " + key.key.info.id + ":" + signature);
+  authing::SignatureVerifier verifier;  // fresh: the nonce is new
+  auto verified = verifier.Verify(request, *key.registry, kDateMicros);
+  Check(verified.ok() == text.ok());
+  if (!verified.ok()) {
+    Check(verified.status().code() == StatusCode::kInvalidArgument);
+    return;
+  }
+  Check(verified->tenant == kTenant);
+  if (request.method == "GET") {
+    CheckUnambiguous({request.query.begin(), request.query.end()});
+    return;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  const std::string body(request.body_text());
+  bool blank = true;
+  for (const char c : body) blank &= std::isspace(static_cast<unsigned char>(c)) != 0;
+  if (blank) return;  // signed as no pairs
+  Check(!parser.parse(body).get(object));
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (auto [member_key, value] : object) {
+    std::string_view string_value;
+    pairs.emplace_back(std::string(member_key), !value.get(string_value) ? std::string(string_value)
+                                                                         : simdjson::minify(value));
+  }
+  CheckUnambiguous(pairs);
+}
+
 void FuzzSignature(std::string_view input) {
   const size_t first_newline = input.find('\n');
   const std::string_view authorization = input.substr(0, first_newline);
@@ -150,6 +239,18 @@ void FuzzSignature(std::string_view input) {
     Check(*first == *second);
     Check(authing::SignString("k", *first) == authing::SignString("k", *second));
   }
+  if (auto target = auditlog::http::ParseTarget("/?" + std::string(body)); target.ok()) {
+    auditlog::http::Request get;
+    get.method = "GET";
+    get.path = "/api/v3/get-user-login-history";
+    get.query = std::move(target->query);
+    VerifySigned(std::move(get));
+  }
+  auditlog::http::Request post;
+  post.method = "POST";
+  post.path = "/api/v3/get-admin-audit-logs";
+  post.body = auditlog::event::PaddedBuffer(body);
+  VerifySigned(std::move(post));
 }
 
 bool IsJsonObject(const std::string& text) {

@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -85,7 +84,8 @@ json ToJson(const YAML::Node& node, const Variables& variables) {
     }
     case YAML::NodeType::Map: {
       json object = json::object();
-      for (const auto& item : node) object[item.first.as<std::string>()] = ToJson(item.second, variables);
+      for (const auto& item : node)
+        object[item.first.as<std::string>()] = ToJson(item.second, variables);
       return object;
     }
     default:
@@ -96,19 +96,14 @@ json ToJson(const YAML::Node& node, const Variables& variables) {
   if (text == "true") return true;
   if (text == "false") return false;
   if (text == "null" || text == "~") return nullptr;
-  static const std::regex kInteger("-?[0-9]+");
-  static const std::regex kNumber("-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?");
-  if (std::regex_match(text, kInteger)) {
+  // A JSON number as written (no leading zeros, no '+'): "0001" and
+  // "10.8.xxx.x" stay strings.
+  if (!text.empty() && (text[0] == '-' || std::isdigit(static_cast<unsigned char>(text[0])))) {
     const json number = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    return number.is_discarded() ? json(text) : number;
-  }
-  if (std::regex_match(text, kNumber)) {
-    const json number = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!number.is_discarded()) return number;
+    if (!number.is_discarded() && number.is_number()) return number;
   }
   return text;
 }
-
 
 // Whether `actual` holds `expected`: objects need every expected member
 // (the value "$absent" means the member must not be there, "$any" that it

@@ -25,6 +25,10 @@ async function main() {
   });
   report.adminByUser = summary(await client.getAdminAuditLogs(
     { userId: 'svc-ops-automation', pagination: { page: 1, limit: 50 } }));
+  report.adminByCategory = summary(await client.getAdminAuditLogs(
+    { userId: 'svc-ops-automation', resourceType: 'DATA', pagination: { page: 1, limit: 10 } }));
+  report.adminByResourceName = summary(await client.getAdminAuditLogs(
+    { userId: 'svc-ops-automation', resourceType: 'user', pagination: { page: 1, limit: 10 } }));
   report.adminFailures = summary(await client.getAdminAuditLogs(
     { userId: 'svc-ops-automation', success: false, pagination: { page: 1, limit: 10 } }));
   report.actionFailures = summary(await client.getUserActionLogs({

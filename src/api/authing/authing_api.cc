@@ -107,11 +107,11 @@ Result<http::Principal> AuthenticateV2(const Request& request, const Shared& sha
     AL_ASSIGN_OR_RETURN(const TokenClaims claims,
                         VerifyToken(*bearer, shared.jwt_secret, NowSeconds(options)));
     // The key must still be live: revoking it ends its tokens.
-    auto key = options.registry->SecretOf(claims.key_id);
-    if (!key.ok() || key->first.tenant != claims.tenant) {
+    auto key = options.registry->PrincipalOf(claims.key_id);
+    if (!key.ok() || key->tenant != claims.tenant) {
       return Status::Unauthenticated("token revoked: its API key is no longer valid");
     }
-    principal = std::move(key->first);
+    principal = std::move(*key);
   } else {
     AL_ASSIGN_OR_RETURN(principal, options.registry->Authenticate(*bearer));
   }
@@ -120,13 +120,28 @@ Result<http::Principal> AuthenticateV2(const Request& request, const Shared& sha
   return principal;
 }
 
-Result<http::Principal> AuthenticateV3(const Request& request, Shared& shared) {
+// The nonce is remembered last, so that a request refused for its scope or
+// pool takes no room in the cache. `*retry_after_seconds` is set when the
+// cache is full (kUnavailable).
+Result<http::Principal> AuthenticateV3(const Request& request, Shared& shared,
+                                       int64_t* retry_after_seconds) {
   const DialectApiOptions& options = *shared.options;
-  AL_ASSIGN_OR_RETURN(http::Principal principal, shared.verifier.Verify(request, *options.registry,
-                                                                        options.Now().NowMicros()));
-  AL_RETURN_IF_ERROR(RequireScope(principal, http::Scope::kEventsRead));
-  AL_RETURN_IF_ERROR(CheckUserPoolHeader(request, principal));
-  return principal;
+  const int64_t now_micros = options.Now().NowMicros();
+  AL_ASSIGN_OR_RETURN(SignedRequest checked,
+                      shared.verifier.Check(request, *options.registry, now_micros));
+  AL_RETURN_IF_ERROR(RequireScope(checked.principal, http::Scope::kEventsRead));
+  AL_RETURN_IF_ERROR(CheckUserPoolHeader(request, checked.principal));
+  AL_RETURN_IF_ERROR(shared.verifier.Accept(checked, now_micros, retry_after_seconds));
+  return std::move(checked.principal);
+}
+
+// The v3 error for a failed AuthenticateV3.
+Response V3AuthError(const Status& status, int64_t retry_after_seconds) {
+  Response response = V3Error(status);
+  if (status.code() == StatusCode::kUnavailable && retry_after_seconds > 0) {
+    response.AddHeader("Retry-After", std::to_string(retry_after_seconds));
+  }
+  return response;
 }
 
 // ---- handlers ------------------------------------------------------------------
@@ -153,6 +168,8 @@ Response V2List(Request& request, Shared& shared, LogKind kind) {
   if (!query.ok()) return V2Error(query.status());
   auto result = options.store->Search(*query);
   if (!result.ok()) return V2Error(result.status());
+  // `userPoolId` is the pool asked about, whatever the stored copy says.
+  for (event::Event& event : result->events) event.tenant = principal->tenant;
   std::string body;
   event::JsonWriter json(&body);
   json.BeginObject();
@@ -184,8 +201,9 @@ Response V3Answer(const Result<query::Query>& query, const DialectApiOptions& op
 }
 
 Response V3ListHandler(Request& request, Shared& shared, V3List list) {
-  auto principal = AuthenticateV3(request, shared);
-  if (!principal.ok()) return V3Error(principal.status());
+  int64_t retry_after_seconds = 0;
+  auto principal = AuthenticateV3(request, shared, &retry_after_seconds);
+  if (!principal.ok()) return V3AuthError(principal.status(), retry_after_seconds);
   const DialectApiOptions& options = *shared.options;
   return V3Answer(
       ParseV3ListBody(request.body_text(), list, principal->tenant, options.query_timeout), options,
@@ -193,11 +211,15 @@ Response V3ListHandler(Request& request, Shared& shared, V3List list) {
 }
 
 Response V3LoginHistory(Request& request, Shared& shared) {
-  auto principal = AuthenticateV3(request, shared);
-  if (!principal.ok()) return V3Error(principal.status());
+  int64_t retry_after_seconds = 0;
+  auto principal = AuthenticateV3(request, shared, &retry_after_seconds);
+  if (!principal.ok()) return V3AuthError(principal.status(), retry_after_seconds);
   const DialectApiOptions& options = *shared.options;
-  return V3Answer(ParseV3LoginHistoryParams(request, principal->tenant, options.query_timeout),
-                  options, WriteUserLoginHistoryDto);
+  auto query =
+      request.method == "GET"
+          ? ParseV3LoginHistoryParams(request, principal->tenant, options.query_timeout)
+          : ParseV3LoginHistoryBody(request.body_text(), principal->tenant, options.query_timeout);
+  return V3Answer(query, options, WriteUserLoginHistoryDto);
 }
 
 Response Graphql(Request& request, const Shared& shared) {
@@ -243,6 +265,8 @@ void RegisterAuthingApi(http::Router& router, const DialectApiOptions& options) 
   router.Add("POST", "/api/v3/get-user-action-logs",
              [shared](Request& r) { return V3ListHandler(r, *shared, V3List::kUserActionLogs); });
   router.Add("GET", "/api/v3/get-user-login-history",
+             [shared](Request& r) { return V3LoginHistory(r, *shared); });
+  router.Add("POST", "/api/v3/get-user-login-history",
              [shared](Request& r) { return V3LoginHistory(r, *shared); });
   router.SetErrorRenderer("/api/v2/analysis/",
                           [](const Request&, int http_status, const Status& status) {

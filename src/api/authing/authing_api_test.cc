@@ -94,12 +94,20 @@ class AuthingApi : public ::testing::Test {
     return json::parse(response.body);
   }
 
-  // A v3 request signed as authing-node-sdk signs it, dated kDate.
-  http::Response SignedV3(std::string_view body, std::string_view nonce) {
+  // A v3 request signed as authing-node-sdk signs it, dated kDate, with
+  // `key` (key_ when null). A request that cannot be signed goes out with a
+  // dummy signature.
+  http::Response SignedV3(std::string_view body, std::string_view nonce,
+                          std::string path = "/api/v3/get-user-action-logs",
+                          const http::NewKey* key = nullptr, std::string method = "POST",
+                          std::vector<http::NameValue> query = {},
+                          std::vector<http::NameValue> extra_headers = {}) {
+    if (key == nullptr) key = &key_;
     http::Request request;
-    request.method = "POST";
-    request.path = "/api/v3/get-user-action-logs";
+    request.method = std::move(method);
+    request.path = std::move(path);
     request.target = request.path;
+    request.query = std::move(query);
     request.headers = {{"content-type", "application/json"},
                        {"x-authing-signature-nonce", std::string(nonce)},
                        {"x-authing-signature-method", "HMAC-SHA1"},
@@ -107,9 +115,11 @@ class AuthingApi : public ::testing::Test {
                        {"x-authing-sdk-version", "authing-node-sdk:4.0.1"},
                        {"x-authing-lang", "zh-CN"},
                        {"date", kDate}};
+    for (auto& header : extra_headers) request.headers.push_back(std::move(header));
     request.body = event::PaddedBuffer(body);
-    const std::string signature = SignString(key_.key, *StringToSign(request));
-    request.headers.emplace_back("authorization", "authing " + key_.info.id + ":" + signature);
+    const auto text = StringToSign(request);
+    const std::string signature = text.ok() ? SignString(key->key, *text) : "unsigned=";
+    request.headers.emplace_back("authorization", "authing " + key->info.id + ":" + signature);
     return router_.Dispatch(request);
   }
 
@@ -218,6 +228,91 @@ TEST_F(AuthingApi, V3ParameterErrorsUseTheV3Envelope) {
   const json answer = json::parse(response.body);
   EXPECT_EQ(answer["statusCode"], 400);
   EXPECT_EQ(answer["message"], "pagination.limit: must be a whole number from 1 to 50, got \"51\"");
+}
+
+TEST_F(AuthingApi, V3SeesOnlyTheKeysOwnPool) {
+  const std::string body = R"({"userId":"u1"})";
+  http::Response response = SignedV3(body, "iso-1", "/api/v3/get-user-action-logs", &other_key_);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(json::parse(response.body)["data"]["totalCount"], 0);
+  response = SignedV3("{}", "iso-2", "/api/v3/get-admin-audit-logs", &other_key_);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(json::parse(response.body)["data"]["totalCount"], 0);
+  response = SignedV3("", "iso-3", "/api/v3/get-user-login-history", &other_key_, "GET",
+                      {{"userId", "u1"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(json::parse(response.body)["data"]["totalCount"], 0);
+  // The same requests with pool-a's key see pool-a's events.
+  response = SignedV3("", "iso-4", "/api/v3/get-user-login-history", &key_, "GET",
+                      {{"userId", "u1"}, {"userIdType", "user_id"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(json::parse(response.body)["data"]["totalCount"], 2);
+}
+
+TEST_F(AuthingApi, V3LoginHistoryAlsoTakesAPostBody) {
+  const http::Response response = SignedV3(R"({"user_id":"u1","page":1,"limit":10})", "post-1",
+                                           "/api/v3/get-user-login-history");
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(json::parse(response.body)["data"]["totalCount"], 2);
+}
+
+TEST_F(AuthingApi, V3KeyWithoutReadScopeIsForbiddenAndItsNonceNotKept) {
+  AL_ASSERT_OK_AND_ASSIGN(const http::NewKey writer, registry_->CreateKey("pool-a", 1));
+  http::Response response = SignedV3("{}", "scope-1", "/api/v3/get-user-action-logs", &writer);
+  EXPECT_EQ(response.status, 403);
+  EXPECT_EQ(json::parse(response.body)["message"], "this API key lacks the scope events:read");
+  // The refused request took no room in the nonce cache: the same nonce,
+  // with a key that may read, is a first use.
+  response = SignedV3("{}", "scope-1", "/api/v3/get-user-action-logs");
+  EXPECT_EQ(response.status, 200) << response.body;
+}
+
+TEST_F(AuthingApi, V3UserPoolHeaderMustNameTheKeysPool) {
+  http::Response response = SignedV3("{}", "pool-1", "/api/v3/get-user-action-logs", nullptr,
+                                     "POST", {}, {{"x-authing-userpool-id", "pool-b"}});
+  EXPECT_EQ(response.status, 403);
+  EXPECT_EQ(json::parse(response.body)["message"],
+            "x-authing-userpool-id: the credential belongs to another user pool");
+  response = SignedV3("{}", "pool-2", "/api/v3/get-user-action-logs", nullptr, "POST", {},
+                      {{"x-authing-userpool-id", "pool-a"}});
+  EXPECT_EQ(response.status, 200) << response.body;
+}
+
+TEST_F(AuthingApi, V3AmbiguousRequestsAreRefusedBeforeAnyQuery) {
+  http::Response response = SignedV3(R"({"pagination={\"page\":1,\"limit\":50}&userId":"u1"})",
+                                     "amb-1", "/api/v3/get-admin-audit-logs");
+  EXPECT_EQ(response.status, 400);
+  EXPECT_TRUE(json::parse(response.body)["message"].get<std::string>().starts_with(
+      "body key \"pagination="));
+  response =
+      SignedV3("", "amb-2", "/api/v3/get-user-login-history", nullptr, "GET",
+               {{"end=E&limit=10&page=1&start", "S"}, {"userId", "U"}, {"userIdType", "user_id"}});
+  EXPECT_EQ(response.status, 400);
+  EXPECT_TRUE(json::parse(response.body)["message"].get<std::string>().starts_with(
+      "query key \"end=E&limit=10&page=1&start\""));
+  response = SignedV3(R"({"userId":"u1","offset":5})", "amb-3");
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(json::parse(response.body)["message"], "offset: unknown member");
+}
+
+TEST_F(AuthingApi, V3UnknownKeyAndBadSignatureLookTheSame) {
+  http::NewKey unknown = key_;
+  unknown.info.id = "unknownkeyid0000";
+  http::Response response = SignedV3("{}", "who-1", "/api/v3/get-user-action-logs", &unknown);
+  EXPECT_EQ(response.status, 401);
+  EXPECT_EQ(json::parse(response.body)["message"], "signature: invalid accessKeyId or signature");
+  http::NewKey wrong_secret = key_;
+  wrong_secret.key = other_key_.key;
+  response = SignedV3("{}", "who-2", "/api/v3/get-user-action-logs", &wrong_secret);
+  EXPECT_EQ(response.status, 401);
+  EXPECT_EQ(json::parse(response.body)["message"], "signature: invalid accessKeyId or signature");
+}
+
+TEST_F(AuthingApi, V2DocumentsNameTheQueriedPool) {
+  int status = 0;
+  const json audit = AuditWith(key_.key, &status);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(audit["data"]["list"][0]["userPoolId"], "pool-a");
 }
 
 TEST_F(AuthingApi, UnknownRoutesAnswerInEachPrefixsEnvelope) {

@@ -27,18 +27,23 @@ constexpr std::array<std::string_view, 23> kUserActionTypes = {
     "refreshUserTokenBySelf", "verifyFirstLogin", "securityResourceAccess"};
 
 // The civil date and time of `micros` (UTC), via Hinnant's days_to_civil.
+// event/time.h exports only the inverse (DaysFromCivil), and its
+// FormatRfc3339 switches to 6 fraction digits and rounds toward zero before
+// 1970, while Authing's forms always have 3 digits: hence this one.
 struct Civil {
   int64_t year;
   unsigned month, day, hour, minute, second, millis;
 };
+// Division rounding toward negative infinity: an instant before 1970 lies
+// in the millisecond and the day that start at or before it.
+int64_t FloorDiv(int64_t value, int64_t divisor) {
+  const int64_t quotient = value / divisor;
+  return (value % divisor < 0) ? quotient - 1 : quotient;
+}
 Civil ToCivil(event::UnixMicros micros) {
-  const int64_t total_millis = micros / 1000;
-  int64_t days = total_millis / 86'400'000;
-  int64_t rest = total_millis % 86'400'000;
-  if (rest < 0) {
-    rest += 86'400'000;
-    --days;
-  }
+  const int64_t total_millis = FloorDiv(micros, 1000);
+  int64_t days = FloorDiv(total_millis, 86'400'000);
+  const int64_t rest = total_millis - days * 86'400'000;
   days += 719468;
   const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
   const auto doe = static_cast<unsigned>(days - era * 146097);
@@ -153,10 +158,6 @@ void WriteDetailValue(JsonWriter& json, const DetailMember& member) {
   }
 }
 
-void MemberOrEmpty(JsonWriter& json, std::string_view key, std::string_view value) {
-  json.Member(key, value);
-}
-
 void WriteSuccess(JsonWriter& json, const Event& event) {
   json.Key("success");
   json.Bool(event.result != event::Outcome::kFailure);
@@ -174,6 +175,45 @@ void WriteV3Geoip(JsonWriter& json, const Event& event) {
 std::string DetailString(const std::vector<DetailMember>& details, std::string_view name) {
   const DetailMember* member = FindDetail(details, name);
   return member != nullptr && member->is_string ? member->value : std::string();
+}
+
+// Authing's resource category (DATA, API, ...): the decoder keeps the
+// line's in `resourceType` and, when only the document had one,
+// `@resourceType`. v3_params.cc filters by the same rule.
+// A null member counts as absent, as in query::DetailsValue.
+std::string ResourceCategory(const std::vector<DetailMember>& details) {
+  const DetailMember* own = FindDetail(details, "resourceType");
+  const bool own_present = own != nullptr && (own->is_string || own->value != "null");
+  return DetailString(details, own_present ? "resourceType" : "@resourceType");
+}
+
+bool IsLineKey(std::string_view name) {
+  for (std::string_view key : kLineKeys) {
+    if (key == name) return true;
+  }
+  return false;
+}
+
+// A value as the line can carry it: tab, CR and LF as spaces (the line is
+// one line), and each ` <line key>=` inside it written ` <line key>:`, so
+// that the value cannot start a member of its own when the line is parsed
+// again. The document's own members keep the full value.
+std::string LineValue(std::string_view value) {
+  std::string text(value);
+  for (char& c : text) {
+    if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+  }
+  // A key has no space, so only the word after each space can be one.
+  for (size_t space = text.find(' '); space != std::string::npos;) {
+    const size_t word_end = text.find_first_of(" =", space + 1);
+    if (word_end == std::string::npos) break;
+    if (text[word_end] == '=' &&
+        IsLineKey(std::string_view(text).substr(space + 1, word_end - space - 1))) {
+      text[word_end] = ':';
+    }
+    space = text.find(' ', word_end);
+  }
+  return text;
 }
 
 }  // namespace
@@ -210,7 +250,7 @@ std::string AuthingMessageLine(const Event& event) {
     line += ' ';
     line += key;
     line += '=';
-    line += OrNull(value);
+    line += OrNull(LineValue(value));
   }
   return line;
 }
@@ -226,7 +266,8 @@ void WriteV2Document(const Event& event, JsonWriter& json) {
       "resourceName", "resourceDetails", "operationType", "operationMode", "originValue",
       "targetValue",  "eventResultMsg",  "appName"};
   for (std::string_view key : kMapped) {
-    const DetailMember* copy = FindDetail(details, key);
+    // userPoolId is always the pool asked about, never a stored copy.
+    const DetailMember* copy = key == "userPoolId" ? nullptr : FindDetail(details, key);
     const std::string value = CanonicalValue(event, key).value_or(std::string());
     if (key == "appName" && copy == nullptr && value.empty()) continue;  // not in Authing's sample
     json.Key(key);
@@ -267,7 +308,8 @@ void WriteV2Document(const Event& event, JsonWriter& json) {
   const std::optional<event::UnixMicros> logstash_time =
       event.received_at ? event.received_at : event.timestamp;
   if (!have_logstash_time && logstash_time) {
-    json.Member("@timestamp", event::FormatRfc3339(*logstash_time));
+    // Milliseconds, as Logstash writes it ("2021-09-22T07:47:21.897Z").
+    json.Member("@timestamp", TimeWithOffset(*logstash_time, "Z"));
   }
   if (!have_filedate && event.timestamp) json.Member("filedate", AuthingFileDate(*event.timestamp));
   // A line without a time would not parse back: Authing's lines always have one.
@@ -286,21 +328,21 @@ void WriteV2Document(const Event& event, JsonWriter& json) {
 void WriteAdminAuditLogDto(const Event& event, JsonWriter& json) {
   const std::vector<DetailMember> details = DetailMembers(event.details);
   json.BeginObject();
-  MemberOrEmpty(json, "adminUserId", event.actor.id);
-  MemberOrEmpty(json, "adminUserAvatar", DetailString(details, "photoUrl"));
-  MemberOrEmpty(json, "adminUserDisplayName", event.actor.name);
-  MemberOrEmpty(json, "clientIp", event.ip);
-  MemberOrEmpty(json, "eventType", event.type);
-  MemberOrEmpty(json, "operationType", event.operation.type);
-  MemberOrEmpty(json, "resourceType", event.resource.type);
+  json.Member("adminUserId", event.actor.id);
+  json.Member("adminUserAvatar", DetailString(details, "photoUrl"));
+  json.Member("adminUserDisplayName", event.actor.name);
+  json.Member("clientIp", event.ip);
+  json.Member("eventType", event.type);
+  json.Member("operationType", event.operation.type);
+  json.Member("resourceType", ResourceCategory(details));
   // authing-node-sdk 4.0.1 declares eventDetails; the Go/Java DTOs eventDetail.
-  MemberOrEmpty(json, "eventDetail", event.description);
-  MemberOrEmpty(json, "eventDetails", event.description);
-  MemberOrEmpty(json, "operationParam", DetailString(details, "operationParam"));
-  MemberOrEmpty(json, "originValue", event.origin_value);
-  MemberOrEmpty(json, "targetValue", event.target_value);
+  json.Member("eventDetail", event.description);
+  json.Member("eventDetails", event.description);
+  json.Member("operationParam", DetailString(details, "operationParam"));
+  json.Member("originValue", event.origin_value);
+  json.Member("targetValue", event.target_value);
   WriteSuccess(json, event);
-  MemberOrEmpty(json, "userAgent", event.user_agent);
+  json.Member("userAgent", event.user_agent);
   // 4.0.1 names it `ua`, the later SDKs `parsedUserAgent`: both are sent.
   json.Key("parsedUserAgent");
   enrich::WriteAuthingParsedUserAgent(event.ua, json);
@@ -308,43 +350,43 @@ void WriteAdminAuditLogDto(const Event& event, JsonWriter& json) {
   enrich::WriteAuthingParsedUserAgent(event.ua, json);
   WriteV3Geoip(json, event);
   WriteV3Time(json, "timestamp", event);
-  MemberOrEmpty(json, "requestId", event.request_id);
+  json.Member("requestId", event.request_id);
   json.EndObject();
 }
 
 void WriteUserActionLogDto(const Event& event, JsonWriter& json) {
   const std::vector<DetailMember> details = DetailMembers(event.details);
   json.BeginObject();
-  MemberOrEmpty(json, "userId", event.actor.id);
-  MemberOrEmpty(json, "userAvatar", DetailString(details, "photoUrl"));
-  MemberOrEmpty(json, "userDisplayName", event.actor.name);
+  json.Member("userId", event.actor.id);
+  json.Member("userAvatar", DetailString(details, "photoUrl"));
+  json.Member("userDisplayName", event.actor.name);
   json.Key("userLoginsCount");
   json.Uint(0);
-  MemberOrEmpty(json, "appId", event.client.id);
-  MemberOrEmpty(json, "appName", event.client.name);
-  MemberOrEmpty(json, "clientIp", event.ip);
-  MemberOrEmpty(json, "eventType", event.type);
-  MemberOrEmpty(json, "eventDetail", event.description);
+  json.Member("appId", event.client.id);
+  json.Member("appName", event.client.name);
+  json.Member("clientIp", event.ip);
+  json.Member("eventType", event.type);
+  json.Member("eventDetail", event.description);
   WriteSuccess(json, event);
-  MemberOrEmpty(json, "appLoginUrl", "");
-  MemberOrEmpty(json, "appLogo", "");
-  MemberOrEmpty(json, "userAgent", event.user_agent);
+  json.Member("appLoginUrl", "");
+  json.Member("appLogo", "");
+  json.Member("userAgent", event.user_agent);
   json.Key("parsedUserAgent");
   enrich::WriteAuthingParsedUserAgent(event.ua, json);
   WriteV3Geoip(json, event);
   WriteV3Time(json, "timestamp", event);
-  MemberOrEmpty(json, "requestId", event.request_id);
+  json.Member("requestId", event.request_id);
   json.EndObject();
 }
 
 void WriteUserLoginHistoryDto(const Event& event, JsonWriter& json) {
   json.BeginObject();
-  MemberOrEmpty(json, "appId", event.client.id);
-  MemberOrEmpty(json, "appName", event.client.name);
-  MemberOrEmpty(json, "appLogo", "");
-  MemberOrEmpty(json, "appLoginUrl", "");
-  MemberOrEmpty(json, "clientIp", event.ip);
-  MemberOrEmpty(json, "userAgent", event.user_agent);
+  json.Member("appId", event.client.id);
+  json.Member("appName", event.client.name);
+  json.Member("appLogo", "");
+  json.Member("appLoginUrl", "");
+  json.Member("clientIp", event.ip);
+  json.Member("userAgent", event.user_agent);
   WriteV3Time(json, "time", event);
   json.EndObject();
 }

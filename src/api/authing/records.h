@@ -38,14 +38,22 @@ std::string AuthingFileDate(event::UnixMicros micros);
 // The raw log line, `[time] logId=... eventResultMsg=null`: the sample's
 // keys in the sample's order, each value the canonical field's (or, for
 // roleCode, roleId, resourceType and operationParam, `details`'s), absent
-// ones as the literal `null`. Values are written as they are; a value with
-// a space is unambiguous only for the parser's free-text keys.
+// ones as the literal `null`. A value is neutralized so that it cannot forge
+// members: tab, CR and LF become spaces, and a ` <line key>=` inside it is
+// written ` <line key>:` (the JSON members keep the value unchanged). A
+// value with a space is otherwise unambiguous only for the parser's
+// free-text keys.
 std::string AuthingMessageLine(const event::Event& event);
 
 // The v2 Logstash document of `event` as the next value of `json`.
+// `userPoolId` is event.tenant (callers set it to the pool queried);
+// `@timestamp`, when computed, has milliseconds as Logstash writes it.
 void WriteV2Document(const event::Event& event, event::JsonWriter& json);
 
-// v3 AdminAuditLogDto, UserActionLogDto and UserLoginHistoryDto.
+// v3 AdminAuditLogDto, UserActionLogDto and UserLoginHistoryDto. `success`
+// is `result != failure` (an unset result counts as success), the rule
+// V3SuccessFilter (v3_params.h) filters by; AdminAuditLogDto.resourceType is
+// Authing's category from details (`resourceType`, else `@resourceType`).
 void WriteAdminAuditLogDto(const event::Event& event, event::JsonWriter& json);
 void WriteUserActionLogDto(const event::Event& event, event::JsonWriter& json);
 void WriteUserLoginHistoryDto(const event::Event& event, event::JsonWriter& json);

@@ -124,6 +124,76 @@ TEST(AuthingRecords, TimesInAuthingForms) {
   EXPECT_EQ(AuthingFileDate(1632296841559000), "2021.09.22");
   EXPECT_EQ(AuthingLineTime(0), "1970-01-01T00:00:00.000-0000");
   EXPECT_EQ(AuthingFileDate(951782400000000), "2000.02.29");
+  // Before 1970 the millisecond and day round down, not toward zero.
+  EXPECT_EQ(AuthingLineTime(-1), "1969-12-31T23:59:59.999-0000");
+  EXPECT_EQ(AuthingV3Time(-1'500), "1969-12-31T23:59:59.998+0000");
+  EXPECT_EQ(AuthingFileDate(-1), "1969.12.31");
+  EXPECT_EQ(AuthingLineTime(-86'400'000'000), "1969-12-31T00:00:00.000-0000");
+}
+
+TEST(AuthingRecords, LogstashTimestampHasMilliseconds) {
+  Event event = FullEvent();
+  event.received_at = 1632296841897123;  // sub-millisecond digits are dropped
+  const json doc = json::parse(Render(event));
+  EXPECT_EQ(doc["@timestamp"], "2021-09-22T07:47:21.897Z");
+}
+
+TEST(AuthingRecords, UserPoolIdIsTheEventsPool) {
+  Event event = FullEvent();
+  event.tenant = "pool-a";
+  event.details = R"({"userPoolId":"someone-elses-pool"})";
+  const json doc = json::parse(Render(event));
+  EXPECT_EQ(doc["userPoolId"], "pool-a");
+  EXPECT_NE(doc["message"].get<std::string>().find(" userPoolId=pool-a "), std::string::npos);
+}
+
+TEST(AuthingRecords, MessageLineValuesCannotForgeMembers) {
+  Event event = FullEvent();
+  event.description = "line one\r\nuserId=evil\tx eventResultCode=success\nfoo=bar";
+  event.actor.name = "lis operationType=delete";
+  const std::string line = AuthingMessageLine(event);
+  EXPECT_EQ(line.find_first_of("\r\n\t"), std::string::npos);
+  EXPECT_NE(line.find(" eventDetails=line one  userId:evil x eventResultCode:success foo=bar "),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find(" userName=lis operationType:delete "), std::string::npos) << line;
+  // The JSON members keep the values whole, and the line decodes to the
+  // event's own fields.
+  const json doc = json::parse(Render(event));
+  EXPECT_EQ(doc["eventDetails"], event.description);
+  EXPECT_EQ(doc["userName"], event.actor.name);
+  AL_ASSERT_OK_AND_ASSIGN(const Event decoded, Decode(Render(event)));
+  EXPECT_EQ(decoded.actor.id, "user-1");
+  EXPECT_EQ(decoded.operation.type, "create");
+  EXPECT_EQ(decoded.result, event::Outcome::kFailure);
+}
+
+TEST(AuthingRecords, AdminDtoResourceTypeFallsBackToTheDocumentsCopy) {
+  Event event = FullEvent();
+  event.details = R"({"resourceType":null,"@resourceType":"API"})";
+  std::string out;
+  event::JsonWriter writer(&out);
+  WriteAdminAuditLogDto(event, writer);
+  EXPECT_EQ(json::parse(out)["resourceType"], "API");
+  event.details = R"({"resourceType":"DATA","@resourceType":"data"})";
+  out.clear();
+  event::JsonWriter again(&out);
+  WriteAdminAuditLogDto(event, again);
+  EXPECT_EQ(json::parse(out)["resourceType"], "DATA");
+}
+
+TEST(AuthingRecords, DtoSuccessIsNotFailure) {
+  Event event = FullEvent();
+  for (const auto& [result, success] :
+       std::vector<std::pair<event::Outcome, bool>>{{event::Outcome::kSuccess, true},
+                                                    {event::Outcome::kUnset, true},
+                                                    {event::Outcome::kFailure, false}}) {
+    event.result = result;
+    std::string out;
+    event::JsonWriter writer(&out);
+    WriteUserActionLogDto(event, writer);
+    EXPECT_EQ(json::parse(out)["success"], success);
+  }
 }
 
 TEST(AuthingRecords, MessageLineHasEveryKeyWithLiteralNulls) {
@@ -232,13 +302,17 @@ TEST(AuthingRecords, EventWithoutNameKeepsTypeAsEventType) {
 // Document -> canonical -> document gives the seed back, except:
 //   - eventType loses its leading space (the decoder trims it into `name`);
 //   - the line's eventDetails=null becomes the document's eventDetails (the
-//     event keeps one description).
+//     event keeps one description);
+//   - userPoolId is the pool the event is in (the line's), not the sample's
+//     truncated document copy.
 TEST(AuthingRecords, SeedDocumentRoundTrips) {
   AL_ASSERT_OK_AND_ASSIGN(const Event event, Decode(kSeedDocument));
   json rendered = json::parse(Render(event));
   json seed = json::parse(kSeedDocument);
   EXPECT_EQ(rendered["eventType"], "Create a user");
   seed["eventType"] = "Create a user";
+  EXPECT_EQ(rendered["userPoolId"], event.tenant);
+  seed["userPoolId"] = event.tenant;
   std::string line = seed["message"];
   const std::string null_details = "eventDetails=null";
   line.replace(line.find(null_details), null_details.size(),
@@ -248,7 +322,9 @@ TEST(AuthingRecords, SeedDocumentRoundTrips) {
   // And the rendered document decodes to the same event; only the order of
   // the members of `details` may differ.
   AL_ASSERT_OK_AND_ASSIGN(Event again, Decode(Render(event)));
-  EXPECT_EQ(DetailsOf(again), DetailsOf(event));
+  json details = DetailsOf(event);
+  details.erase("userPoolId");
+  EXPECT_EQ(DetailsOf(again), details);
   again.details = event.details;
   EXPECT_EQ(event::EventToJson(again), event::EventToJson(event));
 }
@@ -268,7 +344,8 @@ TEST(AuthingRecords, V3DtosCarryTheirMembers) {
   EXPECT_EQ(admin["adminUserDisplayName"], "lis");
   EXPECT_EQ(admin["adminUserAvatar"], "https://example.invalid/a.png");
   EXPECT_EQ(admin["operationType"], "create");
-  EXPECT_EQ(admin["resourceType"], "user");
+  // Authing's category from details; `user` (resource.type) is resourceName.
+  EXPECT_EQ(admin["resourceType"], "DATA");
   EXPECT_EQ(admin["success"], false);
   EXPECT_EQ(admin["timestamp"], "2021-09-22T07:47:21.559+0000");
   EXPECT_EQ(admin["parsedUserAgent"]["browser"], "Python Requests 2.26");

@@ -4,11 +4,13 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 #include <simdjson.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 #include <vector>
 
 #include "event/time.h"
@@ -35,9 +37,15 @@ std::string CanonicalHeaderValue(std::string_view value) {
   return Trim(text);
 }
 
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
 // The body's top-level members as JavaScript's `${key}=${value}` prints them.
-Result<std::vector<std::pair<std::string, std::string>>> BodyPairs(std::string_view body) {
-  std::vector<std::pair<std::string, std::string>> pairs;
+Result<Pairs> BodyPairs(std::string_view body) {
+  Pairs pairs;
+  if (body.size() > kMaxSignedBodyBytes) {
+    return Status::InvalidArgument(fmt::format(
+        "body: larger than the {} bytes a signed request may have", kMaxSignedBodyBytes));
+  }
   if (Trim(body).empty()) return pairs;
   simdjson::dom::parser parser;
   simdjson::dom::object object;
@@ -55,6 +63,29 @@ Result<std::vector<std::pair<std::string, std::string>>> BodyPairs(std::string_v
     pairs.emplace_back(std::string(key), std::move(text));
   }
   return pairs;
+}
+
+// Refuses pairs whose `k=v&k=v` joining could be read another way: with no
+// `=` or `&` in keys, no `&` in values and no repeated key, splitting at `&`
+// and then at the first `=` gives back exactly the pairs that were signed.
+// REQUIRES: `sorted` is sorted by key.
+Status CheckUnambiguous(const Pairs& sorted, std::string_view where) {
+  for (size_t index = 0; index < sorted.size(); ++index) {
+    const auto& [key, value] = sorted[index];
+    if (key.find_first_of("=&") != std::string::npos) {
+      return Status::InvalidArgument(
+          fmt::format("{} key {:?}: must not contain '=' or '&' in a signed request", where, key));
+    }
+    if (value.find('&') != std::string::npos) {
+      return Status::InvalidArgument(
+          fmt::format("{}: the value must not contain '&' in a signed request", key));
+    }
+    if (index > 0 && sorted[index - 1].first == key) {
+      return Status::InvalidArgument(
+          fmt::format("{}: given twice; a signed request names each {} key once", key, where));
+    }
+  }
+  return Status::OK();
 }
 
 Status Unauthenticated(std::string_view why) {
@@ -81,8 +112,9 @@ Result<std::string> StringToSign(const http::Request& request) {
     out += '\n';
   }
   out += request.path;
-  std::vector<std::pair<std::string, std::string>> pairs;
-  if (request.method == "GET") {
+  Pairs pairs;
+  const bool is_get = request.method == "GET";
+  if (is_get) {
     pairs.assign(request.query.begin(), request.query.end());
   } else {
     AL_ASSIGN_OR_RETURN(pairs, BodyPairs(request.body_text()));
@@ -90,6 +122,7 @@ Result<std::string> StringToSign(const http::Request& request) {
   if (pairs.empty()) return out;
   std::stable_sort(pairs.begin(), pairs.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  AL_RETURN_IF_ERROR(CheckUnambiguous(pairs, is_get ? "query" : "body"));
   out += '?';
   for (size_t index = 0; index < pairs.size(); ++index) {
     if (index > 0) out += '&';
@@ -164,9 +197,19 @@ std::optional<int64_t> ParseHttpDate(std::string_view text) {
   return seconds * 1'000'000;
 }
 
-Result<http::Principal> SignatureVerifier::Verify(const http::Request& request,
-                                                  const http::TenantRegistry& registry,
-                                                  int64_t now_micros) {
+bool IsValidNonce(std::string_view nonce) {
+  if (nonce.empty() || nonce.size() > kMaxNonceBytes) return false;
+  for (const char c : nonce) {
+    const bool allowed = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+                         (c >= 'a' && c <= 'z') || c == '_' || c == '-';
+    if (!allowed) return false;
+  }
+  return true;
+}
+
+Result<SignedRequest> SignatureVerifier::Check(const http::Request& request,
+                                               const http::TenantRegistry& registry,
+                                               int64_t now_micros) const {
   const auto header = request.Header("authorization");
   if (!header) {
     return Status::Unauthenticated(
@@ -181,48 +224,96 @@ Result<http::Principal> SignatureVerifier::Verify(const http::Request& request,
   if (!date_text) return Unauthenticated("the date header is missing");
   const auto date = ParseHttpDate(Trim(*date_text));
   if (!date) return Unauthenticated("the date header is not an RFC 1123 date in GMT");
-  const auto nonce = request.Header("x-authing-signature-nonce");
-  if (!nonce || Trim(*nonce).empty()) {
-    return Unauthenticated("the x-authing-signature-nonce header is missing");
+  const auto nonce_header = request.Header("x-authing-signature-nonce");
+  const std::string nonce = nonce_header ? Trim(*nonce_header) : std::string();
+  if (nonce.empty()) return Unauthenticated("the x-authing-signature-nonce header is missing");
+  if (!IsValidNonce(nonce)) {
+    return Unauthenticated(fmt::format(
+        "x-authing-signature-nonce must be 1 to {} characters of [0-9A-Za-z_-]", kMaxNonceBytes));
   }
   if (const auto method = request.Header("x-authing-signature-method");
       method && Trim(*method) != "HMAC-SHA1") {
     return Unauthenticated("only x-authing-signature-method HMAC-SHA1 is supported");
   }
-  auto secret = registry.SecretOf(authorization->access_key_id);
-  if (!secret.ok()) return Unauthenticated("invalid accessKeyId");
   AL_ASSIGN_OR_RETURN(const std::string string_to_sign, StringToSign(request));
-  const std::string expected = SignString(secret->second, string_to_sign);
-  if (expected.size() != authorization->signature.size() ||
-      CRYPTO_memcmp(expected.data(), authorization->signature.data(), expected.size()) != 0) {
-    return Unauthenticated("mismatch: the request was not signed with this accessKeyId's secret");
+  // An unknown id is answered like a wrong signature, after the same HMAC,
+  // so that neither the message nor the time tells which ids exist.
+  static constexpr std::string_view kDummySecret =
+      "al_aaaaaaaaaaaaaaaa_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  auto secret = registry.SecretOf(authorization->access_key_id);
+  const std::string expected =
+      SignString(secret.ok() ? std::string_view(secret->second) : kDummySecret, string_to_sign);
+  const bool signature_matches =
+      expected.size() == authorization->signature.size() &&
+      CRYPTO_memcmp(expected.data(), authorization->signature.data(), expected.size()) == 0;
+  if (!secret.ok() || !signature_matches) {
+    return Unauthenticated("invalid accessKeyId or signature");
   }
-  // Checked after the signature, so that unsigned requests cannot fill the
-  // nonce cache.
-  const int64_t skew_seconds = (*date - now_micros) / 1'000'000;
-  if (skew_seconds > options_.max_skew_seconds || -skew_seconds > options_.max_skew_seconds) {
+  // Checked after the signature, so that the message for an unsigned
+  // request says nothing about the clock.
+  const int64_t max_skew_micros = options_.max_skew_seconds * 1'000'000;
+  const int64_t skew_micros = *date - now_micros;
+  if (skew_micros > max_skew_micros || -skew_micros > max_skew_micros) {
     return Unauthenticated(
-        fmt::format("stale date: {} s from the server's clock, more than the {} s allowed",
-                    skew_seconds, options_.max_skew_seconds));
+        fmt::format("stale date: {:.3f} s from the server's clock, more than the {} s allowed",
+                    static_cast<double>(skew_micros) / 1e6, options_.max_skew_seconds));
   }
-  if (!RememberNonce(Trim(*nonce), now_micros)) {
-    return Unauthenticated("replayed request: this x-authing-signature-nonce was already used");
-  }
-  return std::move(secret->first);
+  SignedRequest checked;
+  checked.principal = std::move(secret->first);
+  // Keyed by (accessKeyId, nonce): one key's nonces cannot block another's.
+  // 128 bits of SHA-256 keep each entry small whatever the nonce's length.
+  std::string material = authorization->access_key_id;
+  material += '\0';
+  material += nonce;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(material.data()), material.size(), digest);
+  std::memcpy(&checked.nonce_key.first, digest, sizeof(uint64_t));
+  std::memcpy(&checked.nonce_key.second, digest + sizeof(uint64_t), sizeof(uint64_t));
+  // The date stays acceptable until date + max_skew; past that the date
+  // check refuses a replay by itself.
+  checked.nonce_expiry_micros = *date + max_skew_micros;
+  return checked;
 }
 
-bool SignatureVerifier::RememberNonce(const std::string& nonce, int64_t now_micros) {
+Status SignatureVerifier::Accept(const SignedRequest& signed_request, int64_t now_micros,
+                                 int64_t* retry_after_seconds) {
   const std::lock_guard lock(mu_);
-  // A nonce older than twice the window cannot come with a fresh date.
-  const int64_t horizon = now_micros - 2 * options_.max_skew_seconds * 1'000'000;
-  while (!by_time_.empty() &&
-         (by_time_.front().first < horizon || by_time_.size() >= options_.max_nonces)) {
-    nonces_.erase(by_time_.front().second);
-    by_time_.pop_front();
+  while (!by_expiry_.empty() && by_expiry_.top().first < now_micros) {
+    nonces_.erase(by_expiry_.top().second);
+    by_expiry_.pop();
   }
-  if (!nonces_.insert(nonce).second) return false;
-  by_time_.emplace_back(now_micros, nonce);
-  return true;
+  if (nonces_.contains(signed_request.nonce_key)) {
+    return Unauthenticated("replayed request: this x-authing-signature-nonce was already used");
+  }
+  if (nonces_.size() >= options_.max_nonces) {
+    // Forgetting an unexpired nonce would let its request be replayed:
+    // refuse instead, until the soonest nonce expires.
+    const int64_t wait_micros = by_expiry_.empty() ? 0 : by_expiry_.top().first - now_micros;
+    if (retry_after_seconds != nullptr) {
+      *retry_after_seconds = std::max<int64_t>(1, (wait_micros + 999'999) / 1'000'000);
+    }
+    return Status::Unavailable(
+        "signature: too many signed requests within the replay window; retry later");
+  }
+  nonces_.insert(signed_request.nonce_key);
+  by_expiry_.emplace(signed_request.nonce_expiry_micros, signed_request.nonce_key);
+  return Status::OK();
+}
+
+Result<http::Principal> SignatureVerifier::Verify(
+    const http::Request& request, const http::TenantRegistry& registry, int64_t now_micros,
+    const std::function<Status(const http::Principal&)>& authorize) {
+  AL_ASSIGN_OR_RETURN(SignedRequest checked, Check(request, registry, now_micros));
+  if (authorize) {
+    AL_RETURN_IF_ERROR(authorize(checked.principal));
+  }
+  AL_RETURN_IF_ERROR(Accept(checked, now_micros));
+  return std::move(checked.principal);
+}
+
+size_t SignatureVerifier::NonceCount() {
+  const std::lock_guard lock(mu_);
+  return nonces_.size();
 }
 
 }  // namespace auditlog::api::authing

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "api/authing/records.h"
+#include "common/check.h"
 #include "event/fields.h"
 #include "event/time.h"
 
@@ -13,12 +14,6 @@ namespace {
 
 using query::Filter;
 using query::Scalar;
-
-const event::FieldSpec& Field(std::string_view path) {
-  const event::FieldSpec* field = event::FindField(path);
-  // The paths below are registry entries (event/fields.cc).
-  return *field;
-}
 
 bool AllDigits(std::string_view text) {
   if (text.empty()) return false;
@@ -44,9 +39,9 @@ std::optional<std::string> First(const http::Request& request, std::string_view 
 }
 
 Filter InOrEq(std::string_view path, const std::vector<std::string>& values) {
-  if (values.size() == 1) return Filter::Eq(Field(path), values.front());
+  if (values.size() == 1) return Filter::Eq(RegistryField(path), values.front());
   std::vector<Scalar> scalars(values.begin(), values.end());
-  return Filter::In(Field(path), std::move(scalars));
+  return Filter::In(RegistryField(path), std::move(scalars));
 }
 
 Result<std::string> ParseResultCode(std::string_view text) {
@@ -60,6 +55,12 @@ Result<std::string> ParseResultCode(std::string_view text) {
 }
 
 }  // namespace
+
+const event::FieldSpec& RegistryField(std::string_view path) {
+  const event::FieldSpec* field = event::FindField(path);
+  AL_DCHECK(field != nullptr, "callers pass registry paths (event/fields.cc)");
+  return *field;
+}
 
 Result<OperatorArn> ParseOperatorArn(std::string_view arn) {
   constexpr std::string_view kPrefix = "arn:cn:authing:";
@@ -89,7 +90,7 @@ Result<OperatorArn> ParseOperatorArn(std::string_view arn) {
 Filter KindFilter(LogKind kind) {
   std::vector<Scalar> types;
   for (std::string_view type : UserActionTypes()) types.emplace_back(std::string(type));
-  Filter user_actions = Filter::In(Field("type"), std::move(types));
+  Filter user_actions = Filter::In(RegistryField("type"), std::move(types));
   return kind == LogKind::kUserAction ? user_actions : Filter::Not(std::move(user_actions));
 }
 
@@ -202,12 +203,12 @@ Result<query::Query> ParseV2ListParams(const http::Request& request, LogKind kin
   if (const auto text = First(request, "eventResultCode")) {
     field = "eventResultCode";
     AL_ASSIGN_OR_RETURN(std::string outcome, ParseResultCode(*text));
-    filters.push_back(Filter::Eq(Field("result"), std::move(outcome)));
+    filters.push_back(Filter::Eq(RegistryField("result"), std::move(outcome)));
   }
   if (const auto text = First(request, "exclude_non_app_records")) {
     field = "exclude_non_app_records";
     if (*text == "1" || *text == "true") {
-      filters.push_back(Filter::Exists(Field("client.id")));
+      filters.push_back(Filter::Exists(RegistryField("client.id")));
     } else if (*text != "0" && *text != "false") {
       return Status::InvalidArgument(
           fmt::format("exclude_non_app_records: expected 1, 0, true or false, got {:?}", *text));

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "event/fields.h"
 #include "http/message.h"
 #include "query/query.h"
 
@@ -57,6 +58,10 @@ struct OperatorArn {
 };
 // kInvalidArgument "operator_arn: ..." when `arn` has neither form.
 Result<OperatorArn> ParseOperatorArn(std::string_view arn);
+
+// The registry field at `path`. REQUIRES: `path` names a field of
+// event/fields.cc (the dialect's paths are constants; checked in debug).
+const event::FieldSpec& RegistryField(std::string_view path);
 
 // The filter that selects `kind` (records.h's rule).
 query::Filter KindFilter(LogKind kind);

@@ -745,4 +745,14 @@ Result<std::pair<Principal, std::string>> TenantRegistry::SecretOf(std::string_v
       Principal{record.info.tenant, record.info.scopes, record.info.id}, record.key);
 }
 
+Result<Principal> TenantRegistry::PrincipalOf(std::string_view key_id) const {
+  const std::shared_ptr<const State> state = Snapshot();
+  auto it = state->keys.find(key_id);
+  if (it == state->keys.end() || it->second.info.revoked) {
+    return Status::Unauthenticated(kInvalidKeyMessage);
+  }
+  const KeyRecord& record = it->second;
+  return Principal{record.info.tenant, record.info.scopes, record.info.id};
+}
+
 }  // namespace auditlog::http

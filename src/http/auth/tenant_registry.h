@@ -174,6 +174,10 @@ class TenantRegistry {
   // and accessKeySecret = the whole key): the key's principal and key string.
   // kUnauthenticated "invalid API key" for an unknown or revoked id.
   Result<std::pair<Principal, std::string>> SecretOf(std::string_view key_id) const;
+  // The principal of the key with id `key_id`, without its secret (for
+  // checks that a key is still live). kUnauthenticated "invalid API key" for
+  // an unknown or revoked id, as SecretOf.
+  Result<Principal> PrincipalOf(std::string_view key_id) const;
 
   // A 32-byte secret for `purpose` ("cursor", "jwt"): HMAC-SHA256 of the
   // purpose under the master key, so it is the same after a restart and

@@ -235,6 +235,10 @@ TEST_F(TenantRegistryTest, KeysAreCreatedAuthenticatedAndRevoked) {
   EXPECT_EQ(secret.second, stats.key);
   EXPECT_EQ(secret.first.scopes, static_cast<uint32_t>(Scope::kStatsRead));
   EXPECT_EQ(secret.first.tenant, "acme");
+  AL_ASSERT_OK_AND_ASSIGN(const Principal live, registry->PrincipalOf(stats.info.id));
+  EXPECT_EQ(live.tenant, "acme");
+  EXPECT_EQ(live.key_id, stats.info.id);
+  EXPECT_EQ(live.scopes, static_cast<uint32_t>(Scope::kStatsRead));
 
   EXPECT_THAT(registry->Keys("acme"), ElementsAre(writer.info, stats.info));
   EXPECT_TRUE(registry->Keys("globex").empty());
@@ -243,6 +247,10 @@ TEST_F(TenantRegistryTest, KeysAreCreatedAuthenticatedAndRevoked) {
   EXPECT_THAT(registry->Authenticate(writer.key),
               StatusIs(StatusCode::kUnauthenticated, "invalid API key"));
   EXPECT_THAT(registry->SecretOf(writer.info.id),
+              StatusIs(StatusCode::kUnauthenticated, "invalid API key"));
+  EXPECT_THAT(registry->PrincipalOf(writer.info.id),
+              StatusIs(StatusCode::kUnauthenticated, "invalid API key"));
+  EXPECT_THAT(registry->PrincipalOf("unknownkeyid0000"),
               StatusIs(StatusCode::kUnauthenticated, "invalid API key"));
   AL_EXPECT_OK(registry->Authenticate(stats.key)) << "other keys are untouched";
   AL_EXPECT_OK(registry->RevokeKey("acme", writer.info.id)) << "revoking twice is harmless";
