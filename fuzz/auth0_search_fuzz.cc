@@ -12,10 +12,18 @@
 //   - ParseAuth0Search is deterministic (the same input gives the same
 //     filter twice), its errors are kInvalidArgument starting "search: ",
 //     and every filter it accepts passes query::ValidateFilter;
-//   - render::SplitDetails never crashes on arbitrary `details` text.
+//   - render::SplitDetails never crashes on arbitrary `details` text, and on
+//     text that is a JSON object it leaves `details` empty or a JSON object
+//     and takes out members whose values are valid JSON;
+//   - the input decoded as an Auth0 body (ingest's Auth0 decoder), every
+//     event renders (RenderLog, RenderLogList) to valid JSON: a log object,
+//     and an array of one.
+
+#include <simdjson.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +32,10 @@
 #include "api/auth0/render.h"
 #include "api/auth0/search_syntax.h"
 #include "common/status.h"
+#include "event/json_buffer.h"
 #include "http/message.h"
+#include "ingest/batch_decoder.h"
+#include "ingest/record_decoder.h"
 #include "query/query.h"
 
 namespace {
@@ -85,6 +96,40 @@ void CheckSearch(std::string_view text) {
   if (!query::ValidateFilter(*first).ok()) std::abort();
 }
 
+// Whether `text` is one valid JSON value of `type` (any type when nullopt).
+bool IsJson(std::string_view text, std::optional<simdjson::dom::element_type> type) {
+  static simdjson::dom::parser* parser = new simdjson::dom::parser();
+  simdjson::dom::element element;
+  if (parser->parse(simdjson::padded_string(text)).get(element)) return false;
+  return !type || element.type() == *type;
+}
+
+void CheckSplitDetails(std::string_view input) {
+  const auth0::SplitDetailsResult split = auth0::SplitDetails(input);
+  if (!IsJson(input, simdjson::dom::element_type::OBJECT)) return;
+  if (!split.details.empty() && !IsJson(split.details, simdjson::dom::element_type::OBJECT)) {
+    std::abort();
+  }
+  for (const auto& [name, raw] : split.top_level) {
+    if (name.empty() || !IsJson(raw, std::nullopt)) std::abort();
+  }
+}
+
+void CheckRenderDecoded(std::string_view input) {
+  static auditlog::ingest::RecordDecoder* decoder =
+      auditlog::ingest::MakeRecordDecoder(auditlog::ingest::Dialect::kAuth0).release();
+  const auditlog::event::PaddedBuffer body(input);
+  auto decoded =
+      auditlog::ingest::DecodeBody(*decoder, body.view(), auditlog::ingest::BodyFormat::kAuto);
+  if (!decoded.ok()) return;
+  for (const auditlog::event::Event& event : decoded->events) {
+    if (!IsJson(auth0::RenderLog(event), simdjson::dom::element_type::OBJECT)) std::abort();
+    const auth0::FieldSelection some({"details", "location_info", "connection_id"}, false);
+    const std::string list = auth0::RenderLogList({&event, 1}, some, std::nullopt);
+    if (!IsJson(list, simdjson::dom::element_type::ARRAY)) std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -93,6 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto target = auditlog::http::ParseTarget("/?" + std::string(input));
   if (target.ok()) CheckParams(target->query);
   CheckSearch(input);
-  (void)auth0::SplitDetails(input);
+  CheckSplitDetails(input);
+  CheckRenderDecoded(input);
   return 0;
 }

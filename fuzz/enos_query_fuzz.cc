@@ -8,10 +8,13 @@
 //   - an accepted query has 0 <= startTime <= endTime, a pageSize within
 //     1..kMaxPageSize and a pageNo <= kMaxPageNo, and ToQuery over it passes
 //     query::ValidateQuery with a non-empty time range;
-//   - an accepted produce body has non-empty subjectId and subjectType.
+//   - an accepted produce body has non-empty subjectId and subjectType, and
+//     each of its four members is at most kMaxProduceMemberChars code points
+//     of valid UTF-8.
 
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "api/enos/request.h"
@@ -34,6 +37,44 @@ bool NamesAMember(std::string_view message) {
     if (message.starts_with(prefix)) return true;
   }
   return false;
+}
+
+// Code points of `text`, or SIZE_MAX when it is not valid UTF-8 (no
+// overlongs, surrogates or values past U+10FFFF).
+size_t CodePointsOrMax(std::string_view text) {
+  size_t count = 0;
+  for (size_t at = 0; at < text.size(); ++count) {
+    const auto byte = static_cast<unsigned char>(text[at]);
+    size_t length = 0;
+    uint32_t value = 0;
+    if (byte < 0x80) {
+      length = 1;
+      value = byte;
+    } else if (byte >= 0xC2 && byte <= 0xDF) {
+      length = 2;
+      value = byte & 0x1F;
+    } else if (byte >= 0xE0 && byte <= 0xEF) {
+      length = 3;
+      value = byte & 0x0F;
+    } else if (byte >= 0xF0 && byte <= 0xF4) {
+      length = 4;
+      value = byte & 0x07;
+    } else {
+      return SIZE_MAX;
+    }
+    if (at + length > text.size()) return SIZE_MAX;
+    for (size_t next = 1; next < length; ++next) {
+      const auto continuation = static_cast<unsigned char>(text[at + next]);
+      if ((continuation & 0xC0) != 0x80) return SIZE_MAX;
+      value = (value << 6) | (continuation & 0x3F);
+    }
+    if ((length == 3 && value < 0x800) || (length == 4 && value < 0x10000) || value > 0x10FFFF ||
+        (value >= 0xD800 && value <= 0xDFFF)) {
+      return SIZE_MAX;
+    }
+    at += length;
+  }
+  return count;
 }
 
 void CheckError(const Status& status) {
@@ -68,6 +109,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CheckError(produce.status());
   } else {
     Check(!produce->subject_id.empty() && !produce->subject_type.empty());
+    for (const std::string* member : {&produce->subject_id, &produce->subject_type,
+                                      &produce->upstream_id, &produce->upstream_type}) {
+      Check(CodePointsOrMax(*member) <= enos::kMaxProduceMemberChars);
+    }
   }
   return 0;
 }

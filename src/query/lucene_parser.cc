@@ -35,8 +35,9 @@ constexpr std::string_view kNativeBareKeywordFields[] = {"actor.name", "client.n
 constexpr std::string_view kAuth0BareFields[] = {"user_name", "connection", "client_name", "type",
                                                  "ip",        "log_id",     "description"};
 
-// Fields Auth0 documents as searchable that the registry has no column for.
-constexpr std::string_view kAuth0UnstoredFields[] = {"connection_id", "strategy_type",
+// Fields Auth0 documents as searchable that the registry has no column for:
+// the Auth0 decoder keeps them in `details` (Auth0DetailsMemberFilter).
+constexpr std::string_view kAuth0DetailsMembers[] = {"connection_id", "strategy_type",
                                                      "organization_id"};
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -155,6 +156,9 @@ struct FieldRef {
   const FieldSpec* field = nullptr;
   std::string path;  // with `details`: the dotted path inside it
   std::string name;  // as written, for messages
+  // kAuth0: `path` is a top-level Auth0 member kept in details, searched as
+  // Auth0DetailsMemberFilter does.
+  bool auth0_member = false;
 };
 
 // An instant written to some precision stands for the span it names:
@@ -542,9 +546,12 @@ class Parser {
     if (colon == std::string_view::npos || colon == 0) return Status::OK();
     const std::string_view name = word.raw.substr(0, colon);
     if (name.find('\\') != std::string_view::npos) return Status::OK();
-    const bool is_field = name.starts_with(kDetailsPrefix) ||
-                          (native() ? event::FindField(name) != nullptr
-                                    : event::FindFieldByDialectName("auth0", name) != nullptr);
+    bool is_field = name.starts_with(kDetailsPrefix) ||
+                    (native() ? event::FindField(name) != nullptr
+                              : event::FindFieldByDialectName("auth0", name) != nullptr);
+    if (!native()) {
+      for (std::string_view member : kAuth0DetailsMembers) is_field |= name == member;
+    }
     if (!is_field) return Status::OK();
     return Error(word.begin, fmt::format("a field group cannot name another field ({}); write "
                                          "(a:x OR b:y) instead, or quote the value",
@@ -576,12 +583,9 @@ class Parser {
           }
           return FieldRef{field, "", name};
         }
-        for (std::string_view unstored : kAuth0UnstoredFields) {
-          if (name == unstored) {
-            return Error(word.begin,
-                         fmt::format("field {} is not searchable here: this service does not "
-                                     "store it",
-                                     Quote(name)));
+        for (std::string_view member : kAuth0DetailsMembers) {
+          if (name == member) {
+            return FieldRef{event::FindField("details"), name, name, /*auth0_member=*/true};
           }
         }
       }
@@ -591,6 +595,7 @@ class Parser {
 
   static Filter AtPath(const FieldRef& field, Filter leaf) {
     if (field.path.empty()) return leaf;
+    if (field.auth0_member) return Auth0DetailsMemberFilter(field.path, leaf);
     return Filter::AtDetailsPath(field.path, std::move(leaf));
   }
 
@@ -955,6 +960,26 @@ class Parser {
 Result<Filter> ParseLucene(std::string_view text, LuceneDialect dialect) {
   Parser parser(text, dialect);
   return parser.ParseAll();
+}
+
+Filter Auth0DetailsMemberFilter(std::string_view member, const Filter& leaf) {
+  // Retargets `leaf`, or each child of an OR of leaves, at `path`.
+  const auto at = [&leaf](const std::string& path) {
+    if (leaf.op != FilterOp::kOr) return Filter::AtDetailsPath(path, leaf);
+    Filter out = leaf;
+    for (Filter& child : out.children) child = Filter::AtDetailsPath(path, child);
+    return out;
+  };
+  const std::string name(member);
+  const std::string collision = "@" + name;
+  const FieldSpec& details = *event::FindField("details");
+  std::vector<Filter> own;
+  own.push_back(at(name));
+  own.push_back(Filter::Not(Filter::AtDetailsPath(collision, Filter::Exists(details))));
+  std::vector<Filter> either;
+  either.push_back(at(collision));
+  either.push_back(Filter::And(std::move(own)));
+  return Filter::Or(std::move(either));
 }
 
 }  // namespace auditlog::query

@@ -97,8 +97,10 @@
 //     client_id, client_name, connection, ip, description, user_agent,
 //     strategy, hostname, audience, scope, isMobile, location_info.*,
 //     security_context.*, details.<path> (registry column DialectNames::auth0).
-//     Documented fields this service does not store (connection_id,
-//     strategy_type, organization_id) are an error, as is bare `details:`.
+//     Documented fields with no registry column (connection_id,
+//     strategy_type, organization_id), which the Auth0 decoder keeps in
+//     `details`, are searched there as string values, as the log object shows
+//     them (Auth0DetailsMemberFilter). Bare `details:` is an error.
 //   - Values are not tokenized ("Log fields are not tokenized"): a word or a
 //     quoted value is an exact whole-value match (kEq), on description and
 //     user_agent too, so `description:rule` does not match "Create a rule".
@@ -150,5 +152,14 @@ inline constexpr int kMaxLuceneNestingDepth = 16;
 // the bracket), unsupported syntax (at the character). The first error from
 // the left is reported.
 Result<Filter> ParseLucene(std::string_view text, LuceneDialect dialect);
+
+// A top-level member of Auth0's log object that the Auth0 decoder
+// (ingest/auth0_decoder.cc) keeps in `details`: under `member`, or under
+// `@member` when the record's own details already had `member`. The Auth0
+// renderer shows `@member` when present, else `member`; this filter tests
+// the same value: `leaf` (a leaf on the `details` field with no path, or an
+// OR of such leaves) at `details.@member`, or at `details.member` when there
+// is no `@member`.
+Filter Auth0DetailsMemberFilter(std::string_view member, const Filter& leaf);
 
 }  // namespace auditlog::query

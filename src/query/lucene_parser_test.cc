@@ -178,13 +178,35 @@ TEST(LuceneAuth0, FieldNamesAreAuth0s) {
   EXPECT_EQ(Auth0("timestamp:2019-01-01"), R"(q: at 1: unknown field "timestamp")");
 }
 
-TEST(LuceneAuth0, DocumentedFieldsThatAreNotStoredAreNotSearchable) {
+// The Auth0 decoder keeps these in details (as @name when the record's own
+// details had the name); they are searched as the log object shows them.
+TEST(LuceneAuth0, DocumentedMembersKeptInDetailsAreSearchedThere) {
   for (std::string_view name : {"connection_id", "strategy_type", "organization_id"}) {
     EXPECT_EQ(Auth0(fmt::format("{}:abc", name)),
-              fmt::format("q: at 1: field \"{}\" is not searchable here: this service does not "
-                          "store it",
+              fmt::format("or(eq details.@{0} \"abc\"; and(eq details.{0} \"abc\"; "
+                          "not(exists details.@{0})))",
                           name));
   }
+  auto filter = ParseLucene("connection_id:con_1", LuceneDialect::kAuth0);
+  ASSERT_TRUE(filter.ok()) << filter.status().ToString();
+  event::Event event;
+  event.details = R"({"connection_id":"con_1"})";
+  EXPECT_TRUE(Matches(*filter, event));
+  event.details = R"({"connection_id":"inner","@connection_id":"con_1"})";
+  EXPECT_TRUE(Matches(*filter, event)) << "the top-level value, kept as @connection_id";
+  event.details = R"({"connection_id":"con_1","@connection_id":"con_2"})";
+  EXPECT_FALSE(Matches(*filter, event)) << "details' own connection_id is not the top-level one";
+  event.details = R"({"n":1})";
+  EXPECT_FALSE(Matches(*filter, event));
+  auto prefix = ParseLucene("strategy_type:data*", LuceneDialect::kAuth0);
+  ASSERT_TRUE(prefix.ok()) << prefix.status().ToString();
+  event.details = R"({"strategy_type":"database"})";
+  EXPECT_TRUE(Matches(*prefix, event));
+  EXPECT_THAT(Auth0("type:(f OR connection_id:x)"),
+              StartsWith("q: at 12: a field group cannot name another field"));
+  auto absent = ParseLucene("NOT organization_id:*", LuceneDialect::kAuth0);
+  ASSERT_TRUE(absent.ok()) << absent.status().ToString();
+  EXPECT_TRUE(Matches(*absent, event));
 }
 
 // Description and user_agent are word-indexed here; Auth0 matches whole values.

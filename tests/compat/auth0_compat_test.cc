@@ -7,7 +7,9 @@
 #include <gmock/gmock.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
+#include <string_view>
 
 #include "compat_fixture.h"
 
@@ -60,9 +62,10 @@ json Record(int i) {
           {"tenant_name", "acme"}};
 }
 
-// The ids of the records matching `keep`, sorted by `date` (descending when
-// `descending`).
-std::vector<std::string> IdsByDate(const std::function<bool(const json&)>& keep, bool descending) {
+// The `member` values of the records matching `keep`, sorted by `date`
+// (descending when `descending`).
+std::vector<std::string> MembersByDate(const std::function<bool(const json&)>& keep,
+                                       bool descending, std::string_view member) {
   std::vector<json> kept;
   for (int i = 0; i < kEvents; ++i) {
     if (keep(Record(i))) kept.push_back(Record(i));
@@ -70,9 +73,13 @@ std::vector<std::string> IdsByDate(const std::function<bool(const json&)>& keep,
   std::sort(kept.begin(), kept.end(), [&](const json& a, const json& b) {
     return descending ? a["date"] > b["date"] : a["date"] < b["date"];
   });
-  std::vector<std::string> ids;
-  for (const json& record : kept) ids.push_back(record["log_id"]);
-  return ids;
+  std::vector<std::string> values;
+  for (const json& record : kept) values.push_back(record[member]);
+  return values;
+}
+
+std::vector<std::string> IdsByDate(const std::function<bool(const json&)>& keep, bool descending) {
+  return MembersByDate(keep, descending, "log_id");
 }
 
 std::vector<std::string> Strings(const json& array) {
@@ -120,6 +127,9 @@ TEST_F(Auth0CompatTest, OfficialNodeClientReadsIngestedLogs) {
   EXPECT_EQ(report["users7"]["start"], 0);
   EXPECT_EQ(report["users7"]["limit"], 10);
   EXPECT_EQ(Strings(report["users7"]["ids"]), user_ids_desc);
+  EXPECT_EQ(Strings(report["users7"]["dates"]), MembersByDate(is_user, true, "date"));
+  const std::vector<std::string> users7_dates = Strings(report["users7"]["dates"]);
+  EXPECT_TRUE(std::is_sorted(users7_dates.rbegin(), users7_dates.rend())) << "date:-1";
   for (const json& user : report["users7"]["users"]) EXPECT_EQ(user, kUser);
 
   const auto is_f = [](const json& r) { return r["type"] == "f"; };
@@ -128,6 +138,16 @@ TEST_F(Auth0CompatTest, OfficialNodeClientReadsIngestedLogs) {
   EXPECT_EQ(report["search7"]["total"], 6);
   EXPECT_EQ(Strings(report["search7"]["ids"]), f_ids_desc);  // default sort: date descending
   for (const json& type : report["search7"]["types"]) EXPECT_EQ(type, "f");
+
+  // Unquoted: starts-with, so f and fp; every record has connection_id con_1.
+  const auto is_f_or_fp = [](const json& r) { return r["type"] == "f" || r["type"] == "fp"; };
+  EXPECT_EQ(report["searchUnquoted7"]["total"], 12);
+  EXPECT_EQ(Strings(report["searchUnquoted7"]["ids"]), IdsByDate(is_f_or_fp, true));
+  std::set<std::string> unquoted_types;
+  for (const json& type : report["searchUnquoted7"]["types"]) unquoted_types.insert(type);
+  EXPECT_EQ(unquoted_types, (std::set<std::string>{"f", "fp"}));
+  for (const json& connection : report["searchUnquoted7"]["connections"])
+    EXPECT_EQ(connection, "con_1");
 
   EXPECT_EQ(report["legacyQ"]["status"], 200);
   EXPECT_EQ(report["legacyQ"]["total"], 6);
@@ -151,9 +171,10 @@ TEST_F(Auth0CompatTest, OfficialNodeClientReadsIngestedLogs) {
   EXPECT_EQ(Strings(report["walkLegacy"]["ids"]), after_first);
   EXPECT_EQ(report["walkLegacy"]["pages"], 6);  // four pages of 5, one of 3, an empty one
   EXPECT_EQ(report["walkLegacy"]["lastLinkRepeats"], true);
-  EXPECT_THAT(report["walkLegacy"]["lastLink"].get<std::string>(),
-              HasSubstr(fmt::format("https://{}/api/v2/logs?from={}&take=5", HostPort(),
-                                    LogId(kEvents - 1))));
+  // The Link's from is a position token (the 24th event's), not a log_id.
+  EXPECT_THAT(
+      report["walkLegacy"]["lastLink"].get<std::string>(),
+      HasSubstr(fmt::format("https://{}/api/v2/logs?from=cp.{}&take=5", HostPort(), kEvents)));
   EXPECT_EQ(Strings(report["walk7"]["ids"]), after_first);
   EXPECT_EQ(report["walk7"]["pages"], 7);  // 23 events in pages of 4, then an empty one
   for (const json& length : report["walk7"]["dataLengths"]) EXPECT_EQ(length, 0);

@@ -67,6 +67,17 @@ async function main() {
   const search7 = await client.logs.list({ search: 'type:"f"', page: 0, per_page: 100, include_totals: true });
   report.search7 = { total: search7.response.total, ids: ids(search7.data), types: search7.data.map((log) => log.type) };
 
+  // Unquoted, as a person types it: starts-with, so type f finds fp too;
+  // connection_id is kept in details by the decoder and found there.
+  const searchUnquoted7 = await client.logs.list({
+    search: 'type:f connection_id:con_', page: 0, per_page: 100, include_totals: true,
+  });
+  report.searchUnquoted7 = {
+    total: searchUnquoted7.response.total, ids: ids(searchUnquoted7.data),
+    types: searchUnquoted7.data.map((log) => log.type),
+    connections: searchUnquoted7.data.map((log) => log.connection_id),
+  };
+
   const legacyQ = await legacy.logs.getAll({ q: 'type:"f"', page: 0, per_page: 5, sort: 'date:-1', include_totals: true });
   report.legacyQ = {
     status: legacyQ.status, total: legacyQ.data.total, length: legacyQ.data.length,

@@ -292,11 +292,12 @@ TEST_F(EnosCompatTest, ProduceErrors) {
 TEST_F(EnosCompatTest, UnroutedRequestsAnswerInTheEnosEnvelope) {
   Reply wrong_method = Call("GET", std::string(kQueryPath) + "?orgId=acme", key_);
   EXPECT_EQ(wrong_method.status, 405);
-  EXPECT_EQ(wrong_method.json["code"], 31405) << wrong_method.body;
+  EXPECT_EQ(wrong_method.json["code"], 31905) << wrong_method.body;
   EXPECT_TRUE(wrong_method.json.contains("msg"));
   Reply unknown = Post("/app-portal-service/v9/nothing?orgId=acme", "{}", key_);
   EXPECT_EQ(unknown.status, 404);
-  EXPECT_EQ(unknown.json["code"], 31404) << unknown.body;
+  // Not 31404, which is EnOS's "the OU does not exist".
+  EXPECT_EQ(unknown.json["code"], 31904) << unknown.body;
   EXPECT_TRUE(unknown.json["data"].is_null());
 }
 

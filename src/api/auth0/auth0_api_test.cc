@@ -5,9 +5,14 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 
+#include <atomic>
+#include <chrono>
 #include <set>
+#include <thread>
 
+#include "event/time.h"
 #include "integration/server_fixture.h"
+#include "storage/embedded_store.h"
 
 namespace auditlog::testing {
 namespace {
@@ -198,12 +203,129 @@ TEST_F(Auth0ApiTest, CheckpointEdges) {
   ASSERT_EQ(first.status, 200) << first.body;
   ASSERT_EQ(first.json.size(), 3u);
   EXPECT_EQ(first.json[0]["log_id"], LogId(0));
-  EXPECT_THAT(LinkOf(first), HasSubstr("/api/v2/logs?from=log-02&take=3>"));
+  EXPECT_THAT(LinkOf(first), HasSubstr("/api/v2/logs?from=cp.3&take=3>"));
   const Reply unknown = Get("/api/v2/logs?from=nope&take=3");
   ExpectEnvelope(unknown, 400, "Bad Request", "invalid_query_string");
   EXPECT_THAT(unknown.json["message"].get<std::string>(), HasSubstr("on property from"));
   ExpectEnvelope(Get("/api/v2/logs?from=" + LogId(0) + "&take=101"), 400, "Bad Request",
                  "invalid_query_string");
+  ExpectEnvelope(Get("/api/v2/logs?from=cp.-4&take=3"), 400, "Bad Request", "invalid_query_string");
+}
+
+// The path and query of the Link's URL: absolute or relative.
+std::string NextPathOf(const std::string& link) {
+  const size_t begin = link.find("/api/v2/logs?");
+  const size_t end = link.find('>');
+  if (begin == std::string::npos || end == std::string::npos || end < begin) return "";
+  return link.substr(begin, end - begin);
+}
+
+TEST_F(Auth0ApiTest, LinkIsRelativeWithoutATrustworthyHost) {
+  const Reply malformed =
+      Call("GET", "/api/v2/logs?take=2", key_, "", {"Host: evil.test/phish?x="});
+  ASSERT_EQ(malformed.status, 200) << malformed.body;
+  EXPECT_EQ(LinkOf(malformed), "</api/v2/logs?from=cp.2&take=2>; rel=\"next\"");
+  const Reply injected =
+      Call("GET", "/api/v2/logs?take=2", key_, "", {"Host: h>; rel=\"prev\", <http://x"});
+  ASSERT_EQ(injected.status, 200) << injected.body;
+  EXPECT_EQ(LinkOf(injected), "</api/v2/logs?from=cp.2&take=2>; rel=\"next\"");
+  // "Host:" with no value makes the client send no Host header at all.
+  const Reply missing = Call("GET", "/api/v2/logs?take=2", key_, "", {"Host:"});
+  ASSERT_EQ(missing.status, 200) << missing.body;
+  EXPECT_EQ(LinkOf(missing), "</api/v2/logs?from=cp.2&take=2>; rel=\"next\"");
+  const Reply good = Call("GET", "/api/v2/logs?take=2", key_, "", {"Host: logs.example.test:8443"});
+  EXPECT_EQ(LinkOf(good),
+            "<http://logs.example.test:8443/api/v2/logs?from=cp.2&take=2>; "
+            "rel=\"next\"");
+  EXPECT_EQ(good.raw.Header("cache-control").value_or(""), "no-store");
+  EXPECT_EQ(Get("/api/v2/logs/nope").raw.Header("cache-control").value_or(""), "no-store");
+}
+
+// Retention removes the event a walk stopped at: the Link still resumes
+// there, while the plain log_id of that event no longer names a position.
+TEST_F(Auth0ApiTest, CheckpointLinkSurvivesRetention) {
+  std::string path = "/api/v2/logs?take=100";
+  Reply caught_up = Get(path);
+  ASSERT_EQ(caught_up.status, 200) << caught_up.body;
+  ASSERT_EQ(caught_up.json.size(), static_cast<size_t>(kEvents));
+  path = NextPathOf(LinkOf(caught_up));
+  ASSERT_EQ(path, fmt::format("/api/v2/logs?from=cp.{}&take=100", kEvents));
+
+  // Every event is dated 2026-02-01; a one-day policy drops them all.
+  ASSERT_TRUE(app_->store().Flush().ok());
+  app_->store().SetRetention("acme", int64_t{86'400} * 1'000'000);
+  ASSERT_TRUE(app_->store().RunRetention().ok());
+  ASSERT_EQ(Get("/api/v2/logs/" + LogId(kEvents - 1)).status, 404) << "retention ran";
+  const Reply by_id = Get("/api/v2/logs?from=" + LogId(kEvents - 1) + "&take=100");
+  ExpectEnvelope(by_id, 400, "Bad Request", "invalid_query_string");
+
+  const Reply empty = Get(path);
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  EXPECT_TRUE(empty.json.empty());
+  EXPECT_EQ(NextPathOf(LinkOf(empty)), path) << "an empty page links to itself";
+
+  // Events that arrive later (dated now, within the policy) come next.
+  const std::string now =
+      event::FormatRfc3339(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count() *
+                           1000);
+  nlohmann::json records = nlohmann::json::array();
+  for (int i = 0; i < 3; ++i) {
+    records.push_back({{"log_id", fmt::format("late-{}", i)}, {"date", now}, {"type", "s"}});
+  }
+  Reply ingested = Call("POST", "/v1/events?format=auth0", key_, records.dump());
+  ASSERT_EQ(ingested.status, 200) << ingested.body;
+  const Reply later = Get(path);
+  ASSERT_EQ(later.status, 200) << later.body;
+  ASSERT_EQ(later.json.size(), 3u) << later.body;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(later.json[i]["log_id"], fmt::format("late-{}", i));
+  EXPECT_EQ(NextPathOf(LinkOf(later)),
+            fmt::format("/api/v2/logs?from=cp.{}&take=100", kEvents + 3));
+}
+
+// A walk that runs while another thread appends sees every event exactly
+// once, in ingest order, and never one past an event not yet visible.
+TEST_F(Auth0ApiTest, CheckpointWalkDuringConcurrentAppends) {
+  constexpr int kBatches = 40;
+  constexpr int kPerBatch = 5;
+  std::atomic<bool> appending_done{false};
+  std::atomic<bool> append_failed{false};
+  std::thread appender([&] {
+    for (int batch = 0; batch < kBatches; ++batch) {
+      nlohmann::json records = nlohmann::json::array();
+      for (int i = 0; i < kPerBatch; ++i) {
+        records.push_back({{"log_id", fmt::format("c-{:03}", batch * kPerBatch + i)},
+                           {"date", "2026-02-02T00:00:00.000Z"},
+                           {"type", "s"}});
+      }
+      Reply reply = Call("POST", "/v1/events?format=auth0", key_, records.dump());
+      if (reply.status != 200) append_failed = true;
+    }
+    appending_done = true;
+  });
+  std::vector<std::string> seen;
+  std::string path = "/api/v2/logs?take=7";
+  bool final_pass = false;
+  for (int page = 0; page < 10'000; ++page) {
+    const bool done_before = appending_done.load();
+    const Reply reply = Get(path);
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    for (const auto& log : reply.json) seen.push_back(log["log_id"]);
+    path = NextPathOf(LinkOf(reply));
+    ASSERT_FALSE(path.empty());
+    if (reply.json.empty()) {
+      if (final_pass) break;
+      // Empty after the appender finished: one more look, then stop.
+      final_pass = done_before;
+    }
+  }
+  appender.join();
+  ASSERT_FALSE(append_failed.load());
+  std::vector<std::string> expected;
+  for (int i = 0; i < kEvents; ++i) expected.push_back(LogId(i));
+  for (int i = 0; i < kBatches * kPerBatch; ++i) expected.push_back(fmt::format("c-{:03}", i));
+  EXPECT_EQ(seen, expected);
 }
 
 }  // namespace

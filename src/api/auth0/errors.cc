@@ -45,9 +45,7 @@ http::Response Auth0Error(int http_status, std::string_view message, std::string
 }
 
 http::Response Auth0ErrorFor(int http_status, const Status& status) {
-  http::Response response = Auth0Error(http_status, status.message());
-  if (http_status == 429) response.AddHeader("Retry-After", "1");
-  return response;
+  return Auth0Error(http_status, status.message());
 }
 
 }  // namespace auditlog::api::auth0

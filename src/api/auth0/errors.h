@@ -30,8 +30,9 @@ std::string_view DefaultErrorCode(int http_status);
 http::Response Auth0Error(int http_status, std::string_view message,
                           std::string_view error_code = {});
 
-// The envelope for `status` (its message) at `http_status`; 429 also gets
-// Retry-After. The router's error renderer for the dialect's prefixes.
+// The envelope for `status` (its message) at `http_status`. The caller adds
+// headers: the handlers a Retry-After on 429 and 503, the server its own on
+// the 429 it renders when saturated.
 http::Response Auth0ErrorFor(int http_status, const Status& status);
 
 }  // namespace auditlog::api::auth0

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <span>
 
 #include "api/auth0/search_syntax.h"
 #include "query/lucene_parser.h"
@@ -80,7 +81,7 @@ Result<uint64_t> ParseWhole(std::string_view property, std::string_view text, ui
   uint64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size()) {
-    return Invalid(property, fmt::format("Expected type integer but found type string ({})", text));
+    return Invalid(property, fmt::format("Expected a whole number >= {} but found {}", min, text));
   }
   if (value < min)
     return Invalid(property, fmt::format("Value {} is less than minimum {}", value, min));
@@ -113,7 +114,16 @@ Result<query::SortKey> ParseSort(std::string_view text) {
   if (order != "1" && order != "-1") return mismatch();
   const event::FieldSpec* field = event::FindFieldByDialectName("auth0", name);
   if (field == nullptr || field->type == event::FieldType::kJson) {
-    return Invalid("sort", fmt::format("Field {} cannot be sorted on", name));
+    // connection_id, strategy_type, organization_id, ...: the Auth0 decoder
+    // keeps them in `details`, and the store sorts by fields only.
+    const bool in_details = name == "details" || name.starts_with("details.") ||
+                            name == "connection_id" || name == "strategy_type" ||
+                            name == "organization_id" || name == "organization_name" ||
+                            name == "tenant_name";
+    return Invalid("sort", fmt::format("Field {} cannot be sorted on{}", name,
+                                       in_details ? ": it is kept in details, which this service "
+                                                    "cannot sort by"
+                                                  : ""));
   }
   return query::SortKey{.field = field, .descending = order == "-1"};
 }
@@ -131,12 +141,16 @@ Result<FieldSelection> ParseFields(const std::vector<http::NameValue>& params) {
     size_t comma = text->find(',', begin);
     if (comma == std::string_view::npos) comma = text->size();
     const std::string_view name = text->substr(begin, comma - begin);
+    begin = comma + 1;
+    // "a,,b" and a trailing comma: empty entries name nothing.
+    if (name.empty()) continue;
     if (!IsLogMember(name)) {
       return Invalid("fields", fmt::format("{:?} is not a member of a log event", name));
     }
     names.emplace_back(name);
-    begin = comma + 1;
   }
+  // Only empty entries ("," alone): as if `fields` were not sent.
+  if (names.empty()) return FieldSelection();
   return FieldSelection(std::move(names), include);
 }
 
@@ -159,8 +173,19 @@ Status ParsePaging(const std::vector<http::NameValue>& params, LogsRequest* out)
   } else {
     sort.push_back({.field = event::FindField("timestamp"), .descending = true});
   }
+  const uint64_t offset = page * out->per_page;
+  // Date-led sorts page by skipping whole segments on their counts; any
+  // other sort ranks offset + per_page events to find a page, so deep pages
+  // there cost as much as reading every matching event.
+  if (sort[0].field != event::FindField("timestamp") && offset > kMaxOffsetUnlessByDate) {
+    return Invalid("page",
+                   fmt::format("page * per_page is {}, past {}, the deepest offset a sort other "
+                               "than date serves; sort by date, narrow q, or read every log by "
+                               "checkpoint (from, take)",
+                               offset, kMaxOffsetUnlessByDate));
+  }
   out->query.sort = std::move(sort);
-  out->query.offset = page * out->per_page;
+  out->query.offset = offset;
   out->query.limit = out->per_page;
   out->query.include_totals = out->include_totals;
   return Status::OK();

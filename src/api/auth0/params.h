@@ -12,18 +12,21 @@
 //   checkpoint  chosen when `from` or `take` is present (even empty); every
 //               other parameter is then ignored, as Auth0 documents (the
 //               7.x client sends page, per_page and include_totals along).
-//                 from  a log_id; the page starts after that event in ingest
-//                       order. Empty or absent: at the oldest stored event.
+//                 from  a position token from a Link header (checkpoint.h), or a
+//                       log_id: the page starts after that position or event in
+//                       ingest order. Empty or absent: at the oldest stored event.
 //                 take  1..100, default 50.
 //   search      otherwise:
 //                 q               Auth0's Lucene subset (query/lucene_parser.h, kAuth0)
 //                 search          the Node client's syntax (search_syntax.h); with
 //                                 `q`, both must hold
-//                 page            0-based page index, default 0
+//                 page            0-based page index, default 0; with a sort not
+//                                 led by date, page * per_page <= kMaxOffsetUnlessByDate
 //                 per_page        1..100, default 50
 //                 sort            `field:1` or `field:-1`, one Auth0 field name
 //                                 (date, type, user_id, client_name, ...); default date:-1
-//                 fields          comma-separated log object members
+//                 fields          comma-separated log object members (empty
+//                                 entries, a trailing comma too, are ignored)
 //                 include_fields  true (default): return only `fields`; false: all but them
 //                 include_totals  true: the {start, limit, length, total, logs}
 //                                 object; false (default): a bare array
@@ -58,6 +61,10 @@ inline constexpr uint32_t kMaxTake = 100;
 // page; the bound keeps page * per_page far from overflow). Auth0's own
 // limit of 1,000 search results does not apply here.
 inline constexpr uint64_t kMaxPage = 1ull << 32;
+// With a sort whose first key is not `date`, page * per_page past this is
+// refused: such a page costs as much as ranking every event before it
+// (date-led sorts skip whole segments by their counts and stay unbounded).
+inline constexpr uint64_t kMaxOffsetUnlessByDate = 100'000;
 
 // Which members of a log object to return (`fields`, `include_fields`).
 // Intentionally copyable.

@@ -56,6 +56,46 @@ TEST(Auth0Params, PagesBeyondAuth0sThousandResultsAreServed) {
   EXPECT_EQ(parsed->query.offset, 50'000u);
 }
 
+TEST(Auth0Params, DeepPagesNeedADateLedSort) {
+  auto by_date = Logs({{"page", "100000"}, {"per_page", "100"}, {"sort", "date:1"}});
+  ASSERT_TRUE(by_date.ok()) << by_date.status();
+  EXPECT_EQ(by_date->query.offset, 10'000'000u);
+  auto at_cap = Logs({{"page", "1000"}, {"per_page", "100"}, {"sort", "type:1"}});
+  ASSERT_TRUE(at_cap.ok()) << at_cap.status();
+  EXPECT_EQ(at_cap->query.offset, kMaxOffsetUnlessByDate);
+  ExpectInvalid({{"page", "1001"}, {"per_page", "100"}, {"sort", "type:1"}},
+                "past 100000, the deepest offset a sort other than date serves");
+  ExpectInvalid({{"page", "1001"}, {"per_page", "100"}, {"sort", "type:1"}},
+                "checkpoint (from, take)");
+}
+
+TEST(Auth0Params, PageMustBeAWholeNumber) {
+  ExpectInvalid({{"page", "-1"}},
+                "Query validation error: 'Expected a whole number >= 0 but found -1' on property "
+                "page.");
+  ExpectInvalid({{"per_page", "x"}}, "Expected a whole number >= 1 but found x");
+}
+
+TEST(Auth0Params, SortByMembersKeptInDetailsIsRefusedWithTheReason) {
+  ExpectInvalid({{"sort", "strategy_type:1"}},
+                "Field strategy_type cannot be sorted on: it is kept in details");
+  ExpectInvalid({{"sort", "details.x:1"}}, "kept in details");
+}
+
+TEST(Auth0Params, EmptyFieldsEntriesAreIgnored) {
+  auto trailing = Logs({{"fields", "date,log_id,"}});
+  ASSERT_TRUE(trailing.ok()) << trailing.status();
+  EXPECT_TRUE(trailing->fields.Wants("log_id"));
+  EXPECT_FALSE(trailing->fields.Wants("type"));
+  auto doubled = Logs({{"fields", ",date,,type"}});
+  ASSERT_TRUE(doubled.ok()) << doubled.status();
+  EXPECT_TRUE(doubled->fields.Wants("type"));
+  EXPECT_FALSE(doubled->fields.Wants("log_id"));
+  auto only_commas = Logs({{"fields", ","}, {"include_fields", "false"}});
+  ASSERT_TRUE(only_commas.ok()) << only_commas.status();
+  EXPECT_TRUE(only_commas->fields.Wants("type"));
+}
+
 TEST(Auth0Params, EmptyValuesAreAbsent) {
   auto parsed = Logs({{"q", ""}, {"page", ""}, {"per_page", ""}, {"sort", ""}});
   ASSERT_TRUE(parsed.ok()) << parsed.status();

@@ -22,8 +22,6 @@ using event::JsonWriter;
 constexpr std::array<std::string_view, 6> kMembersInDetails = {
     "connection_id", "strategy_type", "_id", "organization_id", "organization_name", "tenant_name"};
 
-// The raw JSON text of `value` (trailing blanks cut), or nullopt.
-
 void StringIfSet(JsonWriter& json, const FieldSelection& fields, std::string_view key,
                  const std::string& value) {
   if (value.empty() || !fields.Wants(key)) return;

@@ -116,6 +116,22 @@ Result<std::vector<Clause>> SplitClauses(std::string_view text) {
     }
     clause.source = text.substr(start, pos - start);
     if (!clause.quoted && clause.field.empty() && clause.value == "AND") continue;
+    if (!clause.quoted && clause.field.empty() &&
+        (clause.value == "OR" || clause.value == "NOT" || clause.value == "||" ||
+         clause.value == "&&" || clause.value == "!")) {
+      return ErrorAt(clause.value_at,
+                     fmt::format("{} is not an operator of search, whose clauses are all "
+                                 "required (AND); use q for OR and NOT, or quote the word to "
+                                 "search for it",
+                                 clause.value));
+    }
+    if (!clause.quoted && (clause.value.starts_with('(') ||
+                           (clause.field.empty() && clause.value.starts_with('-')))) {
+      return ErrorAt(clause.value_at,
+                     fmt::format("{:?}: search has no grouping or exclusion; use q for "
+                                 "parentheses and NOT, or quote the value to search for it",
+                                 clause.value));
+    }
     if (clause.value.empty() && !clause.quoted) {
       return ErrorAt(clause.value_at, fmt::format("the clause on {:?} has no value", clause.field));
     }
@@ -136,8 +152,10 @@ std::vector<std::string> CaseVariants(std::string_view value) {
 }
 
 // The string leaf of one clause on `field` (a string field, or `details`
-// with `path`).
-Filter StringLeaf(const event::FieldSpec& field, std::string_view path, const Clause& clause) {
+// with `path`; `moved_member`: `path` is a top-level member the decoder kept
+// in details, found at `@path` or `path` as the log object shows it).
+Filter StringLeaf(const event::FieldSpec& field, std::string_view path, const Clause& clause,
+                  bool moved_member = false) {
   std::string value = clause.value;
   // An unquoted value is a prefix already; a trailing `*` (Lucene's habit)
   // says the same thing.
@@ -158,6 +176,7 @@ Filter StringLeaf(const event::FieldSpec& field, std::string_view path, const Cl
   Filter leaf =
       alternatives.size() == 1 ? std::move(alternatives[0]) : Filter::Or(std::move(alternatives));
   if (path.empty()) return leaf;
+  if (moved_member) return query::Auth0DetailsMemberFilter(path, leaf);
   if (leaf.op == query::FilterOp::kOr) {
     for (Filter& child : leaf.children) child = Filter::AtDetailsPath(std::string(path), child);
     return leaf;
@@ -180,7 +199,7 @@ Result<Filter> ClauseFilter(const Clause& clause) {
     return Filter::Or(std::move(any));
   }
   for (std::string_view member : kDetailsMembers) {
-    if (clause.field == member) return StringLeaf(*details, member, clause);
+    if (clause.field == member) return StringLeaf(*details, member, clause, /*moved_member=*/true);
   }
   if (clause.field.starts_with("details.")) {
     const std::string_view path = std::string_view(clause.field).substr(8);

@@ -10,10 +10,15 @@
 //   no field         client_name, connection or user_name (any of the three)
 //
 // Clauses are separated by whitespace; a literal AND between two clauses is
-// accepted and changes nothing. Field names are the Auth0 log object's
-// (registry column DialectNames::auth0, event/fields.h), plus the members
-// the Auth0 decoder keeps in `details` (connection_id, strategy_type,
-// organization_id, organization_name, tenant_name), searched there, and
+// accepted and changes nothing. There is no other operator: an unquoted OR,
+// NOT, ||, && or ! clause, an unquoted value starting with ( and a bare
+// unquoted value starting with - are errors (quoted, they are values),
+// rather than terms that would silently narrow the search. Field names are
+// the Auth0 log object's (registry column DialectNames::auth0,
+// event/fields.h), plus the members the Auth0 decoder keeps in `details`
+// (connection_id, strategy_type, organization_id, organization_name,
+// tenant_name), searched there as the log object shows them
+// (query::Auth0DetailsMemberFilter: `@name`, else `name`), and
 // `details.<path>`.
 //
 // Case-insensitivity: the canonical Filter has no case-insensitive string

@@ -85,6 +85,30 @@ TEST(Auth0Search, MembersKeptInDetailsAndDetailsPaths) {
   EXPECT_FALSE(Finds(R"(details.error.message:"ba")"));
 }
 
+TEST(Auth0Search, MembersKeptInDetailsAreFoundAsTheLogObjectShowsThem) {
+  event::Event event = LogEvent();
+  event.details = R"({"connection_id":"inner","@connection_id":"con_9"})";
+  EXPECT_TRUE(Finds(R"(connection_id:"con_9")", event));
+  EXPECT_TRUE(Finds("connection_id:con_", event));
+  EXPECT_FALSE(Finds(R"(connection_id:"inner")", event));
+}
+
+TEST(Auth0Search, OtherOperatorsAreErrors) {
+  for (const char* text :
+       {"type:f OR type:s", "NOT type:f", "type:f || type:s", "type:f && type:s", "! type:f"}) {
+    EXPECT_THAT(ParseAuth0Search(text),
+                StatusIs(StatusCode::kInvalidArgument, HasSubstr("is not an operator of search")))
+        << text;
+  }
+  EXPECT_THAT(ParseAuth0Search("type:(f s)"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("no grouping or exclusion")));
+  EXPECT_THAT(ParseAuth0Search("-nicole"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("no grouping or exclusion")));
+  EXPECT_FALSE(Finds(R"(type:"fp" "OR")"));  // quoted, a value (no client, connection or user "OR")
+  EXPECT_TRUE(ParseAuth0Search(R"("OR")").ok());
+  EXPECT_TRUE(ParseAuth0Search("location_info.latitude:-33.9").ok());
+}
+
 TEST(Auth0Search, NonStringFieldsTakeTheQSyntax) {
   EXPECT_TRUE(Finds("isMobile:false"));
   EXPECT_FALSE(Finds("isMobile:true"));

@@ -54,7 +54,7 @@ Result<Admitted> Admit(const Request& request, const DialectApiOptions& options,
 // events produce created).
 enum class QueryKind : uint8_t { kAuditLog, kEventLog };
 
-Response Query(Request& request, const DialectApiOptions& options, QueryKind kind) {
+Response QueryLogs(Request& request, const DialectApiOptions& options, QueryKind kind) {
   Response error;
   auto admitted = Admit(request, options, http::Scope::kEventsRead, Endpoint::kQuery, &error);
   if (!admitted.ok()) return error;
@@ -91,13 +91,15 @@ Response Produce(Request& request, const DialectApiOptions& options) {
   return SuccessResponse("true");
 }
 
-// Failures the router answers itself under /app-portal-service/ (an unknown
-// path, a method the path does not take): EnOS's envelope, code 31000 plus
-// the HTTP status (31404, 31405), sent with that HTTP status, as a gateway
-// answers a request it cannot route.
+// Failures the router and the server answer themselves under
+// /app-portal-service/ (an unknown path, a method the path does not take, a
+// body too large, a saturated server): EnOS's envelope with a code of
+// RouterErrorCode, outside the codes EnOS documents (31404 is "the OU does
+// not exist"), sent with that HTTP status, as a gateway answers a request it
+// cannot route. The server adds Retry-After to its own 429.
 // The router's messages exist in English only.
 Response RenderRouterError(const Request&, int http_status, const Status& status) {
-  const uint32_t code = 31000 + static_cast<uint32_t>(http_status);
+  const uint32_t code = RouterErrorCode(http_status);
   std::string body;
   event::JsonWriter json(&body);
   json.BeginObject();
@@ -117,9 +119,9 @@ Response RenderRouterError(const Request&, int http_status, const Status& status
 void RegisterEnosApi(http::Router& router, const DialectApiOptions& options) {
   const DialectApiOptions* o = &options;
   router.Add("POST", "/app-portal-service/v2.2/log/query",
-             [o](Request& r) { return Query(r, *o, QueryKind::kAuditLog); });
+             [o](Request& r) { return QueryLogs(r, *o, QueryKind::kAuditLog); });
   router.Add("POST", "/app-portal-service/v2.3/event/log/query",
-             [o](Request& r) { return Query(r, *o, QueryKind::kEventLog); });
+             [o](Request& r) { return QueryLogs(r, *o, QueryKind::kEventLog); });
   router.Add("POST", "/app-portal-service/v2.3/event/log/produce",
              [o](Request& r) { return Produce(r, *o); });
   router.Add("POST", "/app-portal-service/api/v3/event/log/produce",

@@ -35,6 +35,8 @@ std::string_view ErrorMessage(ErrorCode code, Locale locale, Endpoint endpoint) 
       return zh ? "没有权限" : "No permission";
     case ErrorCode::kNotFound:
       return zh ? "组织不存在" : "The OU does not exist";
+    case ErrorCode::kTooManyRequests:
+      return zh ? "请求过多,请稍后重试" : "Too many requests; retry shortly";
     case ErrorCode::kUnavailable:
       return zh ? "服务暂不可用" : "The service is unavailable";
     case ErrorCode::kTimeout:
@@ -55,8 +57,9 @@ ErrorCode CodeOf(StatusCode code) {
       return ErrorCode::kForbidden;
     case StatusCode::kNotFound:
       return ErrorCode::kNotFound;
-    case StatusCode::kUnavailable:
     case StatusCode::kResourceExhausted:
+      return ErrorCode::kTooManyRequests;
+    case StatusCode::kUnavailable:
       return ErrorCode::kUnavailable;
     case StatusCode::kDeadlineExceeded:
       return ErrorCode::kTimeout;
@@ -73,9 +76,20 @@ int HttpStatusOfCode(ErrorCode code) {
       return 503;
     case ErrorCode::kTimeout:
       return 504;
+    case ErrorCode::kTooManyRequests:
+      return 429;
     default:
       return 200;
   }
+}
+
+uint32_t RouterErrorCode(int http_status) {
+  if (http_status == 429) return static_cast<uint32_t>(ErrorCode::kTooManyRequests);
+  if (http_status >= 400 && http_status < 500)
+    return 31900 + static_cast<uint32_t>(http_status - 400);
+  if (http_status == 503) return static_cast<uint32_t>(ErrorCode::kUnavailable);
+  if (http_status == 504) return static_cast<uint32_t>(ErrorCode::kTimeout);
+  return static_cast<uint32_t>(ErrorCode::kInternal);
 }
 
 http::Response SuccessResponse(std::string_view data_json) {
@@ -112,7 +126,8 @@ http::Response ErrorResponse(const Status& status, Locale locale, Endpoint endpo
   http::Response response =
       http::Response::Json(HttpStatusOfCode(code),
                            ErrorJson(code, ErrorMessage(code, locale, endpoint), status.message()));
-  if (code == ErrorCode::kUnavailable) response.AddHeader("Retry-After", "1");
+  if (code == ErrorCode::kUnavailable || code == ErrorCode::kTooManyRequests)
+    response.AddHeader("Retry-After", "1");
   return response;
 }
 

@@ -46,6 +46,29 @@ TEST(EnosEnvelope, ErrorBody) {
             504);
 }
 
+TEST(EnosEnvelope, BackpressureIs429WithRetryAfter) {
+  for (const Status& status :
+       {Status::ResourceExhausted("ingest: queue full"), Status::Unavailable("read-only")}) {
+    const http::Response response = ErrorResponse(status, Locale::kEnUs, Endpoint::kProduce);
+    const bool exhausted = status.code() == StatusCode::kResourceExhausted;
+    EXPECT_EQ(response.status, exhausted ? 429 : 503);
+    EXPECT_EQ(nlohmann::json::parse(response.body)["code"], exhausted ? 31429 : 31503);
+    ASSERT_EQ(response.headers.size(), 1u);
+    EXPECT_EQ(response.headers[0].first, "Retry-After");
+    EXPECT_EQ(response.headers[0].second, "1");
+  }
+}
+
+TEST(EnosEnvelope, RouterCodesStayOutsideEnosOwn) {
+  EXPECT_EQ(RouterErrorCode(404), 31904u);
+  EXPECT_EQ(RouterErrorCode(405), 31905u);
+  EXPECT_EQ(RouterErrorCode(413), 31913u);
+  EXPECT_EQ(RouterErrorCode(400), 31900u);
+  EXPECT_EQ(RouterErrorCode(429), 31429u);
+  EXPECT_EQ(RouterErrorCode(503), 31503u);
+  EXPECT_EQ(RouterErrorCode(500), 31500u);
+}
+
 TEST(EnosEnvelope, SuccessBody) {
   EXPECT_EQ(SuccessResponse("true").body, R"({"code":0,"msg":"OK","message":"OK","data":true})");
 }
@@ -55,7 +78,8 @@ TEST(EnosEnvelope, CodesOfStatuses) {
   EXPECT_EQ(CodeOf(StatusCode::kUnauthenticated), ErrorCode::kUnauthorized);
   EXPECT_EQ(CodeOf(StatusCode::kPermissionDenied), ErrorCode::kForbidden);
   EXPECT_EQ(CodeOf(StatusCode::kNotFound), ErrorCode::kNotFound);
-  EXPECT_EQ(CodeOf(StatusCode::kResourceExhausted), ErrorCode::kUnavailable);
+  EXPECT_EQ(CodeOf(StatusCode::kResourceExhausted), ErrorCode::kTooManyRequests);
+  EXPECT_EQ(CodeOf(StatusCode::kUnavailable), ErrorCode::kUnavailable);
   EXPECT_EQ(CodeOf(StatusCode::kCorruption), ErrorCode::kInternal);
 }
 
