@@ -32,6 +32,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 #include <string>
@@ -270,7 +271,12 @@ void FuzzRecords(std::string_view input) {
   authing::WriteV2Document(event, json);
   Check(IsJsonObject(document));
   auditlog::event::Event again;
-  Check(decoder->DecodeJson(auditlog::event::PaddedBuffer(document).view(), &again).ok());
+  const auto decoded = decoder->DecodeJson(auditlog::event::PaddedBuffer(document).view(), &again);
+  if (!decoded.ok()) {
+    std::fprintf(stderr, "written document does not decode: %s\n%s\n", decoded.ToString().c_str(),
+                 document.c_str());
+    std::abort();
+  }
   for (auto write : {authing::WriteAdminAuditLogDto, authing::WriteUserActionLogDto,
                      authing::WriteUserLoginHistoryDto}) {
     std::string dto;

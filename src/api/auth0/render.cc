@@ -218,7 +218,8 @@ void WriteLogObject(const Event& event, const FieldSelection& fields, JsonWriter
       WriteGroupExtras(details, "location_info", extras_json);
       extras_json.EndObject();
       // `extras` is "{...}" with at least one member.
-      location += (location.size() > 1 ? "," : "") + extras.substr(1);
+      if (location.size() > 1) location += ',';
+      location.append(extras, 1);
       json.Raw(location);
     }
   }

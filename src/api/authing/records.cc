@@ -266,8 +266,11 @@ void WriteV2Document(const Event& event, JsonWriter& json) {
       "resourceName", "resourceDetails", "operationType", "operationMode", "originValue",
       "targetValue",  "eventResultMsg",  "appName"};
   for (std::string_view key : kMapped) {
-    // userPoolId is always the pool asked about, never a stored copy.
-    const DetailMember* copy = key == "userPoolId" ? nullptr : FindDetail(details, key);
+    // logId and userPoolId are the event's identity, never a stored copy: a
+    // client looks the event up by this logId, and the pool is the one asked
+    // about. (A document's differing copy of either is dropped.)
+    const bool identity = key == "logId" || key == "userPoolId";
+    const DetailMember* copy = identity ? nullptr : FindDetail(details, key);
     const std::string value = CanonicalValue(event, key).value_or(std::string());
     if (key == "appName" && copy == nullptr && value.empty()) continue;  // not in Authing's sample
     json.Key(key);

@@ -303,8 +303,8 @@ TEST(AuthingRecords, EventWithoutNameKeepsTypeAsEventType) {
 //   - eventType loses its leading space (the decoder trims it into `name`);
 //   - the line's eventDetails=null becomes the document's eventDetails (the
 //     event keeps one description);
-//   - userPoolId is the pool the event is in (the line's), not the sample's
-//     truncated document copy.
+//   - userPoolId and logId are the event's (the line's), not the sample's
+//     truncated document copies.
 TEST(AuthingRecords, SeedDocumentRoundTrips) {
   AL_ASSERT_OK_AND_ASSIGN(const Event event, Decode(kSeedDocument));
   json rendered = json::parse(Render(event));
@@ -313,6 +313,8 @@ TEST(AuthingRecords, SeedDocumentRoundTrips) {
   seed["eventType"] = "Create a user";
   EXPECT_EQ(rendered["userPoolId"], event.tenant);
   seed["userPoolId"] = event.tenant;
+  EXPECT_EQ(rendered["logId"], event.id);
+  seed["logId"] = event.id;
   std::string line = seed["message"];
   const std::string null_details = "eventDetails=null";
   line.replace(line.find(null_details), null_details.size(),
@@ -324,6 +326,7 @@ TEST(AuthingRecords, SeedDocumentRoundTrips) {
   AL_ASSERT_OK_AND_ASSIGN(Event again, Decode(Render(event)));
   json details = DetailsOf(event);
   details.erase("userPoolId");
+  details.erase("logId");
   EXPECT_EQ(DetailsOf(again), details);
   again.details = event.details;
   EXPECT_EQ(event::EventToJson(again), event::EventToJson(event));
