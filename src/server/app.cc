@@ -133,6 +133,8 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
   p->dialect.registry = p->registry.get();
   p->dialect.enricher = p->enricher.get();
   p->dialect.query_timeout = p->native.query_timeout;
+  p->dialect.public_url = config.public_url;
+  while (p->dialect.public_url.ends_with('/')) p->dialect.public_url.pop_back();
   api::authing::RegisterAuthingApi(p->router, p->dialect);
   api::enos::RegisterEnosApi(p->router, p->dialect);
   api::auth0::RegisterAuth0Api(p->router, p->dialect);

@@ -68,6 +68,30 @@ Status CheckToken(std::string_view value) {
   return Status::OK();
 }
 
+// The URL clients reach the server at: the scheme and authority only
+// (links are built by appending paths to it).
+Status CheckPublicUrl(std::string_view value) {
+  std::string_view rest = value;
+  if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else {
+    return Status::InvalidArgument("must start with https:// or http://");
+  }
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  if (rest.empty()) return Status::InvalidArgument("has no host");
+  for (const char c : rest) {
+    const bool allowed = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+                         c == '_' || c == '~' || c == ':' || c == '[' || c == ']';
+    if (!allowed) {
+      return Status::InvalidArgument(
+          "must be scheme://host[:port] with no path, query or credentials");
+    }
+  }
+  return Status::OK();
+}
+
 Status ListenAddressProblem(std::string_view text, ListenAddress* address);
 
 Status CheckListen(std::string_view value) {
@@ -180,6 +204,11 @@ std::vector<OptionSpec> BuildOptionSpecs() {
                    "PEM certificate chain: serve HTTPS (needs --tls-key)"),
       StringOption("tls_key", "--tls-key", "FILE", &C::tls_key, nullptr,
                    "PEM private key of --tls-cert"),
+      StringOption("public_url", "--public-url", "URL", &C::public_url, CheckPublicUrl,
+                   "How clients reach this server (https://logs.example.com), for the links it "
+                   "returns (Auth0's checkpoint Link); unset, they are built from the request's "
+                   "Host header and whether it came over TLS, which a TLS-terminating proxy "
+                   "makes http"),
       Uint32Option("io_threads", "--io-threads", "N", &C::io_threads, 0, 256,
                    "Threads running the network event loop; 0: one per core"),
       Uint32Option("worker_threads", "--worker-threads", "N", &C::worker_threads, 0, 4096,

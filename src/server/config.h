@@ -62,6 +62,10 @@ struct ServeConfig {
   // HTTP when neither.
   std::string tls_cert;
   std::string tls_key;
+  // How clients reach the server, "https://logs.example.com[:port]": the
+  // base of the absolute links it returns. Empty: built from each request's
+  // Host header and transport.
+  std::string public_url;
   // Threads running the event loop. Default 0: one per core.
   uint32_t io_threads = 0;
   // Threads running handlers, which block on fsync and queries.

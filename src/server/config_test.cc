@@ -385,6 +385,27 @@ TEST_F(ServeConfigTest, AdminTokenValueIsNeverEchoed) {
                                "AUDITLOG_ADMIN_TOKEN: contains a space or control character"));
 }
 
+TEST_F(ServeConfigTest, PublicUrlIsASchemeAndAuthority) {
+  AL_ASSERT_OK(Run({"--public-url", "https://logs.example.com:8443/"}));
+  EXPECT_EQ(config_.public_url, "https://logs.example.com:8443/");
+}
+
+TEST_F(ServeConfigTest, PublicUrlFromTheEnvironment) {
+  env_ = {{"AUDITLOG_PUBLIC_URL", "http://[::1]:8080"}};
+  AL_ASSERT_OK(Run({}));
+  EXPECT_EQ(config_.public_url, "http://[::1]:8080");
+}
+
+TEST_F(ServeConfigTest, PublicUrlWithoutASchemeIsRefused) {
+  EXPECT_THAT(Run({"--public-url", "logs.example.com"}),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("must start with https://")));
+}
+
+TEST_F(ServeConfigTest, PublicUrlWithAPathIsRefused) {
+  EXPECT_THAT(Run({"--public-url", "https://logs.example.com/audit"}),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("no path")));
+}
+
 TEST_F(ServeConfigTest, TlsNeedsBothFiles) {
   EXPECT_THAT(Run({"--tls-cert", "c.pem"}),
               StatusIs(StatusCode::kInvalidArgument,

@@ -86,8 +86,8 @@ Response CheckpointPage(const Request& request, const LogsRequest& parsed,
   // The next page starts after the last event of this one, or where this
   // one started when it is empty; the start of the log needs no `from`.
   const uint64_t next_after = result->events.empty() ? after_seq : result->events.back().seq;
-  response.AddHeader(
-      "Link", NextLink(request, next_after == 0 ? "" : CheckpointToken(next_after), parsed.take));
+  response.AddHeader("Link", NextLink(request, next_after == 0 ? "" : CheckpointToken(next_after),
+                                      parsed.take, options.public_url));
   return NoStore(std::move(response));
 }
 

@@ -101,10 +101,13 @@ bool IsSafeHost(std::string_view host) {
   return true;
 }
 
-std::string NextLink(const http::Request& request, std::string_view from, uint32_t take) {
+std::string NextLink(const http::Request& request, std::string_view from, uint32_t take,
+                     std::string_view public_url) {
   const std::optional<std::string_view> host = request.Header("host");
   std::string url;
-  if (host && IsSafeHost(*host)) {
+  if (!public_url.empty()) {
+    url = std::string(public_url);
+  } else if (host && IsSafeHost(*host)) {
     url = fmt::format("{}://{}", request.tls ? "https" : "http", *host);
   }
   url += "/api/v2/logs?";

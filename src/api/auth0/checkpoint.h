@@ -63,10 +63,13 @@ bool IsSafeHost(std::string_view host);
 
 // The value of the Link header of a checkpoint page:
 //   <https://HOST/api/v2/logs?from=TOKEN&take=N>; rel="next"
-// with the request's Host header (and http:// without TLS), or the relative
+// with `public_url` ("https://logs.example.com", the server's --public-url)
+// as its base when set; else with the request's Host header (and http://
+// without TLS), or the relative
 //   </api/v2/logs?from=TOKEN&take=N>; rel="next"
 // when Host is missing or not IsSafeHost. `from` goes in percent-encoded;
 // when empty the link has only `take`.
-std::string NextLink(const http::Request& request, std::string_view from, uint32_t take);
+std::string NextLink(const http::Request& request, std::string_view from, uint32_t take,
+                     std::string_view public_url = {});
 
 }  // namespace auditlog::api::auth0

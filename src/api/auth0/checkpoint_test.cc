@@ -98,5 +98,16 @@ TEST(Auth0Checkpoint, TrimToWatermarkDropsEventsNotYetVisible) {
   EXPECT_TRUE(result.events.empty());
 }
 
+TEST(Auth0Checkpoint, PublicUrlIsTheLinksBaseWhenSet) {
+  // Behind a TLS-terminating proxy the request arrives over plain HTTP with
+  // the proxy's Host; the configured URL is what clients reach.
+  EXPECT_EQ(
+      NextLink(RequestWithHost("10.0.0.5:8080", false), "cp.9", 100, "https://logs.example.com"),
+      "<https://logs.example.com/api/v2/logs?from=cp.9&take=100>; rel=\"next\"");
+  http::Request no_host;
+  EXPECT_EQ(NextLink(no_host, "", 7, "https://logs.example.com:8443"),
+            "<https://logs.example.com:8443/api/v2/logs?take=7>; rel=\"next\"");
+}
+
 }  // namespace
 }  // namespace auditlog::api::auth0

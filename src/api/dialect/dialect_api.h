@@ -38,6 +38,10 @@ struct DialectApiOptions {
   // Token lifetimes and signature windows are measured on it. Null: the
   // system clock.
   Clock* clock = nullptr;
+  // "https://logs.example.com": the base of absolute links in answers
+  // (Auth0's checkpoint Link), no trailing slash. Empty: taken from each
+  // request's Host header and transport.
+  std::string public_url;
 
   Clock& Now() const { return clock != nullptr ? *clock : SystemClock(); }
 };
