@@ -43,9 +43,8 @@ Result<Caller> Authenticate(const Request& request, const NativeApiOptions& opti
 }
 
 Status RequireScope(const Caller& caller, http::Scope scope) {
-  if (caller.admin || caller.principal.Has(scope)) return Status::OK();
-  return Status::PermissionDenied(
-      fmt::format("this API key lacks the scope {}", http::ScopeName(scope)));
+  if (caller.admin) return Status::OK();
+  return api::RequireScope(caller.principal, scope);
 }
 
 // The tenant a request acts on. Keys: their own (a `tenant` parameter may
