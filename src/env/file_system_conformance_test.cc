@@ -3,14 +3,15 @@
 // nothing) over a MemFileSystem.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <functional>
+#include <optional>
 
 #include "env/fault_injection_file_system.h"
 #include "env/file_system.h"
 #include "env/mem_file_system.h"
 #include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
 
 namespace auditlog::env {
 namespace {
@@ -32,26 +33,15 @@ class FileSystemConformance : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     if (std::string_view(GetParam().name) == "posix") {
-      char dir_template[] = "/tmp/auditlog-env-XXXXXX";
-      ASSERT_NE(::mkdtemp(dir_template), nullptr);
-      root_ = dir_template;
+      posix_root_.emplace();
+      ASSERT_FALSE(posix_root_->path().empty());
+      root_ = posix_root_->path();
       fs_ = &PosixFileSystem();
     } else {
       owned_ = GetParam().make();
       fs_ = owned_.get();
       root_ = "/root";
       AL_ASSERT_OK(fs_->CreateDirs(root_));
-    }
-  }
-
-  void TearDown() override {
-    if (owned_ == nullptr && !root_.empty()) {
-      // Remove what the test left behind (flat: tests create one level).
-      auto names = fs_->ListDir(root_);
-      if (names.ok()) {
-        for (const std::string& name : *names) (void)fs_->Remove(Path(name));
-      }
-      ::rmdir(root_.c_str());
     }
   }
 
@@ -67,6 +57,7 @@ class FileSystemConformance : public ::testing::TestWithParam<Backend> {
 
   FileSystem* fs_ = nullptr;
   std::shared_ptr<FileSystem> owned_;
+  std::optional<testing::TempDir> posix_root_;  // removed with what the test left in it
   std::string root_;
 };
 

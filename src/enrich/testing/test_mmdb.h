@@ -28,6 +28,7 @@
 
 #include "common/result.h"
 #include "common/status.h"
+#include "testing/temp_dir.h"
 
 namespace auditlog::testing {
 
@@ -54,29 +55,6 @@ struct TestMmdbFiles {
   std::string flat_country;     // ip-location-db "country ipvAll"
   std::string flat_asn;         // ip-location-db "asn ipv4"
   std::string unknown_schema;   // GeoIP2-Connection-Type records: Open() rejects it
-};
-
-// A directory under the temporary directory, removed with its contents on
-// destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "auditlog-test.XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-
-  // Empty when the directory could not be created.
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
 };
 
 // Returns the directory holding every file of make_test_mmdb.pl (plus the

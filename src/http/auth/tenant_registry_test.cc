@@ -5,17 +5,16 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <atomic>
-#include <filesystem>
 #include <thread>
 
 #include "env/fault_injection_file_system.h"
 #include "env/mem_file_system.h"
 #include "storage/atomic_file.h"
 #include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
 
 namespace auditlog::http {
 namespace {
@@ -660,9 +659,9 @@ TEST_F(TenantRegistryTest, AuthenticateRunsConcurrentlyWithChanges) {
 }
 
 TEST(TenantRegistryPosix, CreatesMasterKeyOwnerOnlyAndReopens) {
-  char dir_template[] = "/tmp/tenant_registry_test_XXXXXX";
-  ASSERT_NE(::mkdtemp(dir_template), nullptr);
-  const std::string dir = std::string(dir_template) + "/auth";
+  const testing::TempDir temp;
+  ASSERT_FALSE(temp.path().empty());
+  const std::string dir = temp.path() + "/auth";
   NewKey key;
   {
     TenantRegistryOptions options;
@@ -683,7 +682,6 @@ TEST(TenantRegistryPosix, CreatesMasterKeyOwnerOnlyAndReopens) {
     AL_ASSERT_OK_AND_ASSIGN(auto registry, TenantRegistry::Open(options));
     AL_EXPECT_OK(registry->Authenticate(key.key));
   }
-  std::filesystem::remove_all(dir_template);
 }
 
 }  // namespace
