@@ -594,4 +594,28 @@ std::optional<std::string_view> RawJsonText(od::value& value) {
   return TrimRight(raw);
 }
 
+std::optional<std::vector<std::pair<std::string, std::string>>> ObjectMembers(
+    std::string_view object_text) {
+  // One parser per thread: renderers call this for every event of a page.
+  thread_local od::parser parser;
+  const simdjson::padded_string padded(object_text);
+  od::document document;
+  od::object object;
+  if (parser.iterate(padded).get(document) || document.get_object().get(object)) {
+    return std::nullopt;
+  }
+  std::vector<std::pair<std::string, std::string>> members;
+  for (auto field_result : object) {
+    od::field field;
+    if (std::move(field_result).get(field)) return std::nullopt;
+    std::string_view name;
+    if (field.unescaped_key().get(name)) return std::nullopt;
+    std::string owned_name(name);  // the key lives in the parser's buffer only until the next one
+    const auto raw = RawJsonText(field.value());
+    if (!raw) return std::nullopt;
+    members.emplace_back(std::move(owned_name), std::string(*raw));
+  }
+  return members;
+}
+
 }  // namespace auditlog::event::json

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -105,6 +106,13 @@ Status ReadRegistryField(const FieldSpec& spec, od::value& value, std::string_vi
 // Maps the many spellings of a result onto Outcome: success/succeeded/ok/true/成功,
 // failure/failed/fail/error/false/失败 (case-insensitive). nullopt when unknown.
 std::optional<Outcome> OutcomeFromText(std::string_view text);
+
+// The members of the JSON object `object_text`, in order, as (name
+// unescaped, value's JSON text as written). For stored `details`, which are
+// minified, the values are minified. nullopt when the text is not one
+// well-formed object (structure checked only, as RawJsonText does).
+std::optional<std::vector<std::pair<std::string, std::string>>> ObjectMembers(
+    std::string_view object_text);
 
 // The text of `value` as written in the document: an object or array whole,
 // a scalar's token, trailing whitespace dropped. For JSON already known to be

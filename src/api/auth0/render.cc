@@ -69,51 +69,32 @@ SplitDetailsResult SplitDetails(std::string_view details) {
   SplitDetailsResult out;
   out.details = std::string(details);
   if (details.empty()) return out;
-  thread_local od::parser parser;
-  simdjson::padded_string padded(details);
-  od::document document;
-  od::object object;
-  if (parser.iterate(padded).get(document) || document.get_object().get(object)) return out;
-
-  struct Member {
-    std::string name;
-    std::string raw;
-  };
-  std::vector<Member> members;
-  for (auto field_result : object) {
-    od::field field;
-    if (std::move(field_result).get(field)) return out;
-    std::string_view name;
-    if (field.unescaped_key().get(name)) return out;
-    Member member{std::string(name), {}};
-    const auto raw = event::json::RawJsonText(field.value());
-    if (!raw) return out;
-    member.raw = std::string(*raw);
-    members.push_back(std::move(member));
-  }
+  auto parsed = event::json::ObjectMembers(details);
+  if (!parsed) return out;
+  const std::vector<std::pair<std::string, std::string>>& members = *parsed;
   // For each moved name, `@name` (the top-level copy when the record's own
   // details also had `name`) wins over `name`.
   // Unknown members of location_info and security_context were kept as
   // "location_info.<member>" (decoder): they go back into their group.
   std::vector<std::string> names(kMembersInDetails.begin(), kMembersInDetails.end());
   std::unordered_set<std::string_view> group_names;
-  for (const Member& member : members) {
+  for (const auto& member : members) {
     const std::string_view name =
-        std::string_view(member.name).substr(member.name.starts_with('@') ? 1 : 0);
+        std::string_view(member.first).substr(member.first.starts_with('@') ? 1 : 0);
     if (!GroupOf(name).empty() && group_names.insert(name).second) names.emplace_back(name);
   }
   // By name, the last of repeated names (as a JSON reader keeps the last);
   // a map keeps large details linear.
   std::unordered_map<std::string_view, size_t> index_of;
   for (size_t member_idx = 0; member_idx < members.size(); ++member_idx)
-    index_of[members[member_idx].name] = member_idx;
+    index_of[members[member_idx].first] = member_idx;
   std::vector<bool> taken(members.size(), false);
   for (const std::string& name : names) {
     auto source = index_of.find("@" + name);
     if (source == index_of.end()) source = index_of.find(name);
     if (source == index_of.end()) continue;
     taken[source->second] = true;
-    out.top_level.emplace_back(name, members[source->second].raw);
+    out.top_level.emplace_back(name, members[source->second].second);
   }
   if (out.top_level.empty()) return out;
   out.details.clear();
@@ -123,8 +104,8 @@ SplitDetailsResult SplitDetails(std::string_view details) {
   for (size_t member_idx = 0; member_idx < members.size(); ++member_idx) {
     if (taken[member_idx]) continue;
     any_left = true;
-    json.Key(members[member_idx].name);
-    json.Raw(members[member_idx].raw);
+    json.Key(members[member_idx].first);
+    json.Raw(members[member_idx].second);
   }
   json.EndObject();
   if (!any_left) out.details.clear();

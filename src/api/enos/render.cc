@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "event/json_support.h"
+
 namespace auditlog::api::enos {
 namespace {
 
@@ -16,17 +18,9 @@ using event::JsonWriter;
 // The members of details as (name, minified JSON value), in order. Details
 // that do not parse (never the case for stored events) count as empty.
 std::vector<std::pair<std::string, std::string>> DetailsMembers(std::string_view details) {
-  std::vector<std::pair<std::string, std::string>> members;
-  if (details.empty()) return members;
-  // One parser per thread: a page renders up to 10,000 entries. The values
-  // are copied out before the parser is used again.
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::object object;
-  if (parser.parse(details.data(), details.size()).get(object)) return members;
-  for (auto [key, value] : object) {
-    members.emplace_back(std::string(key), simdjson::minify(value));
-  }
-  return members;
+  if (details.empty()) return {};
+  return event::json::ObjectMembers(details).value_or(
+      std::vector<std::pair<std::string, std::string>>());
 }
 
 std::optional<std::string_view> Member(
