@@ -4,6 +4,7 @@
 //
 //   store_load --input FILE --dir DIR [--memtable-mb 128] [--appenders 4]
 //              [--batch 1000] [--limit N] [--no-flush] [--reopen]
+//              [--no-value-filter]
 //   store_load --dir DIR        only time the recovery (Open) of an existing store
 //
 // Load: one thread reads the file in 8 MiB chunks, decodes each with DecodeBody
@@ -19,6 +20,9 @@
 // With --reopen, Open() then replays the whole WAL with a --memtable-mb budget
 // (flushing whenever replay fills it, as recovery does), which measures the
 // replay rate of a large WAL.
+//
+// --no-value-filter writes segments without their value filter, as builds
+// before it did, to measure what the filter saves queries (query_bench).
 //
 // Prints progress to stderr and one JSON object to stdout. Sizes: MB = 10^6
 // bytes; MiB = 2^20 bytes.
@@ -66,6 +70,7 @@ struct LoadOptions {
   uint64_t limit_events = 0;  // 0: the whole file
   bool no_flush = false;
   bool reopen = false;
+  bool value_filter = true;
 };
 
 double SecondsSince(Clock::time_point start) {
@@ -271,6 +276,7 @@ void PrintUsage() {
   std::fputs(
       "usage: store_load --input FILE --dir DIR [--memtable-mb 128] [--appenders 4]\n"
       "                  [--batch 1000] [--limit N] [--no-flush] [--reopen]\n"
+      "                  [--no-value-filter]\n"
       "       store_load --dir DIR   (time the recovery of an existing store)\n",
       stderr);
 }
@@ -285,6 +291,8 @@ std::optional<LoadOptions> ParseArgs(int argc, char** argv) {
       options.no_flush = true;
     } else if (arg == "--reopen") {
       options.reopen = true;
+    } else if (arg == "--no-value-filter") {
+      options.value_filter = false;
     } else if (arg == "--dir" && (text = value())) {
       options.dir = text;
     } else if (arg == "--input" && (text = value())) {
@@ -316,6 +324,7 @@ int Main(int argc, char** argv) {
   storage::EmbeddedStoreOptions store_options;
   store_options.dir = options->dir;
   store_options.memtable_bytes = options->memtable_mb << 20;
+  store_options.segment_options.value_filter = options->value_filter;
 
   if (options->input.empty()) {  // recovery only
     std::unique_ptr<storage::EmbeddedStore> store;

@@ -2,17 +2,17 @@
 
 namespace auditlog::storage::segment {
 
-std::shared_ptr<const SectionData> SectionCache::Lookup(uint64_t segment_id, uint32_t section) {
+std::shared_ptr<const SectionData> SectionCache::Lookup(uint64_t segment_id, uint64_t item) {
   std::lock_guard lock(mu_);
-  auto it = index_.find(Key(segment_id, section));
+  auto it = index_.find(Key{segment_id, item});
   if (it == index_.end()) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second);
   return it->second->data;
 }
 
-void SectionCache::Insert(uint64_t segment_id, uint32_t section,
+void SectionCache::Insert(uint64_t segment_id, uint64_t item,
                           std::shared_ptr<const SectionData> data) {
-  const uint64_t key = Key(segment_id, section);
+  const Key key{segment_id, item};
   const size_t bytes = data->memory_bytes() + 64;
   std::lock_guard lock(mu_);
   if (index_.count(key) != 0) return;  // another reader decoded it first
@@ -29,7 +29,7 @@ void SectionCache::Insert(uint64_t segment_id, uint32_t section,
 void SectionCache::EraseSegment(uint64_t segment_id) {
   std::lock_guard lock(mu_);
   for (auto it = lru_.begin(); it != lru_.end();) {
-    if ((it->key >> 16) != segment_id) {
+    if (it->key.segment_id != segment_id) {
       ++it;
       continue;
     }

@@ -30,9 +30,16 @@ class SectionCache {
   SectionCache(const SectionCache&) = delete;
   SectionCache& operator=(const SectionCache&) = delete;
 
-  // The cached section `section` of segment `segment_id`, or null.
-  std::shared_ptr<const SectionData> Lookup(uint64_t segment_id, uint32_t section);
-  void Insert(uint64_t segment_id, uint32_t section, std::shared_ptr<const SectionData> data);
+  // What a segment caches: a whole section by its index, or one part of a
+  // section read on its own (one token's row list) by PartItem.
+  static uint64_t SectionItem(uint32_t section) { return section; }
+  static uint64_t PartItem(uint32_t section, uint32_t part) {
+    return ((uint64_t{section} + 1) << 32) | part;
+  }
+
+  // The cached item `item` of segment `segment_id`, or null.
+  std::shared_ptr<const SectionData> Lookup(uint64_t segment_id, uint64_t item);
+  void Insert(uint64_t segment_id, uint64_t item, std::shared_ptr<const SectionData> data);
   // Drops every section of segment `segment_id` (a segment that compaction or
   // retention removed: its sections can never be asked for again, and would
   // otherwise hold the budget until they age out).
@@ -42,20 +49,27 @@ class SectionCache {
   size_t capacity_bytes() const { return capacity_bytes_; }
 
  private:
+  struct Key {
+    uint64_t segment_id;
+    uint64_t item;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& key) const {
+      return static_cast<size_t>((key.segment_id * 0x9e3779b97f4a7c15u) ^ key.item);
+    }
+  };
   struct Entry {
-    uint64_t key;
+    Key key;
     std::shared_ptr<const SectionData> data;
     size_t bytes;
   };
-  static uint64_t Key(uint64_t segment_id, uint32_t section) {
-    return (segment_id << 16) ^ section;
-  }
 
   const size_t capacity_bytes_;
   mutable std::mutex mu_;
   std::list<Entry> lru_;  // front = most recent; guarded by mu_
-  std::unordered_map<uint64_t, std::list<Entry>::iterator> index_;  // guarded by mu_
-  size_t usage_bytes_ = 0;                                          // guarded by mu_
+  std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index_;  // guarded by mu_
+  size_t usage_bytes_ = 0;                                              // guarded by mu_
 };
 
 }  // namespace auditlog::storage::segment

@@ -61,6 +61,8 @@ std::optional<std::string_view> KindName(SectionKind kind) {
       return "token_terms";
     case SectionKind::kTokenRows:
       return "token_rows";
+    case SectionKind::kValueFilter:
+      return "value_filter";
   }
   return std::nullopt;
 }
@@ -254,8 +256,10 @@ class Dumper {
     const std::optional<std::string_view> kind = KindName(entry.kind);
     Print("#{} {} {}: {} @{} stored {} raw {}", index,
           kind ? std::string(*kind) : fmt::format("kind {}", static_cast<int>(entry.kind)),
-          FieldName(entry.field), entry.codec == SectionCodec::kZstd ? "zstd" : "none",
-          entry.offset, entry.stored_bytes, entry.raw_bytes);
+          entry.kind == SectionKind::kValueFilter ? std::string("(all fields)")
+                                                  : FieldName(entry.field),
+          entry.codec == SectionCodec::kZstd ? "zstd" : "none", entry.offset, entry.stored_bytes,
+          entry.raw_bytes);
     std::string problem;
     AL_ASSIGN_OR_RETURN(auto raw, ReadRaw(index, &problem));
     if (!raw) {
@@ -382,6 +386,11 @@ class Dumper {
           summary += " " + Quote((*terms)->token(i));
         if ((*terms)->size() > kPreviewValues) summary += " ...";
         return summary;
+      }
+      case SectionKind::kValueFilter: {
+        auto filter = ValueFilter::Parse(raw);
+        if (!filter.ok()) return fail(filter.status());
+        return fmt::format("{} blocks of 32 bytes", (raw.size() - 4) / 32);
       }
       case SectionKind::kTokenRows: {
         AL_ASSIGN_OR_RETURN(auto terms, TermsOf(entry.field));

@@ -161,10 +161,10 @@ TEST(SegmentDump, ListsMetaAndEverySection) {
   AL_ASSERT_OK(DumpSegment(fs, kPath, &listing));
   const std::vector<std::string> lines = Lines(listing);
   ASSERT_GE(lines.size(), 8u) << listing;
-  EXPECT_EQ(lines[0], "segment /db/000001.seg: 1922 bytes");
+  EXPECT_EQ(lines[0], "segment /db/000001.seg: 1969 bytes");
   EXPECT_EQ(lines[1], "header: format version 1");
-  EXPECT_EQ(lines[2], "footer @1894: directory @557, 1337 bytes, format version 1");
-  EXPECT_EQ(lines[3], "directory: checksum ok, 120 sections");
+  EXPECT_EQ(lines[2], "footer @1941: directory @593, 1348 bytes, format version 1");
+  EXPECT_EQ(lines[3], "directory: checksum ok, 121 sections");
   EXPECT_EQ(lines[4],
             "meta: tenant \"t1\", 3 rows, window start 2023-11-14T22:00:00.000Z "
             "(1699999200000000)");
@@ -173,7 +173,7 @@ TEST(SegmentDump, ListsMetaAndEverySection) {
             "2023-11-14T22:13:22.000Z (1700000002000000)");
   EXPECT_EQ(lines[6], "      seq 1 .. 3");
   // Then line 7 + i lists section i.
-  ASSERT_EQ(lines.size(), 7u + 120u) << listing;
+  ASSERT_EQ(lines.size(), 7u + 121u) << listing;
   EXPECT_EQ(lines[7 + 0],
             "#0 dictionary id: none @12 stored 10 raw 10 crc ok; 3 values \"e1\" \"e2\" \"e3\"");
   EXPECT_EQ(lines[7 + 1],
@@ -212,6 +212,9 @@ TEST(SegmentDump, ListsMetaAndEverySection) {
   EXPECT_EQ(lines[7 + 113],
             "#113 codes ua.is_mobile: none @538 stored 4 raw 4 crc ok; width 1, 1 of 3 rows have "
             "a value");
+  EXPECT_EQ(lines[7 + 120],
+            "#120 value_filter (all fields): none @557 stored 36 raw 36 crc ok; 1 blocks of 32 "
+            "bytes");
 }
 
 TEST(SegmentDump, ShowsRoaringPostingLists) {

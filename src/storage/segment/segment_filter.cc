@@ -22,10 +22,65 @@ using query::Scalar;
 // Above this many codes, scanning the code column beats merging posting lists.
 constexpr size_t kMaxCodesByPostings = 64;
 
+// Whether the segment may hold `value` in `field`. A text field's values
+// are in the value filter by their index tokens: a row holding the value
+// holds every one of them.
+bool MayHoldValue(const SegmentReader& segment, const FieldSpec& field, size_t field_index,
+                  const Scalar& value) {
+  const std::string key = DictionaryKeyOf(field.type, value);
+  if (field.index != event::IndexKind::kTokens) return segment.MayHoldValue(field_index, key);
+  bool may_hold = true;
+  query::ForEachIndexToken(key, [&](std::string_view token) {
+    may_hold = may_hold && segment.MayHoldToken(field_index, token);
+  });
+  return may_hold;
+}
+
+// False when the segment's value filter proves that no row matches
+// `filter`: an eq/in whose every value, or a text or phrase search one of
+// whose tokens, the segment lacks. Conservative everywhere else.
+bool MayMatch(const SegmentReader& segment, const Filter& filter) {
+  switch (filter.op) {
+    case FilterOp::kAnd:
+      return std::all_of(filter.children.begin(), filter.children.end(),
+                         [&](const Filter& child) { return MayMatch(segment, child); });
+    case FilterOp::kOr:
+      return std::any_of(filter.children.begin(), filter.children.end(),
+                         [&](const Filter& child) { return MayMatch(segment, child); });
+    case FilterOp::kEq:
+    case FilterOp::kIn: {
+      const FieldSpec& field = *filter.field;
+      if (field.type == FieldType::kTime || field.type == FieldType::kUint64 ||
+          field.type == FieldType::kJson)
+        return true;
+      const size_t field_index = event::FieldIndexOf(field);
+      return std::any_of(filter.values.begin(), filter.values.end(), [&](const Scalar& value) {
+        return MayHoldValue(segment, field, field_index, value);
+      });
+    }
+    case FilterOp::kText: {
+      const size_t field_index = event::FieldIndexOf(*filter.field);
+      for (const std::string& token : query::QueryTokens(std::get<std::string>(filter.values[0])))
+        if (!segment.MayHoldToken(field_index, token)) return false;
+      return true;
+    }
+    case FilterOp::kPhrase: {
+      const size_t field_index = event::FieldIndexOf(*filter.field);
+      for (const std::string& word : query::PhraseWords(std::get<std::string>(filter.values[0])))
+        if (!segment.MayHoldToken(field_index, word)) return false;
+      return true;
+    }
+    default:  // kNot, ranges, prefixes, wildcards, CIDR, exists: no filter answers these
+      return true;
+  }
+}
+
 class Evaluator {
  public:
-  explicit Evaluator(const SegmentReader& segment)
-      : segment_(segment), rows_(segment.meta().rows) {}
+  // `root_may_match`: MayMatch(segment, root) already held, so a root leaf
+  // need not ask the value filter again.
+  Evaluator(const SegmentReader& segment, const Filter& root, bool root_may_match)
+      : segment_(segment), rows_(segment.meta().rows), root_(root_may_match ? &root : nullptr) {}
 
   Result<Roaring> Evaluate(const Filter& filter) {
     switch (filter.op) {
@@ -138,15 +193,19 @@ class Evaluator {
     if (filter.op == FilterOp::kText || filter.op == FilterOp::kPhrase ||
         (filter.op == FilterOp::kWildcard && field.type == FieldType::kText))
       return EvaluateTokens(filter, field_index);
+    if (!Checked(filter) && !MayMatch(segment_, filter)) return Roaring();
     AL_ASSIGN_OR_RETURN(auto dictionary, segment_.GetDictionary(field_index));
     const uint32_t past_end = dictionary->size() + 1;
     switch (filter.op) {
       case FilterOp::kEq:
       case FilterOp::kIn: {
         std::vector<uint32_t> codes;
-        for (const Scalar& value : filter.values)
+        for (const Scalar& value : filter.values) {
+          if (filter.values.size() > 1 && !MayHoldValue(segment_, field, field_index, value))
+            continue;
           if (auto code = dictionary->Find(DictionaryKeyOf(field.type, value)))
             codes.push_back(*code);
+        }
         std::sort(codes.begin(), codes.end());
         codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
         return RowsForCodes(field_index, codes);
@@ -213,6 +272,7 @@ class Evaluator {
   }
 
   Result<Roaring> EvaluateTokens(const Filter& filter, size_t field_index) {
+    if (!Checked(filter) && !MayMatch(segment_, filter)) return Roaring();
     switch (filter.op) {
       case FilterOp::kText: {
         // Row lists of the query's tokens, intersected.
@@ -367,8 +427,11 @@ class Evaluator {
     });
   }
 
+  bool Checked(const Filter& filter) const { return &filter == root_; }
+
   const SegmentReader& segment_;
   const uint32_t rows_;
+  const Filter* root_;  // null: nothing checked
 };
 
 }  // namespace
@@ -385,14 +448,16 @@ std::string DictionaryKeyOf(FieldType type, const Scalar& value) {
 }
 
 Result<Roaring> EvaluateFilter(const SegmentReader& segment, const Filter& filter) {
-  return Evaluator(segment).Evaluate(filter);
+  return Evaluator(segment, filter, /*root_may_match=*/false).Evaluate(filter);
 }
 
 Result<Roaring> MatchingRows(const SegmentReader& segment, const Filter& filter,
                              const query::TimeRange& range) {
+  if (!MayMatch(segment, filter)) return Roaring();
   AL_ASSIGN_OR_RETURN(auto span, RowsInTimeRange(segment, range));
   if (span.first >= span.second) return Roaring();
-  AL_ASSIGN_OR_RETURN(Roaring rows, EvaluateFilter(segment, filter));
+  AL_ASSIGN_OR_RETURN(Roaring rows,
+                      Evaluator(segment, filter, /*root_may_match=*/true).Evaluate(filter));
   if (span.first > 0 || span.second < segment.meta().rows) {
     Roaring in_range;
     in_range.addRange(span.first, span.second);

@@ -43,6 +43,7 @@ enum class SectionKind : uint8_t {
   kRaw = 7,         // per row: bytes (details)
   kTokenTerms = 8,  // the tokens of a text field, each with where its row list lies in kTokenRows
   kTokenRows = 9,  // per token: the rows whose value has it (uncompressed: read one list at a time)
+  kValueFilter = 10,  // one per segment (field 0): a Bloom filter of every value and token
 };
 
 enum class SectionCodec : uint8_t { kNone = 0, kZstd = 1 };

@@ -42,24 +42,41 @@ bool CheckOffsets(const char* offsets, uint32_t count, size_t data_bytes) {
 
 // ---- Dictionary
 
-Result<std::shared_ptr<const Dictionary>> Dictionary::Parse(std::string bytes) {
+Result<std::shared_ptr<const Dictionary>> Dictionary::Parse(std::string_view bytes) {
   auto dictionary = std::make_shared<Dictionary>();
-  dictionary->bytes_ = std::move(bytes);
-  std::string_view in = dictionary->bytes_;
+  std::string_view in = bytes;
   uint32_t count;
-  if (!GetVarint32(&in, &count) || count > kMaxSegmentRows ||
-      !GetValues(&in, count, &dictionary->values_) || !in.empty())
+  if (!GetVarint32(&in, &count) || count > kMaxSegmentRows || count > in.size())
     return Bad("dictionary is malformed");
-  for (uint32_t i = 1; i < count; ++i)
-    if (!(dictionary->values_[i - 1] < dictionary->values_[i]))
-      return Bad("dictionary is not sorted");
+  dictionary->values_.reserve(in.size() - count);  // each value has a length byte or more
+  dictionary->offsets_.reserve(size_t{count} + 1);
+  dictionary->offsets_.push_back(0);
+  std::string_view previous;
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string_view value;
+    if (!GetLengthPrefixed(&in, &value)) return Bad("dictionary is malformed");
+    if (i > 0 && !(previous < value)) return Bad("dictionary is not sorted");
+    previous = value;
+    dictionary->values_.append(value);
+    dictionary->offsets_.push_back(static_cast<uint32_t>(dictionary->values_.size()));
+  }
+  if (!in.empty()) return Bad("dictionary is malformed");
   return std::shared_ptr<const Dictionary>(std::move(dictionary));
 }
 
 uint32_t Dictionary::LowerBound(std::string_view key) const {
-  return static_cast<uint32_t>(std::lower_bound(values_.begin(), values_.end(), key) -
-                               values_.begin()) +
-         1;
+  // The first code whose value is not below `key`, by binary search on codes.
+  uint32_t low = 1, count = size();
+  while (count > 0) {
+    const uint32_t half = count / 2;
+    if (value(low + half) < key) {
+      low += half + 1;
+      count -= half + 1;
+    } else {
+      count = half;
+    }
+  }
+  return low;
 }
 
 std::optional<uint32_t> Dictionary::Find(std::string_view key) const {
@@ -325,7 +342,14 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(env::FileSystem& fs,
     auto kind = static_cast<size_t>(entry.kind);
     if (entry.field < reader->by_field_.size() && kind < kKindSlots)
       reader->by_field_[entry.field][kind] = static_cast<int16_t>(i);
-    reader->fields_written_ = std::max(reader->fields_written_, size_t{entry.field} + 1);
+    if (entry.kind != SectionKind::kValueFilter)
+      reader->fields_written_ = std::max(reader->fields_written_, size_t{entry.field} + 1);
+  }
+  if (const int index = reader->Find(SectionKind::kValueFilter, 0); index >= 0) {
+    AL_ASSIGN_OR_RETURN(std::string bytes, reader->ReadSection(index));
+    auto filter = ValueFilter::Parse(bytes);
+    if (!filter.ok()) return reader->Corrupt(index, filter.status().message());
+    reader->value_filter_ = std::move(*filter);
   }
   return reader;
 }
@@ -377,12 +401,12 @@ Result<std::shared_ptr<const T>> SegmentReader::Load(SectionKind kind, size_t fi
         "for field {}",
         path_, directory_offset_, static_cast<int>(kind), event::AllFields()[field].path));
   }
-  if (auto cached = cache_->Lookup(id_, static_cast<uint32_t>(index)))
-    return std::static_pointer_cast<const T>(cached);
+  const uint64_t item = SectionCache::SectionItem(static_cast<uint32_t>(index));
+  if (auto cached = cache_->Lookup(id_, item)) return std::static_pointer_cast<const T>(cached);
   AL_ASSIGN_OR_RETURN(std::string raw, ReadSection(static_cast<size_t>(index)));
   Result<std::shared_ptr<const T>> parsed = parse(std::move(raw));
   if (!parsed.ok()) return Corrupt(static_cast<size_t>(index), parsed.status().message());
-  cache_->Insert(id_, static_cast<uint32_t>(index), *parsed);
+  cache_->Insert(id_, item, *parsed);
   return parsed;
 }
 
@@ -435,6 +459,16 @@ Status SegmentReader::AddTokenRows(size_t field, const TokenTerms& terms, size_t
   if (index < 0) return Status::Corruption(fmt::format("segment {}: no token row lists", path_));
   const SectionEntry& entry = entries_[static_cast<size_t>(index)];
   const uint64_t begin = terms.begin(term), end = terms.end(term);
+  // A list read before is in the cache, checked: a search for a word that
+  // most segments hold makes no system call on its next run.
+  const uint64_t item =
+      SectionCache::PartItem(static_cast<uint32_t>(index), static_cast<uint32_t>(term));
+  if (auto cached = cache_->Lookup(id_, item)) {
+    if (!DecodePosting(static_cast<const TokenRowList&>(*cached).posting(), meta_.rows, out))
+      return Status::Corruption(fmt::format(
+          "segment {}: the cached row list of token {:?} is damaged", path_, terms.token(term)));
+    return Status::OK();
+  }
   // The whole blocks the list lies in, each checked against its CRC.
   const uint64_t first_block = begin / kTokenRowsBlockBytes;
   const uint64_t read_begin = first_block * kTokenRowsBlockBytes;
@@ -456,6 +490,7 @@ Status SegmentReader::AddTokenRows(size_t field, const TokenTerms& terms, size_t
   }
   const std::string_view posting = std::string_view(blocks).substr(begin - read_begin, end - begin);
   if (!DecodePosting(posting, meta_.rows, out)) return damaged(begin, "is damaged");
+  cache_->Insert(id_, item, std::make_shared<TokenRowList>(std::string(posting)));
   return Status::OK();
 }
 

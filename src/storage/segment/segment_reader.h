@@ -24,25 +24,32 @@
 #include "event/event.h"
 #include "storage/segment/section_cache.h"
 #include "storage/segment/segment_format.h"
+#include "storage/segment/value_filter.h"
 
 class Roaring;
 
 namespace auditlog::storage::segment {
 
 // Sorted distinct values of a field; codes are 1..size() in value order.
+// Held as the values back to back plus one 4-byte offset each (a field of
+// short values such as ip, in every segment, is a large share of the
+// section cache).
 class Dictionary final : public SectionData {
  public:
-  static Result<std::shared_ptr<const Dictionary>> Parse(std::string bytes);
-  uint32_t size() const { return static_cast<uint32_t>(values_.size()); }
-  std::string_view value(uint32_t code) const { return values_[code - 1]; }
+  static Result<std::shared_ptr<const Dictionary>> Parse(std::string_view bytes);
+  uint32_t size() const { return static_cast<uint32_t>(offsets_.size() - 1); }
+  std::string_view value(uint32_t code) const {
+    return std::string_view(values_.data() + offsets_[code - 1],
+                            offsets_[code] - offsets_[code - 1]);
+  }
   // The first code whose value is >= key (size() + 1 when none).
   uint32_t LowerBound(std::string_view key) const;
   std::optional<uint32_t> Find(std::string_view key) const;
-  size_t memory_bytes() const override { return bytes_.size() + values_.size() * 16; }
+  size_t memory_bytes() const override { return values_.size() + offsets_.size() * 4; }
 
  private:
-  std::string bytes_;
-  std::vector<std::string_view> values_;
+  std::string values_;             // every value's bytes, in code order
+  std::vector<uint32_t> offsets_;  // size()+1: value `code` is [offsets_[code-1], offsets_[code])
 };
 
 // Per row, the dictionary code of its value (0: absent).
@@ -100,6 +107,17 @@ class TokenTerms final : public SectionData {
   std::vector<std::string_view> tokens_;
   std::vector<uint64_t> offsets_;
   std::vector<uint32_t> block_crcs_;
+};
+
+// One token's row list (a posting, below), read on its own and checked.
+class TokenRowList final : public SectionData {
+ public:
+  explicit TokenRowList(std::string posting) : posting_(std::move(posting)) {}
+  std::string_view posting() const { return posting_; }
+  size_t memory_bytes() const override { return posting_.capacity() + sizeof(*this); }
+
+ private:
+  std::string posting_;
 };
 
 // Adds the rows of one posting list (a kind byte, then a delta list or a
@@ -176,7 +194,7 @@ class SegmentReader {
   // Null when the field has none (it is not a text field).
   Result<std::shared_ptr<const TokenTerms>> GetTokenTerms(size_t field) const;
   // Adds the rows of term `term` of `terms` (the field's) to `out`: one read
-  // of that list alone, checksum-verified.
+  // of that list alone, checksum-verified, then kept in the section cache.
   Status AddTokenRows(size_t field, const TokenTerms& terms, size_t term, Roaring* out) const;
   Result<std::shared_ptr<const TimeColumn>> GetTimes(size_t field) const;
   Result<std::shared_ptr<const SeqColumn>> GetSeqs() const;
@@ -186,6 +204,21 @@ class SegmentReader {
   // filling the registry fields `fields` (all when empty) plus id and seq.
   Status ReadRows(std::span<const uint32_t> rows, std::span<const size_t> fields,
                   std::vector<event::Event>* out) const;
+
+  // Whether the segment may hold `key` (a dictionary key) in registry field
+  // `field`, or index token `token` in text field `field`: false only when
+  // it certainly does not (the segment's value filter, held in memory since
+  // Open; a segment written without one may hold anything).
+  bool MayHoldValue(size_t field, std::string_view key) const {
+    return !value_filter_ ||
+           value_filter_->MayContain(FilterKeyHash(field, FilterKeyKind::kValue, key));
+  }
+  bool MayHoldToken(size_t field, std::string_view token) const {
+    return !value_filter_ ||
+           value_filter_->MayContain(FilterKeyHash(field, FilterKeyKind::kToken, token));
+  }
+  // Bytes held in memory outside the section cache (the value filter).
+  size_t resident_bytes() const { return value_filter_ ? value_filter_->memory_bytes() : 0; }
 
   // The stored bytes of section `index`, checked and decompressed.
   Result<std::string> ReadSection(size_t index) const;
@@ -214,6 +247,7 @@ class SegmentReader {
   SegmentMeta meta_;
   std::vector<SectionEntry> entries_;
   std::vector<std::array<int16_t, kKindSlots>> by_field_;  // [field][kind] -> entry index or -1
+  std::optional<ValueFilter> value_filter_;
   size_t fields_written_ = 0;  // 1 + the highest field the directory names
   uint64_t directory_offset_ = 0;
 };

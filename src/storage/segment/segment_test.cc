@@ -672,6 +672,98 @@ std::vector<Event> ThreeRows() {
   return rows;
 }
 
+// Rows whose ids, ips and descriptions are distinct, for the value filter.
+std::vector<Event> FilterRows(size_t count) {
+  std::vector<Event> rows = std::vector<Event>(count);
+  for (size_t row = 0; row < count; ++row) {
+    rows[row].tenant = "t";
+    rows[row].seq = row + 1;
+    rows[row].id = fmt::format("id-{}", row);
+    rows[row].ip = fmt::format("10.0.{}.{}", row / 256, row % 256);
+    rows[row].description = fmt::format("login word{}", row);
+    rows[row].timestamp = kBaseMicros + static_cast<int64_t>(row);
+  }
+  return rows;
+}
+
+TEST(Segment, ValueFilterSkipsAbsentValuesWithoutReadingASection) {
+  const std::vector<Event> rows = FilterRows(200);
+  SegmentMeta meta;
+  AL_ASSERT_OK_AND_ASSIGN(std::string bytes, BuildSegment(rows, 0, {}, &meta));
+  SegmentFile file;
+  AL_ASSERT_OK(file.Write(bytes));
+  AL_ASSERT_OK_AND_ASSIGN(auto reader, file.Open());
+  EXPECT_GT(reader->resident_bytes(), 0u);
+  const FieldSpec* ip = event::FindField("ip");
+  const FieldSpec* description = event::FindField("description");
+  const size_t ip_index = event::FieldIndexOf(*ip);
+  const size_t description_index = event::FieldIndexOf(*description);
+  for (const Event& row : rows) {
+    ASSERT_TRUE(reader->MayHoldValue(ip_index, row.ip));
+    ASSERT_TRUE(reader->MayHoldToken(description_index, row.description.substr(6)));
+  }
+  EXPECT_TRUE(reader->MayHoldToken(description_index, "login"));
+
+  // Absent values: most are ruled out, and a ruled-out lookup reads nothing.
+  int ruled_out = 0;
+  std::string absent_ip, absent_word;
+  for (int i = 0; i < 100; ++i) {
+    const std::string candidate_ip = fmt::format("192.168.0.{}", i);
+    const std::string candidate_word = fmt::format("absent{}", i);
+    if (!reader->MayHoldValue(ip_index, candidate_ip)) {
+      ++ruled_out;
+      absent_ip = candidate_ip;
+    }
+    if (!reader->MayHoldToken(description_index, candidate_word)) absent_word = candidate_word;
+  }
+  EXPECT_GT(ruled_out, 90);
+  ASSERT_FALSE(absent_ip.empty());
+  ASSERT_FALSE(absent_word.empty());
+  for (const Filter& filter :
+       {Filter::Eq(*ip, absent_ip), Filter::In(*ip, {Scalar(absent_ip), Scalar("192.168.9.9")}),
+        Filter::Text(*description, "login " + absent_word),
+        Filter::Eq(*description, "login " + absent_word),
+        Filter::And({Filter::Eq(*ip, "10.0.0.1"), Filter::Eq(*ip, absent_ip)})}) {
+    AL_ASSERT_OK_AND_ASSIGN(Roaring matches, MatchingRows(*reader, filter, {}));
+    EXPECT_TRUE(matches.isEmpty()) << query::DebugString(filter);
+    EXPECT_EQ(file.cache.usage_bytes(), 0u) << query::DebugString(filter);
+  }
+  // Present values are read and found.
+  AL_ASSERT_OK_AND_ASSIGN(Roaring one, MatchingRows(*reader, Filter::Eq(*ip, "10.0.0.7"), {}));
+  EXPECT_EQ(one.cardinality(), 1u);
+  AL_ASSERT_OK_AND_ASSIGN(
+      Roaring either,
+      MatchingRows(*reader,
+                   Filter::Or({Filter::Eq(*ip, absent_ip), Filter::Text(*description, "word12")}),
+                   {}));
+  EXPECT_EQ(either.cardinality(), 1u);
+  AL_ASSERT_OK_AND_ASSIGN(Roaring exact,
+                          MatchingRows(*reader, Filter::Eq(*description, "login word7"), {}));
+  EXPECT_EQ(exact.cardinality(), 1u);
+  EXPECT_GT(file.cache.usage_bytes(), 0u);
+}
+
+TEST(Segment, ASegmentWithoutAValueFilterIsSearchedInFull) {
+  // As segments written before the filter existed: every lookup reads.
+  const std::vector<Event> rows = FilterRows(50);
+  SegmentMeta meta;
+  SegmentWriteOptions options;
+  options.value_filter = false;
+  AL_ASSERT_OK_AND_ASSIGN(std::string bytes, BuildSegment(rows, 0, options, &meta));
+  SegmentFile file;
+  AL_ASSERT_OK(file.Write(bytes));
+  AL_ASSERT_OK_AND_ASSIGN(auto reader, file.Open());
+  EXPECT_EQ(reader->resident_bytes(), 0u);
+  for (const auto& section : reader->sections()) EXPECT_NE(section.kind, SectionKind::kValueFilter);
+  const FieldSpec* ip = event::FindField("ip");
+  EXPECT_TRUE(reader->MayHoldValue(event::FieldIndexOf(*ip), "192.168.1.1"));
+  AL_ASSERT_OK_AND_ASSIGN(Roaring none, MatchingRows(*reader, Filter::Eq(*ip, "192.168.1.1"), {}));
+  EXPECT_TRUE(none.isEmpty());
+  EXPECT_GT(file.cache.usage_bytes(), 0u);
+  AL_ASSERT_OK_AND_ASSIGN(Roaring one, MatchingRows(*reader, Filter::Eq(*ip, "10.0.0.7"), {}));
+  EXPECT_EQ(one.cardinality(), 1u);
+}
+
 TEST(Segment, UnknownSectionKindsAreSkipped) {
   // A directory entry of a kind this version does not know, as a later
   // version may add (per-event Merkle leaf hashes): the reader ignores it.

@@ -14,6 +14,7 @@
 #include "common/string_index.h"
 #include "event/fields.h"
 #include "query/tokenizer.h"
+#include "storage/segment/value_filter.h"
 
 namespace auditlog::storage::segment {
 namespace {
@@ -196,6 +197,9 @@ class Builder {
   }
 
   Result<std::string> Finish(const SegmentMeta& meta) {
+    // Uncompressed: a Bloom filter's bits are random.
+    if (options_.value_filter)
+      AddSection(SectionKind::kValueFilter, 0, value_filter_.Finish(), /*compress=*/false);
     std::string directory;
     PutSegmentMeta(&directory, meta);
     PutVarint32(&directory, section_count_);
@@ -310,6 +314,12 @@ class Builder {
     }
     distinct = std::move(sorted);
     AddSection(SectionKind::kDictionary, field_index, dictionary);
+    // A text field's values are in the filter by their tokens alone (added
+    // below): a value's tokens stand in for it, and descriptions, nearly
+    // one per row, would double the filter.
+    if (field.index != event::IndexKind::kTokens)
+      for (std::string_view value : distinct)
+        value_filter_.Add(FilterKeyHash(field_index, FilterKeyKind::kValue, value));
 
     std::vector<uint32_t> codes(row_count, 0);
     std::vector<uint32_t> occurrences(distinct.size() + 1, 0);
@@ -416,7 +426,10 @@ class Builder {
       if (row_codes[row] != 0) rows_by_code[code_fill[row_codes[row]]++] = row;
     std::string terms;
     PutVarint32(&terms, static_cast<uint32_t>(token_count));
-    for (uint32_t number : order) PutLengthPrefixed(&terms, token_at(number));
+    for (uint32_t number : order) {
+      PutLengthPrefixed(&terms, token_at(number));
+      value_filter_.Add(FilterKeyHash(field_index, FilterKeyKind::kToken, token_at(number)));
+    }
     std::string lists;
     std::vector<uint32_t> token_rows;
     for (uint32_t number : order) {
@@ -449,6 +462,7 @@ class Builder {
   uint32_t section_count_ = 0;
   std::string compressed_;
   std::unique_ptr<ZSTD_CCtx, FreeCCtx> compressor_;
+  ValueFilterBuilder value_filter_;
 };
 
 template <typename Rows>

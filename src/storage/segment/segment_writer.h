@@ -26,6 +26,10 @@ struct SegmentWriteOptions {
   // Level 1: segments are written on the ingest path's heels (flush), and
   // level 3 cost a tenth of the store's CPU for ~5% smaller files.
   int zstd_level = 1;
+  // The kValueFilter section (value_filter.h). Off only to write segments
+  // as earlier builds did: tests of older files, and benchmarks measuring
+  // what the filter saves.
+  bool value_filter = true;
 };
 
 // Writes `rows` to a new file at `path` and syncs it (the caller syncs the
