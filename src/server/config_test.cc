@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
 
 namespace auditlog::server {
 namespace {
@@ -43,13 +44,12 @@ class ServeConfigTest : public ::testing::Test {
   }
 
   std::string WriteFile(const std::string& name, const std::string& contents) {
-    const std::string path = ::testing::TempDir() + "config_test_" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
-                             name;
+    const std::string path = temp_dir_.path() + "/" + name;
     std::ofstream(path, std::ios::binary | std::ios::trunc) << contents;
     return path;
   }
 
+  testing::TempDir temp_dir_;  // removed with its files when the test ends
   CLI::App serve_{"serve"};
   ServeConfig config_;
   std::map<std::string, std::string> env_;
