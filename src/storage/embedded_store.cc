@@ -158,18 +158,25 @@ Status ForEachWalBatch(env::FileSystem& fs, const std::string& path, Visit visit
 }
 
 // The stored event `id` among `segments` (of one tenant), or nullopt.
+// The creation time a ULID id carries (the event's time or its arrival,
+// close to it), in micros; nullopt for other ids.
+std::optional<int64_t> UlidMicros(std::string_view id) {
+  if (!event::IsUlid(id)) return std::nullopt;
+  return static_cast<int64_t>(event::UlidTimeMs(id)) * 1000;
+}
+
+// Whether `meta`'s time range holds that time (true for an id without one).
+bool HoldsUlidTime(const segment::SegmentMeta& meta, std::optional<int64_t> micros) {
+  return !micros || (meta.min_time <= *micros + 999 && *micros <= meta.max_time);
+}
+
+// The event `id` in `segments`: those whose value filter may hold it, their
+// id dictionaries searched in order.
 Result<std::optional<Event>> FindInSegments(
-    std::vector<std::shared_ptr<const segment::SegmentReader>> segments, std::string_view id) {
-  // A ULID carries its creation time, which is the event's time or its
-  // arrival (close to it): segments whose time range holds it go first, so a
-  // lookup usually opens one dictionary. Any other id searches in order.
-  if (event::IsUlid(id)) {
-    const int64_t micros = static_cast<int64_t>(event::UlidTimeMs(id)) * 1000;
-    std::stable_partition(segments.begin(), segments.end(), [&](const auto& reader) {
-      return reader->meta().min_time <= micros + 999 && micros <= reader->meta().max_time;
-    });
-  }
+    const std::vector<std::shared_ptr<const segment::SegmentReader>>& segments,
+    std::string_view id) {
   for (const auto& reader : segments) {
+    if (!reader->MayHoldValue(kIdField, id)) continue;
     AL_ASSIGN_OR_RETURN(auto ids, reader->GetDictionary(kIdField));
     auto code = ids->Find(id);
     if (!code) continue;
@@ -334,6 +341,7 @@ Status EmbeddedStore::Recover() {
     }
     segments_.push_back(std::move(live));
   }
+  IndexSegmentsByTenant();
   last_seq_ = manifest_.last_seq;
 
   AL_ASSIGN_OR_RETURN(auto names, fs_.ListDir(options_.dir));
@@ -464,9 +472,28 @@ Result<std::optional<Event>> EmbeddedStore::FindStored(const std::string& tenant
       if (auto found = memtable->Get(tenant, id)) return found;
   (void)lock;
   std::vector<std::shared_ptr<const segment::SegmentReader>> readers;
-  for (const auto& live : segments_)
-    if (live->meta.tenant == tenant && live->reader) readers.push_back(ReaderOf(live));
-  return FindInSegments(std::move(readers), id);
+  const std::optional<int64_t> micros = UlidMicros(id);
+  for (const bool by_time : {true, false}) {
+    readers.clear();
+    for (const auto& live : SegmentsOf(tenant))
+      if (live->reader && HoldsUlidTime(live->meta, micros) == by_time)
+        readers.push_back(ReaderOf(live));
+    AL_ASSIGN_OR_RETURN(std::optional<Event> found, FindInSegments(readers, id));
+    if (found) return found;
+  }
+  return std::optional<Event>();
+}
+
+const std::vector<std::shared_ptr<EmbeddedStore::LiveSegment>>& EmbeddedStore::SegmentsOf(
+    std::string_view tenant) const {
+  static const std::vector<std::shared_ptr<LiveSegment>> kNone;
+  auto it = segments_by_tenant_.find(tenant);
+  return it == segments_by_tenant_.end() ? kNone : it->second;
+}
+
+void EmbeddedStore::IndexSegmentsByTenant() {
+  segments_by_tenant_.clear();
+  for (const auto& live : segments_) segments_by_tenant_[live->meta.tenant].push_back(live);
 }
 
 Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view tenant_view,
@@ -691,6 +718,7 @@ Status EmbeddedStore::InstallSegments(std::vector<ManifestSegment> added,
   std::erase_if(segments_, [&](const auto& live) { return gone.count(live->file_number) != 0; });
   for (const auto& live : removed) live->obsolete = true;
   for (auto& live : opened) segments_.push_back(std::move(live));
+  IndexSegmentsByTenant();
   return Status::OK();
 }
 
@@ -782,6 +810,7 @@ Status EmbeddedStore::FlushImmutable(bool retire_wal) {
       if (status.ok()) {
         manifest_ = std::move(next);
         for (auto& live : opened) segments_.push_back(std::move(live));
+        IndexSegmentsByTenant();
         imm_ = nullptr;
         ++flushes_;
       }
@@ -1001,17 +1030,25 @@ Result<std::optional<Event>> EmbeddedStore::Get(std::string_view tenant, std::st
     return std::optional<Event>();
   }
   std::unique_lock lock(mu_);
-  for (const auto& live : segments_)
-    if (live->meta.tenant == tenant && !live->reader) return live->damage;
+  for (const auto& live : SegmentsOf(tenant))
+    if (!live->reader) return live->damage;
   std::string tenant_name(tenant);
   for (const auto& memtable : {mem_, imm_})
     if (memtable)
       if (auto found = memtable->Get(tenant_name, id)) return found;
+  // A ULID's segments by time first (usually one), then the rest.
   std::vector<std::shared_ptr<const segment::SegmentReader>> readers;
-  for (const auto& live : segments_)
-    if (live->meta.tenant == tenant) readers.push_back(ReaderOf(live));
-  lock.unlock();
-  return FindInSegments(std::move(readers), id);
+  const std::optional<int64_t> micros = UlidMicros(id);
+  for (const bool by_time : {true, false}) {
+    if (!lock.owns_lock()) lock.lock();
+    readers.clear();
+    for (const auto& live : SegmentsOf(tenant))
+      if (HoldsUlidTime(live->meta, micros) == by_time) readers.push_back(ReaderOf(live));
+    lock.unlock();
+    AL_ASSIGN_OR_RETURN(std::optional<Event> found, FindInSegments(readers, id));
+    if (found) return found;
+  }
+  return std::optional<Event>();
 }
 
 Result<query::SearchResult> EmbeddedStore::Search(const query::Query& query) {

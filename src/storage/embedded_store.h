@@ -139,6 +139,10 @@ class EmbeddedStore final : public store::Store {
   Result<std::shared_ptr<LiveSegment>> OpenSegment(const ManifestSegment& entry);
   static std::shared_ptr<const segment::SegmentReader> ReaderOf(
       const std::shared_ptr<LiveSegment>& live);
+  // The live segments of `tenant` (REQUIRES: mu_ held, for as long as the
+  // reference is used).
+  const std::vector<std::shared_ptr<LiveSegment>>& SegmentsOf(std::string_view tenant) const;
+  void IndexSegmentsByTenant();  // REQUIRES: mu_ held
   Result<Snapshot> TakeSnapshot(const query::Query& query);
   // The snapshot as the executor reads it (valid while `snapshot` lives).
   static QuerySources SourcesOf(const Snapshot& snapshot);
@@ -156,6 +160,8 @@ class EmbeddedStore final : public store::Store {
   std::condition_variable state_changed_;
   Manifest manifest_;
   std::vector<std::shared_ptr<LiveSegment>> segments_;
+  // segments_ by tenant, rebuilt whenever segments_ changes (IndexSegmentsByTenant).
+  std::map<std::string, std::vector<std::shared_ptr<LiveSegment>>, std::less<>> segments_by_tenant_;
   std::shared_ptr<Memtable> mem_;
   std::shared_ptr<Memtable> imm_;
   std::shared_ptr<wal::GroupCommitLog> log_;

@@ -345,6 +345,14 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(env::FileSystem& fs,
     if (entry.kind != SectionKind::kValueFilter)
       reader->fields_written_ = std::max(reader->fields_written_, size_t{entry.field} + 1);
   }
+  reader->valueless_fields_.assign(reader->by_field_.size(), false);
+  for (size_t field = 0; field < reader->by_field_.size(); ++field) {
+    // A one-byte dictionary is a count of 0: no row has a value.
+    const int index = reader->Find(SectionKind::kDictionary, field);
+    reader->valueless_fields_[field] =
+        reader->AppendedSinceWritten(field) ||
+        (index >= 0 && reader->entries_[static_cast<size_t>(index)].raw_bytes == 1);
+  }
   if (const int index = reader->Find(SectionKind::kValueFilter, 0); index >= 0) {
     AL_ASSIGN_OR_RETURN(std::string bytes, reader->ReadSection(index));
     auto filter = ValueFilter::Parse(bytes);
@@ -550,6 +558,9 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
       default:
         break;
     }
+    // The new events already read as absent there (enrichment fields of an
+    // unenriched store, say): nothing to look up.
+    if (valueless_fields_[field_index]) return Status::OK();
     AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field_index));
     AL_ASSIGN_OR_RETURN(auto codes, GetCodes(field_index));
     for (size_t i = 0; i < rows.size(); ++i) {

@@ -248,7 +248,8 @@ class SegmentReader {
   std::vector<SectionEntry> entries_;
   std::vector<std::array<int16_t, kKindSlots>> by_field_;  // [field][kind] -> entry index or -1
   std::optional<ValueFilter> value_filter_;
-  size_t fields_written_ = 0;  // 1 + the highest field the directory names
+  std::vector<bool> valueless_fields_;  // [field]: no row of the segment has a value
+  size_t fields_written_ = 0;           // 1 + the highest field the directory names
   uint64_t directory_offset_ = 0;
 };
 
