@@ -603,6 +603,7 @@ Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view
   lock.lock();
   mine.added = status.ok();
   --target->pending_batches;
+  last_append_nanos_ = clock_.MonotonicNanos();
   if (!status.ok() && write_status_.ok()) {
     write_status_ =
         IsDiskFull(status)
@@ -947,9 +948,16 @@ void EmbeddedStore::SetRetention(const std::string& tenant, std::optional<int64_
 void EmbeddedStore::BackgroundLoop() {
   std::unique_lock lock(mu_);
   bool retry_later = false;  // the last flush failed: wait the full interval
+  // A full memtable, or one that ingest has left alone for a while.
+  auto rotation_due = [&] {
+    if (imm_ != nullptr || !write_status_.ok()) return false;
+    if (mem_->approximate_bytes() >= options_.memtable_bytes) return true;
+    return options_.idle_flush_micros > 0 && mem_->events() > 0 && mem_->pending_batches == 0 &&
+           clock_.MonotonicNanos() - last_append_nanos_ >= options_.idle_flush_micros * 1000;
+  };
   auto flush_due = [&] {
     if (imm_ != nullptr) return !flushing_;
-    return write_status_.ok() && mem_->approximate_bytes() >= options_.memtable_bytes;
+    return rotation_due();
   };
   while (!stopping_) {
     // Wakes at once for a flush (appenders may be waiting for it), else
@@ -958,9 +966,7 @@ void EmbeddedStore::BackgroundLoop() {
                             [&] { return stopping_ || (!retry_later && flush_due()); });
     if (stopping_) break;
     retry_later = false;
-    const bool need_rotate =
-        imm_ == nullptr && mem_->approximate_bytes() >= options_.memtable_bytes;
-    if (need_rotate && write_status_.ok()) {
+    if (rotation_due()) {
       state_changed_.wait(lock, [&] { return mem_->pending_batches == 0; });
       if (imm_ == nullptr) (void)StartWal(lock);
     }

@@ -57,6 +57,11 @@ struct EmbeddedStoreOptions {
   // A memtable this large (approximate heap bytes) is flushed. Ingest waits
   // when a second one fills before the first is flushed.
   size_t memtable_bytes = 128u << 20;
+  // A memtable that has taken no event for this long is flushed too (0:
+  // never), so a store whose ingest pauses has every event in indexed
+  // segments: a query matches memtable rows one by one, which at 128 MiB
+  // takes 100 ms and more. Needs `background`.
+  int64_t idle_flush_micros = int64_t{2} * 1'000'000;
   // Decoded segment sections kept in memory.
   size_t cache_bytes = 256u << 20;
   // Segments hold events of one tenant and one window of `timestamp`.
@@ -164,6 +169,7 @@ class EmbeddedStore final : public store::Store {
   std::map<std::string, std::vector<std::shared_ptr<LiveSegment>>, std::less<>> segments_by_tenant_;
   std::shared_ptr<Memtable> mem_;
   std::shared_ptr<Memtable> imm_;
+  int64_t last_append_nanos_ = 0;  // when the last batch reached mem_ (monotonic)
   std::shared_ptr<wal::GroupCommitLog> log_;
   std::map<std::string, uint64_t> last_seq_;  // highest seq given, by tenant
   IdSet ids_;

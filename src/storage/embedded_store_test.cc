@@ -4,7 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "common/clock.h"
 #include "common/coding.h"
@@ -172,6 +174,43 @@ TEST(EmbeddedStore, RetentionDropsWholeOldSegmentsAndReportsIt) {
   std::vector<Event> again = {recent.Next()};
   AL_ASSERT_OK_AND_ASSIGN(outcomes, store->Append("acme", again));
   EXPECT_EQ(outcomes[0].seq, 62u);
+}
+
+TEST(EmbeddedStore, MemtableIsFlushedOnceIngestPauses) {
+  for (const int64_t idle_flush_micros : {int64_t{1'000'000}, int64_t{0}}) {
+    SCOPED_TRACE(idle_flush_micros);
+    env::MemFileSystem fs;
+    ManualClock clock(1'740'787'200'000'000);
+    auto options = MemOptions(&fs, &clock);
+    options.background = true;
+    options.idle_flush_micros = idle_flush_micros;
+    AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(options));
+    testing::EventBuilder builder(14, 1'740'787'200'000'000);
+    auto batch = Batch(builder, 20);
+    AL_ASSERT_OK(store->Append("acme", batch).status());
+    auto memtable_events = [&] {
+      auto stats = store->Stats();
+      return stats.ok() ? stats->memtable_events : uint64_t{999};
+    };
+    // Not before the pause is long enough (the background thread looks
+    // every 200 ms).
+    clock.AdvanceMicros(900'000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT_EQ(memtable_events(), 20u);
+    clock.AdvanceMicros(200'000);
+    if (idle_flush_micros == 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    for (int wait = 0; idle_flush_micros != 0 && wait < 250 && memtable_events() != 0; ++wait)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    AL_ASSERT_OK_AND_ASSIGN(auto stats, store->Stats());
+    if (idle_flush_micros == 0) {
+      EXPECT_EQ(stats.memtable_events, 20u);  // off: only a full memtable is flushed
+      EXPECT_EQ(stats.segments, 0u);
+    } else {
+      EXPECT_EQ(stats.memtable_events, 0u);
+      EXPECT_EQ(stats.events, 20u);
+      EXPECT_GE(stats.segments, 1u);
+    }
+  }
 }
 
 TEST(EmbeddedStore, CorruptSegmentIsNamedAndTheRestKeepsServing) {
