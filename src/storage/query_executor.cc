@@ -535,10 +535,21 @@ class Searcher {
       merged.insert(merged.end(), std::make_move_iterator(candidates.begin()),
                     std::make_move_iterator(candidates.end()));
     }
-    std::sort(merged.begin(), merged.end(),
-              [&](const Candidate& a, const Candidate& b) { return Before(a, b); });
-    for (uint64_t i = skip; i < skip + take && i < merged.size(); ++i)
-      page->push_back(std::move(merged[i]));
+    // Only positions [skip, skip + take) need their order: a deep page's run
+    // holds tens of thousands of candidates, and sorting them all was most of
+    // its time.
+    // Candidates are ordered by index, which moves 4 bytes instead of a
+    // candidate and its keys.
+    if (skip >= merged.size()) return Status::OK();
+    std::vector<uint32_t> order(merged.size());
+    std::iota(order.begin(), order.end(), 0u);
+    auto before = [&](uint32_t a, uint32_t b) { return Before(merged[a], merged[b]); };
+    const auto page_begin = order.begin() + static_cast<ptrdiff_t>(skip);
+    const auto page_end =
+        order.begin() + static_cast<ptrdiff_t>(std::min<uint64_t>(skip + take, order.size()));
+    if (skip > 0) std::nth_element(order.begin(), page_begin, order.end(), before);
+    std::partial_sort(page_begin, page_end, order.end(), before);
+    for (auto it = page_begin; it != page_end; ++it) page->push_back(std::move(merged[*it]));
     return Status::OK();
   }
 
