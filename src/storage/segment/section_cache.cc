@@ -1,13 +1,19 @@
 #include "storage/segment/section_cache.h"
 
+#include <algorithm>
+
 namespace auditlog::storage::segment {
 
 std::shared_ptr<const SectionData> SectionCache::Lookup(uint64_t segment_id, uint64_t item) {
   std::lock_guard lock(mu_);
   auto it = index_.find(Key{segment_id, item});
   if (it == index_.end()) return nullptr;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->data;
+  Entry& entry = *it->second;
+  if (inserts_ - entry.moved_at >= std::max<uint64_t>(1, lru_.size() / 8)) {
+    entry.moved_at = inserts_;
+    lru_.splice(lru_.begin(), lru_, it->second);
+  }
+  return entry.data;
 }
 
 void SectionCache::Insert(uint64_t segment_id, uint64_t item,
@@ -16,7 +22,7 @@ void SectionCache::Insert(uint64_t segment_id, uint64_t item,
   const size_t bytes = data->memory_bytes() + 64;
   std::lock_guard lock(mu_);
   if (index_.count(key) != 0) return;  // another reader decoded it first
-  lru_.push_front(Entry{key, std::move(data), bytes});
+  lru_.push_front(Entry{key, std::move(data), bytes, ++inserts_});
   index_[key] = lru_.begin();
   usage_bytes_ += bytes;
   while (usage_bytes_ > capacity_bytes_ && lru_.size() > 1) {
