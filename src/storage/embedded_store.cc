@@ -872,7 +872,12 @@ Status EmbeddedStore::CompactOnce(bool* did_work) {
     compacting_ = true;
   }
   *did_work = true;
+  // Every input row becomes an Event (about 1 KiB each) until the output is
+  // built: reserved once, as growing by doubling held up to twice that.
   std::vector<Event> events;
+  uint64_t input_rows = 0;
+  for (const auto& live : inputs) input_rows += live->meta.rows;
+  events.reserve(input_rows);
   Status status;
   for (const auto& live : inputs) {
     std::vector<uint32_t> rows(live->meta.rows);
