@@ -157,7 +157,6 @@ Status ForEachWalBatch(env::FileSystem& fs, const std::string& path, Visit visit
   }
 }
 
-// The stored event `id` among `segments` (of one tenant), or nullopt.
 // The creation time a ULID id carries (the event's time or its arrival,
 // close to it), in micros; nullopt for other ids.
 std::optional<int64_t> UlidMicros(std::string_view id) {
@@ -953,11 +952,15 @@ void EmbeddedStore::SetRetention(const std::string& tenant, std::optional<int64_
 void EmbeddedStore::BackgroundLoop() {
   std::unique_lock lock(mu_);
   bool retry_later = false;  // the last flush failed: wait the full interval
-  // A full memtable, or one that ingest has left alone for a while.
+  // A full memtable, or one that ingest has left alone for a while and that
+  // holds enough to be worth a segment: a trickle of events, each followed
+  // by a pause, would otherwise make a segment (and a compaction) each.
   auto rotation_due = [&] {
     if (imm_ != nullptr || !write_status_.ok()) return false;
-    if (mem_->approximate_bytes() >= options_.memtable_bytes) return true;
-    return options_.idle_flush_micros > 0 && mem_->events() > 0 && mem_->pending_batches == 0 &&
+    const size_t bytes = mem_->approximate_bytes();
+    if (bytes >= options_.memtable_bytes) return true;
+    return options_.idle_flush_micros > 0 && bytes >= options_.memtable_bytes / 16 &&
+           mem_->pending_batches == 0 &&
            clock_.MonotonicNanos() - last_append_nanos_ >= options_.idle_flush_micros * 1000;
   };
   auto flush_due = [&] {

@@ -58,9 +58,11 @@ struct EmbeddedStoreOptions {
   // when a second one fills before the first is flushed.
   size_t memtable_bytes = 128u << 20;
   // A memtable that has taken no event for this long is flushed too (0:
-  // never), so a store whose ingest pauses has every event in indexed
+  // never), so a store whose ingest pauses has its events in indexed
   // segments: a query matches memtable rows one by one, which at 128 MiB
-  // takes 100 ms and more. Needs `background`.
+  // takes 100 ms and more. Only from a sixteenth of `memtable_bytes` (below
+  // that, matching costs a few ms, and a trickle of events would make a
+  // segment each). Needs `background`.
   int64_t idle_flush_micros = int64_t{2} * 1'000'000;
   // Decoded segment sections kept in memory.
   size_t cache_bytes = 256u << 20;

@@ -184,10 +184,22 @@ TEST(EmbeddedStore, MemtableIsFlushedOnceIngestPauses) {
     auto options = MemOptions(&fs, &clock);
     options.background = true;
     options.idle_flush_micros = idle_flush_micros;
+    options.memtable_bytes = 64 << 10;
     AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(options));
     testing::EventBuilder builder(14, 1'740'787'200'000'000);
-    auto batch = Batch(builder, 20);
+    // One event is too little to be worth a segment, however long the pause.
+    auto one = Batch(builder, 1);
+    AL_ASSERT_OK(store->Append("acme", one).status());
+    clock.AdvanceMicros(5'000'000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    AL_ASSERT_OK_AND_ASSIGN(auto before, store->Stats());
+    EXPECT_EQ(before.memtable_events, 1u);
+    EXPECT_EQ(before.segments, 0u);
+    auto batch = Batch(builder, 19);
     AL_ASSERT_OK(store->Append("acme", batch).status());
+    AL_ASSERT_OK_AND_ASSIGN(auto filled, store->Stats());
+    ASSERT_GE(filled.memtable_bytes, options.memtable_bytes / 16);
+    ASSERT_LT(filled.memtable_bytes, options.memtable_bytes);
     auto memtable_events = [&] {
       auto stats = store->Stats();
       return stats.ok() ? stats->memtable_events : uint64_t{999};
