@@ -98,6 +98,7 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
   store_options.dir = config.data_dir + "/store";
   store_options.memtable_bytes = config.memtable_mb << 20;
   store_options.cache_bytes = config.cache_mb << 20;
+  store_options.idle_flush_micros = int64_t{config.idle_flush_seconds} * 1'000'000;
   for (const http::TenantInfo& tenant : parts->registry->Tenants()) {
     if (tenant.retention_days) {
       store_options.retention_micros[tenant.id] = *tenant.retention_days * kMicrosPerDay;

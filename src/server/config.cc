@@ -232,6 +232,10 @@ std::vector<OptionSpec> BuildOptionSpecs() {
                    "Memory for events not yet written to a segment"),
       Uint64Option("cache_mb", "--cache-mb", "MB", &C::cache_mb, 0, 1 << 20,
                    "Memory for cached segment blocks; 0 disables the cache"),
+      Uint32Option("idle_flush_seconds", "--idle-flush-seconds", "S", &C::idle_flush_seconds, 0,
+                   86'400,
+                   "Events not yet in a segment are written to one after ingest pauses this "
+                   "long (from 1/16 of --memtable-mb); 0: only when the memtable is full"),
       BoolOption("demo", "--demo", &C::demo,
                  "Create a `demo` tenant with generated events and print its API key and "
                  "example curl commands"),

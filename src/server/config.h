@@ -87,6 +87,9 @@ struct ServeConfig {
   uint64_t memtable_mb = 128;
   // Memory for cached segment blocks. 0 disables the cache.
   uint64_t cache_mb = 256;
+  // Unflushed events that ingest has left alone this long are written to
+  // segments (queries match memtable rows one by one). 0: only when full.
+  uint32_t idle_flush_seconds = 2;
   // Creates a `demo` tenant with a printed API key and generated events.
   bool demo = false;
   uint64_t demo_events = 100000;

@@ -96,6 +96,8 @@ TEST_F(ServeConfigTest, FlagsAlone) {
                     "64",
                     "--cache-mb",
                     "0",
+                    "--idle-flush-seconds",
+                    "0",
                     "--demo",
                     "--demo-events",
                     "500",
@@ -119,6 +121,7 @@ TEST_F(ServeConfigTest, FlagsAlone) {
   EXPECT_EQ(config_.query_timeout_ms, 1500u);
   EXPECT_EQ(config_.memtable_mb, 64u);
   EXPECT_EQ(config_.cache_mb, 0u);
+  EXPECT_EQ(config_.idle_flush_seconds, 0u);
   EXPECT_TRUE(config_.demo);
   EXPECT_EQ(config_.demo_events, 500u);
   EXPECT_EQ(config_.log_format, "text");
@@ -213,12 +216,13 @@ TEST_F(ServeConfigTest, FlagsBeatEnvironmentBeatsFileBeatsDefaults) {
           {"AUDITLOG_CACHE_MB", "2"},
           {"AUDITLOG_DEMO", "true"}};
   AL_ASSERT_OK(Run({"--config", path, "--listen", "10.0.0.3:3", "--demo=false"}));
-  EXPECT_EQ(config_.listen, "10.0.0.3:3");  // flag over env and file
-  EXPECT_FALSE(config_.demo);               // flag over env
-  EXPECT_EQ(config_.io_threads, 2u);        // env over file
-  EXPECT_EQ(config_.cache_mb, 2u);          // env over file
-  EXPECT_EQ(config_.log_level, "error");    // file over default
-  EXPECT_EQ(config_.memtable_mb, 128u);     // default
+  EXPECT_EQ(config_.listen, "10.0.0.3:3");    // flag over env and file
+  EXPECT_FALSE(config_.demo);                 // flag over env
+  EXPECT_EQ(config_.io_threads, 2u);          // env over file
+  EXPECT_EQ(config_.cache_mb, 2u);            // env over file
+  EXPECT_EQ(config_.log_level, "error");      // file over default
+  EXPECT_EQ(config_.memtable_mb, 128u);       // default
+  EXPECT_EQ(config_.idle_flush_seconds, 2u);  // default
 }
 
 TEST_F(ServeConfigTest, UnknownConfigKeyNamesFileAndLine) {
@@ -448,6 +452,7 @@ TEST_F(ServeConfigTest, HelpNamesEveryOptionItsVariableAndKey) {
       {"--query-timeout-ms", "query_timeout_ms"},
       {"--memtable-mb", "memtable_mb"},
       {"--cache-mb", "cache_mb"},
+      {"--idle-flush-seconds", "idle_flush_seconds"},
       {"--demo", "demo"},
       {"--demo-events", "demo_events"},
       {"--log-format", "log_format"},
