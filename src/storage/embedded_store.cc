@@ -470,17 +470,22 @@ Result<std::optional<Event>> EmbeddedStore::FindStored(const std::string& tenant
     if (memtable)
       if (auto found = memtable->Get(tenant, id)) return found;
   (void)lock;
-  std::vector<std::shared_ptr<const segment::SegmentReader>> readers;
-  const std::optional<int64_t> micros = UlidMicros(id);
-  for (const bool by_time : {true, false}) {
-    readers.clear();
-    for (const auto& live : SegmentsOf(tenant))
-      if (live->reader && HoldsUlidTime(live->meta, micros) == by_time)
-        readers.push_back(ReaderOf(live));
-    AL_ASSIGN_OR_RETURN(std::optional<Event> found, FindInSegments(readers, id));
+  for (const bool by_ulid_time : {true, false}) {
+    AL_ASSIGN_OR_RETURN(std::optional<Event> found,
+                        FindInSegments(IdLookupReaders(tenant, id, by_ulid_time), id));
     if (found) return found;
   }
   return std::optional<Event>();
+}
+
+std::vector<std::shared_ptr<const segment::SegmentReader>> EmbeddedStore::IdLookupReaders(
+    std::string_view tenant, std::string_view id, bool by_ulid_time) const {
+  const std::optional<int64_t> micros = UlidMicros(id);
+  std::vector<std::shared_ptr<const segment::SegmentReader>> readers;
+  for (const auto& live : SegmentsOf(tenant))
+    if (live->reader && HoldsUlidTime(live->meta, micros) == by_ulid_time)
+      readers.push_back(ReaderOf(live));
+  return readers;
 }
 
 const std::vector<std::shared_ptr<EmbeddedStore::LiveSegment>>& EmbeddedStore::SegmentsOf(
@@ -1050,14 +1055,11 @@ Result<std::optional<Event>> EmbeddedStore::Get(std::string_view tenant, std::st
   for (const auto& memtable : {mem_, imm_})
     if (memtable)
       if (auto found = memtable->Get(tenant_name, id)) return found;
-  // A ULID's segments by time first (usually one), then the rest.
-  std::vector<std::shared_ptr<const segment::SegmentReader>> readers;
-  const std::optional<int64_t> micros = UlidMicros(id);
-  for (const bool by_time : {true, false}) {
+  // A ULID's segments by time first (usually one), then the rest; searched
+  // outside the lock.
+  for (const bool by_ulid_time : {true, false}) {
     if (!lock.owns_lock()) lock.lock();
-    readers.clear();
-    for (const auto& live : SegmentsOf(tenant))
-      if (HoldsUlidTime(live->meta, micros) == by_time) readers.push_back(ReaderOf(live));
+    const auto readers = IdLookupReaders(tenant, id, by_ulid_time);
     lock.unlock();
     AL_ASSIGN_OR_RETURN(std::optional<Event> found, FindInSegments(readers, id));
     if (found) return found;

@@ -150,6 +150,10 @@ class EmbeddedStore final : public store::Store {
   // reference is used).
   const std::vector<std::shared_ptr<LiveSegment>>& SegmentsOf(std::string_view tenant) const;
   void IndexSegmentsByTenant();  // REQUIRES: mu_ held
+  // The readable segments of `tenant` whose time range holds ULID `id`'s
+  // time (`by_ulid_time`), or the others. REQUIRES: mu_ held.
+  std::vector<std::shared_ptr<const segment::SegmentReader>> IdLookupReaders(
+      std::string_view tenant, std::string_view id, bool by_ulid_time) const;
   Result<Snapshot> TakeSnapshot(const query::Query& query);
   // The snapshot as the executor reads it (valid while `snapshot` lives).
   static QuerySources SourcesOf(const Snapshot& snapshot);

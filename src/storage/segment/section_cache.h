@@ -63,20 +63,19 @@ class SectionCache {
     Key key;
     std::shared_ptr<const SectionData> data;
     size_t bytes;
-    uint64_t moved_at;  // inserts_ when it last went to the front
+    // inserts_ when it last went to the front. A hit moves it again only
+    // when an eighth of the entry count has been inserted since: it is still
+    // in the most recent eighth, far from eviction, and a section used again
+    // and again costs no list splice (three cache misses) on every hit.
+    uint64_t moved_at;
   };
-  // A hit moves its entry to the front only when an eighth of the entries'
-  // number of inserts came since it last moved: it is still in the most
-  // recent eighth, far from eviction, and a section used again and again
-  // costs no list splice (three cache misses) on every hit.
 
   const size_t capacity_bytes_;
   mutable std::mutex mu_;
   std::list<Entry> lru_;  // front = most recent; guarded by mu_
   std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index_;  // guarded by mu_
-  size_t usage_bytes_ = 0;
-  uint64_t inserts_ =
-      0;  // guarded by mu_                                              // guarded by mu_
+  size_t usage_bytes_ = 0;                                              // guarded by mu_
+  uint64_t inserts_ = 0;                                                // guarded by mu_
 };
 
 }  // namespace auditlog::storage::segment

@@ -58,17 +58,15 @@ bool MayMatch(const SegmentReader& segment, const Filter& filter) {
         return MayHoldValue(segment, field, field_index, value);
       });
     }
-    case FilterOp::kText: {
-      const size_t field_index = event::FieldIndexOf(*filter.field);
-      for (const std::string& token : query::QueryTokens(std::get<std::string>(filter.values[0])))
-        if (!segment.MayHoldToken(field_index, token)) return false;
-      return true;
-    }
+    case FilterOp::kText:
     case FilterOp::kPhrase: {
       const size_t field_index = event::FieldIndexOf(*filter.field);
-      for (const std::string& word : query::PhraseWords(std::get<std::string>(filter.values[0])))
-        if (!segment.MayHoldToken(field_index, word)) return false;
-      return true;
+      const std::string& text = std::get<std::string>(filter.values[0]);
+      const std::vector<std::string> words =
+          filter.op == FilterOp::kText ? query::QueryTokens(text) : query::PhraseWords(text);
+      return std::all_of(words.begin(), words.end(), [&](const std::string& word) {
+        return segment.MayHoldToken(field_index, word);
+      });
     }
     default:  // kNot, ranges, prefixes, wildcards, CIDR, exists: no filter answers these
       return true;
