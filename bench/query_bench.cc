@@ -10,7 +10,9 @@
 // same tenant, actors, clients, ip, words, time ranges and id). Queries are
 // built as the harness's native-API plugin builds them: pages ordered by
 // timestamp then id (the peers' order), queries without a tenant run over
-// all tenants. "cold" is the first run after Open (segment sections not yet
+// all tenants. Pages return the columns the peers select (the harness's
+// ROW_COLS: id, tenant, timestamp, type, ..., request_id, details), so each
+// engine materializes the same values. "cold" is the first run after Open (segment sections not yet
 // decoded, files in the page cache); "warm" the median of the next runs.
 // Compaction the load left to do is finished before the first query.
 
@@ -132,6 +134,36 @@ std::vector<Scalar> Strings(const std::vector<std::string>& values) {
   return {values.begin(), values.end()};
 }
 
+// The registry fields of the peer harness's row columns (ROW_COLS).
+std::vector<const event::FieldSpec*> PeerColumns() {
+  std::vector<const event::FieldSpec*> fields;
+  for (std::string_view path : {"id",
+                                "tenant",
+                                "timestamp",
+                                "type",
+                                "name",
+                                "description",
+                                "result",
+                                "result_message",
+                                "actor.id",
+                                "actor.name",
+                                "actor.email",
+                                "actor.type",
+                                "client.id",
+                                "client.name",
+                                "ip",
+                                "user_agent",
+                                "resource.type",
+                                "resource.id",
+                                "resource.name",
+                                "operation.type",
+                                "operation.mode",
+                                "request_id",
+                                "details"})
+    fields.push_back(&F(path));
+  return fields;
+}
+
 struct BenchQuery {
   std::string name;
   std::string title;
@@ -157,7 +189,7 @@ std::vector<BenchQuery> BuildQueries(storage::EmbeddedStore& store, const Params
     query.offset = offset;
     query.include_totals = totals;
     query.sort = std::move(sort);
-    query.fields = {&F("id")};
+    query.fields = PeerColumns();
     return query;
   };
   auto micros = [](int64_t ms) { return ms * 1000; };
@@ -288,7 +320,8 @@ int Main(int argc, char** argv) {
   storage::EmbeddedStoreOptions options;
   options.dir = dir;
   options.background = false;
-  if (const char* mb = std::getenv("QB_CACHE_MB")) options.cache_bytes = std::strtoull(mb, nullptr, 10) << 20;
+  if (const char* mb = std::getenv("QB_CACHE_MB"))
+    options.cache_bytes = std::strtoull(mb, nullptr, 10) << 20;
   auto store = storage::EmbeddedStore::Open(options);
   if (!store.ok()) {
     std::fprintf(stderr, "query_bench: %s\n", store.status().ToString().c_str());

@@ -4,7 +4,7 @@
 //
 //   store_load --input FILE --dir DIR [--memtable-mb 128] [--appenders 4]
 //              [--batch 1000] [--limit N] [--no-flush] [--reopen]
-//              [--no-value-filter]
+//              [--no-value-filter] [--no-blocks]
 //   store_load --dir DIR        only time the recovery (Open) of an existing store
 //
 // Load: one thread reads the file in 8 MiB chunks, decodes each with DecodeBody
@@ -23,6 +23,8 @@
 //
 // --no-value-filter writes segments without their value filter, as builds
 // before it did, to measure what the filter saves queries (query_bench).
+// --no-blocks writes every section in one piece, as builds before blocked
+// sections did (section_blocks.h), to measure what blocks cost and save.
 //
 // Prints progress to stderr and one JSON object to stdout. Sizes: MB = 10^6
 // bytes; MiB = 2^20 bytes.
@@ -71,6 +73,7 @@ struct LoadOptions {
   bool no_flush = false;
   bool reopen = false;
   bool value_filter = true;
+  bool blocks = true;
 };
 
 double SecondsSince(Clock::time_point start) {
@@ -276,7 +279,7 @@ void PrintUsage() {
   std::fputs(
       "usage: store_load --input FILE --dir DIR [--memtable-mb 128] [--appenders 4]\n"
       "                  [--batch 1000] [--limit N] [--no-flush] [--reopen]\n"
-      "                  [--no-value-filter]\n"
+      "                  [--no-value-filter] [--no-blocks]\n"
       "       store_load --dir DIR   (time the recovery of an existing store)\n",
       stderr);
 }
@@ -293,6 +296,8 @@ std::optional<LoadOptions> ParseArgs(int argc, char** argv) {
       options.reopen = true;
     } else if (arg == "--no-value-filter") {
       options.value_filter = false;
+    } else if (arg == "--no-blocks") {
+      options.blocks = false;
     } else if (arg == "--dir" && (text = value())) {
       options.dir = text;
     } else if (arg == "--input" && (text = value())) {
@@ -325,6 +330,7 @@ int Main(int argc, char** argv) {
   store_options.dir = options->dir;
   store_options.memtable_bytes = options->memtable_mb << 20;
   store_options.segment_options.value_filter = options->value_filter;
+  if (!options->blocks) store_options.segment_options.block_bytes = 0;
 
   if (options->input.empty()) {  // recovery only
     std::unique_ptr<storage::EmbeddedStore> store;

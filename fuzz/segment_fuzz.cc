@@ -11,7 +11,8 @@
 //   3. straight into each section parser and the directory parser.
 // The seeds (fuzz/corpus/segment_fuzz/) are small real segments: seed_1..6 from
 // before token row lists (their text searches report the missing lists),
-// seed_7..9 written by store_load from the generated workload.
+// seed_7..9 written by store_load from the generated workload, seed_10 with
+// its id, description, details and code sections stored in blocks of 64 bytes.
 
 #include <cstdint>
 #include <cstdlib>
@@ -26,6 +27,7 @@
 #include "env/mem_file_system.h"
 #include "event/fields.h"
 #include "query/query.h"
+#include "storage/segment/section_blocks.h"
 #include "storage/segment/section_cache.h"
 #include "storage/segment/segment_filter.h"
 #include "storage/segment/segment_format.h"
@@ -141,6 +143,12 @@ void ReadSegment(const std::string& bytes) {
     return;
   }
   const segment::SegmentReader& segment = **reader;
+  // A row or two first, as a page of whole events reads them: from the
+  // blocks of sections stored in blocks, before anything reads them whole.
+  for (uint32_t row : {0u, segment.meta().rows - 1, segment.meta().rows / 2}) {
+    std::vector<event::Event> one;
+    CheckCorruption(segment.ReadRows(std::vector<uint32_t>{row}, {}, &one));
+  }
   for (size_t index = 0; index < segment.sections().size(); ++index)
     CheckCorruption(segment.ReadSection(index).status());
   const auto fields = event::AllFields();
@@ -230,6 +238,24 @@ void ParseSections(std::string_view bytes) {
   (void)segment::TimeColumn::Parse(bytes, rows);
   (void)segment::SeqColumn::Parse(bytes, rows);
   (void)segment::RawColumn::Parse(std::string(bytes), rows);
+  if (auto index = segment::BlockIndex::Parse(bytes, bytes.size(), rows); index.ok()) {
+    for (segment::SectionKind kind : {segment::SectionKind::kDictionary,
+                                      segment::SectionKind::kCodes, segment::SectionKind::kRaw}) {
+      for (size_t block = 0; block < (*index)->size(); ++block) {
+        const std::optional<uint32_t> section_items =
+            kind == segment::SectionKind::kDictionary ? std::nullopt : std::optional(rows);
+        auto items =
+            segment::ItemBlock::Parse(kind, std::string(bytes), **index, block, section_items);
+        if (!items.ok()) continue;
+        const uint32_t item = (*items)->first_item();
+        if (!(*items)->Holds(item)) continue;
+        if (kind == segment::SectionKind::kCodes)
+          (void)(*items)->code(item);
+        else
+          (void)(*items)->item(item);
+      }
+    }
+  }
   segment::SegmentMeta meta;
   std::vector<segment::SectionEntry> entries;
   CheckCorruption(segment::SegmentReader::ParseDirectory(bytes, &meta, &entries));

@@ -1,7 +1,6 @@
 #include "storage/segment/segment_dump.h"
 
 #include <fmt/format.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <map>
@@ -13,6 +12,7 @@
 #include "common/crc32c.h"
 #include "event/fields.h"
 #include "event/time.h"
+#include "storage/segment/section_blocks.h"
 #include "storage/segment/segment_format.h"
 #include "storage/segment/segment_reader.h"
 
@@ -67,6 +67,18 @@ std::optional<std::string_view> KindName(SectionKind kind) {
   return std::nullopt;
 }
 
+std::string_view CodecName(SectionCodec codec) {
+  switch (codec) {
+    case SectionCodec::kNone:
+      return "none";
+    case SectionCodec::kZstd:
+      return "zstd";
+    case SectionCodec::kZstdBlocks:
+      return "zstd-blocks";
+  }
+  return "?";
+}
+
 const event::FieldSpec* FieldOf(uint8_t field) {
   auto fields = event::AllFields();
   return field < fields.size() ? &fields[field] : nullptr;
@@ -105,8 +117,9 @@ class Dumper {
       return Damage(0, "not a segment file (bad magic)");
     const uint32_t version = DecodeFixed32(header.data() + 8);
     Print("header: format version {}\n", version);
-    if (version != kFormatVersion)  // the rest of the layout is unknown
-      return Damage(8, fmt::format("format version {} is not {}", version, kFormatVersion));
+    if (!IsKnownFormatVersion(version))  // the rest of the layout is unknown
+      return Damage(8, fmt::format("format version {} is not {} or {}", version, kFormatVersion,
+                                   kBlocksFormatVersion));
 
     const uint64_t footer_offset = file_bytes_ - kFooterBytes;
     std::string footer;
@@ -119,10 +132,10 @@ class Dumper {
     const uint32_t footer_version = DecodeFixed32(footer.data() + 16);
     Print("footer @{}: directory @{}, {} bytes, format version {}\n", footer_offset,
           directory_offset_, directory_bytes, footer_version);
-    if (footer_version != kFormatVersion) {
+    if (footer_version != version) {
       // The reader checks this copy of the version too; the dump goes on listing.
-      RecordDamage(footer_offset + 16, fmt::format("footer format version {} is not {}",
-                                                   footer_version, kFormatVersion));
+      RecordDamage(footer_offset + 16,
+                   fmt::format("footer format version {} is not {}", footer_version, version));
     }
     if (directory_offset_ < kHeaderBytes || directory_offset_ > footer_offset ||
         footer_offset - directory_offset_ != directory_bytes)
@@ -186,28 +199,7 @@ class Dumper {
       *problem = kChecksumMismatch;
       return std::optional<std::string>();
     }
-    if (entry.codec == SectionCodec::kNone) {
-      if (stored.size() != entry.raw_bytes) {
-        *problem = "size mismatch";
-        return std::optional<std::string>();
-      }
-      return std::optional<std::string>(std::move(stored));
-    }
-    // The frame states its own size; trusting raw_bytes alone would let a
-    // damaged directory ask for gigabytes.
-    const unsigned long long frame_bytes = ZSTD_getFrameContentSize(stored.data(), stored.size());
-    if (frame_bytes != entry.raw_bytes) {
-      *problem = "zstd frame size does not match the directory";
-      return std::optional<std::string>();
-    }
-    std::string raw(static_cast<size_t>(entry.raw_bytes), '\0');
-    const size_t size = ZSTD_decompress(raw.data(), raw.size(), stored.data(), stored.size());
-    if (ZSTD_isError(size) || size != raw.size()) {
-      *problem = fmt::format("does not decompress ({})",
-                             ZSTD_isError(size) ? ZSTD_getErrorName(size) : "size");
-      return std::optional<std::string>();
-    }
-    return std::optional<std::string>(std::move(raw));
+    return DecodeStoredSection(entry.codec, std::move(stored), entry.raw_bytes, problem);
   }
 
   // The size of the dictionary of `field`, which codes, postings and tokens
@@ -258,8 +250,7 @@ class Dumper {
           kind ? std::string(*kind) : fmt::format("kind {}", static_cast<int>(entry.kind)),
           entry.kind == SectionKind::kValueFilter ? std::string("(all fields)")
                                                   : FieldName(entry.field),
-          entry.codec == SectionCodec::kZstd ? "zstd" : "none", entry.offset, entry.stored_bytes,
-          entry.raw_bytes);
+          CodecName(entry.codec), entry.offset, entry.stored_bytes, entry.raw_bytes);
     std::string problem;
     AL_ASSIGN_OR_RETURN(auto raw, ReadRaw(index, &problem));
     if (!raw) {

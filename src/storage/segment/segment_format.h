@@ -24,7 +24,16 @@ namespace auditlog::storage::segment {
 
 inline constexpr std::string_view kHeaderMagic = "ALSEGMNT";
 inline constexpr std::string_view kFooterMagic = "ALSEGEND";
+// Version 1: every section whole (codecs none and zstd). Version 2 adds
+// sections stored in blocks (codec kZstdBlocks). A writer stamps a file with
+// the lowest version that reads it: a file without blocks stays version 1,
+// readable by builds that predate blocks, which refuse the others by their
+// version rather than by an unknown codec.
 inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kBlocksFormatVersion = 2;
+inline bool IsKnownFormatVersion(uint32_t version) {
+  return version == kFormatVersion || version == kBlocksFormatVersion;
+}
 inline constexpr size_t kHeaderBytes = 12;
 inline constexpr size_t kFooterBytes = 28;
 
@@ -46,7 +55,15 @@ enum class SectionKind : uint8_t {
   kValueFilter = 10,  // one per segment (field 0): a Bloom filter of every value and token
 };
 
-enum class SectionCodec : uint8_t { kNone = 0, kZstd = 1 };
+// kZstdBlocks: a section of items (dictionary, codes, raw) cut into blocks
+// compressed one by one, so one item is read without the rest
+// (section_blocks.h).
+enum class SectionCodec : uint8_t { kNone = 0, kZstd = 1, kZstdBlocks = 2 };
+
+// The raw bytes a block of a section stored in blocks holds at least; code
+// columns use a quarter of it (their blocks are cached whole and each holds
+// many more rows).
+inline constexpr size_t kDefaultBlockBytes = 64 << 10;
 
 // kTokenRows is checked in blocks of this many bytes (their CRCs are in
 // kTokenTerms), so reading one list reads and verifies a block or two.

@@ -1,7 +1,6 @@
 #include "storage/segment/segment_reader.h"
 
 #include <fmt/format.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <roaring/roaring.hh>
@@ -286,7 +285,8 @@ Status SegmentReader::ParseDirectory(std::string_view in, SegmentMeta* meta,
     if (!GetVarint64(&in, &entry.offset) || !GetVarint64(&in, &entry.stored_bytes) ||
         !GetVarint64(&in, &entry.raw_bytes) || !GetFixed32(&in, &entry.masked_crc))
       return Bad("directory entry is cut short");
-    if (entry.codec != SectionCodec::kNone && entry.codec != SectionCodec::kZstd)
+    if (entry.codec != SectionCodec::kNone && entry.codec != SectionCodec::kZstd &&
+        entry.codec != SectionCodec::kZstdBlocks)
       return Bad("directory names an unknown codec");
     if (entry.raw_bytes > (uint64_t{1} << 32)) return Bad("directory entry is too large");
     entries->push_back(entry);
@@ -308,14 +308,15 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(env::FileSystem& fs,
   AL_RETURN_IF_ERROR(file->Read(0, kHeaderBytes, &header));
   if (header.size() != kHeaderBytes || std::string_view(header).substr(0, 8) != kHeaderMagic)
     return corrupt(0, "not a segment file (bad magic)");
-  if (DecodeFixed32(header.data() + 8) != kFormatVersion)
-    return corrupt(8, fmt::format("format version {} is not {}", DecodeFixed32(header.data() + 8),
-                                  kFormatVersion));
+  const uint32_t version = DecodeFixed32(header.data() + 8);
+  if (!IsKnownFormatVersion(version))
+    return corrupt(8, fmt::format("format version {} is not {} or {}", version, kFormatVersion,
+                                  kBlocksFormatVersion));
   const uint64_t footer_offset = size - kFooterBytes;
   AL_RETURN_IF_ERROR(file->Read(footer_offset, kFooterBytes, &footer));
   if (footer.size() != kFooterBytes || std::string_view(footer).substr(20) != kFooterMagic)
     return corrupt(footer_offset, "footer is damaged (bad magic)");
-  if (DecodeFixed32(footer.data() + 16) != kFormatVersion)
+  if (DecodeFixed32(footer.data() + 16) != version)
     return corrupt(footer_offset + 16, "footer version differs from the header's");
   const uint64_t directory_offset = DecodeFixed64(footer.data());
   const uint32_t directory_bytes = DecodeFixed32(footer.data() + 8);
@@ -339,12 +340,17 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(env::FileSystem& fs,
     if (entry.offset < kHeaderBytes || entry.offset > directory_offset ||
         entry.stored_bytes > directory_offset - entry.offset)
       return corrupt(directory_offset, fmt::format("section {} lies outside the data area", i));
+    if (entry.codec == SectionCodec::kZstdBlocks && version < kBlocksFormatVersion)
+      return corrupt(
+          directory_offset,
+          fmt::format("section {} is stored in blocks in a version {} file", i, version));
     auto kind = static_cast<size_t>(entry.kind);
     if (entry.field < reader->by_field_.size() && kind < kKindSlots)
       reader->by_field_[entry.field][kind] = static_cast<int16_t>(i);
     if (entry.kind != SectionKind::kValueFilter)
       reader->fields_written_ = std::max(reader->fields_written_, size_t{entry.field} + 1);
   }
+  reader->block_indexes_.resize(reader->entries_.size());
   reader->valueless_fields_.assign(reader->by_field_.size(), false);
   for (size_t field = 0; field < reader->by_field_.size(); ++field) {
     // A one-byte dictionary is a count of 0: no row has a value.
@@ -384,19 +390,95 @@ Result<std::string> SegmentReader::ReadSection(size_t index) const {
   if (stored.size() != entry.stored_bytes) return Corrupt(index, "cut short");
   if (crc32c::Value(stored) != crc32c::Unmask(entry.masked_crc))
     return Corrupt(index, "checksum mismatch");
-  if (entry.codec == SectionCodec::kNone) {
-    if (stored.size() != entry.raw_bytes) return Corrupt(index, "size mismatch");
-    return stored;
+  std::string problem;
+  std::optional<std::string> raw =
+      DecodeStoredSection(entry.codec, std::move(stored), entry.raw_bytes, &problem);
+  if (!raw) return Corrupt(index, problem);
+  return std::move(*raw);
+}
+
+Result<std::shared_ptr<const BlockIndex>> SegmentReader::GetBlockIndex(size_t index) const {
+  {
+    std::lock_guard lock(block_indexes_mu_);
+    if (block_indexes_[index]) return block_indexes_[index];
   }
-  // The writer records the frame's size; check it before allocating.
-  if (ZSTD_getFrameContentSize(stored.data(), stored.size()) != entry.raw_bytes)
-    return Corrupt(index, "frame size differs from the directory's");
-  std::string raw(entry.raw_bytes, '\0');
-  size_t size = ZSTD_decompress(raw.data(), raw.size(), stored.data(), stored.size());
-  if (ZSTD_isError(size) || size != raw.size())
-    return Corrupt(index, fmt::format("does not decompress ({})",
-                                      ZSTD_isError(size) ? ZSTD_getErrorName(size) : "size"));
-  return raw;
+  const SectionEntry& entry = entries_[index];
+  // One read covers the index of any section up to some hundred blocks.
+  std::string head;
+  AL_RETURN_IF_ERROR(
+      file_->Read(entry.offset, std::min<uint64_t>(entry.stored_bytes, 4096), &head));
+  const std::optional<uint32_t> index_bytes = BlockIndex::IndexBytes(head, entry.stored_bytes);
+  if (index_bytes && head.size() < 4 + uint64_t{*index_bytes})
+    AL_RETURN_IF_ERROR(file_->Read(entry.offset, 4 + uint64_t{*index_bytes}, &head));
+  auto parsed = BlockIndex::Parse(head, entry.stored_bytes, entry.raw_bytes);
+  if (!parsed.ok()) return Corrupt(index, parsed.status().message());
+  std::lock_guard lock(block_indexes_mu_);
+  if (!block_indexes_[index]) {
+    block_indexes_[index] = *parsed;
+    block_index_bytes_ += (*parsed)->memory_bytes();
+  }
+  return block_indexes_[index];
+}
+
+size_t SegmentReader::resident_bytes() const {
+  std::lock_guard lock(block_indexes_mu_);
+  return (value_filter_ ? value_filter_->memory_bytes() : 0) + block_index_bytes_;
+}
+
+Result<std::shared_ptr<const ItemBlock>> SegmentReader::GetItemBlock(size_t index,
+                                                                     const BlockIndex& blocks,
+                                                                     size_t block) const {
+  const uint64_t item =
+      SectionCache::PartItem(static_cast<uint32_t>(index), static_cast<uint32_t>(block));
+  if (auto cached = cache_->Lookup(id_, item))
+    return std::static_pointer_cast<const ItemBlock>(cached);
+  const SectionEntry& entry = entries_[index];
+  const BlockIndex::Block& info = blocks.block(block);
+  std::string frame;
+  AL_RETURN_IF_ERROR(file_->Read(entry.offset + info.stored_offset, info.stored_bytes, &frame));
+  if (frame.size() != info.stored_bytes)
+    return Corrupt(index, fmt::format("block {} is cut short", block));
+  if (crc32c::Value(frame) != crc32c::Unmask(info.masked_crc))
+    return Corrupt(index, fmt::format("block {} checksum mismatch", block));
+  std::string problem;
+  std::optional<std::string> raw = DecompressFrame(frame, info.raw_bytes, &problem);
+  if (!raw) return Corrupt(index, fmt::format("block {}: {}", block, problem));
+  // Code and raw columns hold one item a row; a dictionary's count is in its
+  // header, which only block 0 holds.
+  std::optional<uint32_t> section_items;
+  if (entry.kind != SectionKind::kDictionary) section_items = meta_.rows;
+  auto parsed = ItemBlock::Parse(entry.kind, std::move(*raw), blocks, block, section_items);
+  if (!parsed.ok())
+    return Corrupt(index, fmt::format("block {}: {}", block, parsed.status().message()));
+  cache_->Insert(id_, item, *parsed);
+  return parsed;
+}
+
+Result<std::shared_ptr<const BlockIndex>> SegmentReader::BlocksToRead(
+    int index, std::span<const uint32_t> items) const {
+  if (index < 0) return std::shared_ptr<const BlockIndex>();
+  // Blocks even when the whole section is cached too: two lookups a row
+  // (codes, value) either way, and the blocks a page needs stay few.
+  const auto section = static_cast<size_t>(index);
+  if (entries_[section].codec != SectionCodec::kZstdBlocks)
+    return std::shared_ptr<const BlockIndex>();
+  AL_ASSIGN_OR_RETURN(auto blocks, GetBlockIndex(section));
+  std::vector<size_t> touched;
+  touched.reserve(items.size());
+  for (uint32_t item : items) touched.push_back(blocks->BlockOf(item));
+  std::sort(touched.begin(), touched.end());
+  const auto distinct =
+      static_cast<size_t>(std::unique(touched.begin(), touched.end()) - touched.begin());
+  if (distinct * 2 > blocks->size()) return std::shared_ptr<const BlockIndex>();
+  return blocks;
+}
+
+template <typename T>
+std::shared_ptr<const T> SegmentReader::Cached(SectionKind kind, size_t field) const {
+  const int index = Find(kind, field);
+  if (index < 0) return nullptr;
+  return std::static_pointer_cast<const T>(
+      cache_->Lookup(id_, SectionCache::SectionItem(static_cast<uint32_t>(index))));
 }
 
 template <typename T, typename ParseFn>
@@ -435,17 +517,35 @@ Result<std::shared_ptr<const Codes>> SegmentReader::GetCodes(size_t field) const
     zeros[0] = 1;  // one byte per code, every code 0 (absent)
     return Codes::Parse(zeros, meta_.rows, 0);
   }
-  AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field));
+  // The dictionary's size is asked only when the codes are not cached: a
+  // page of events reads codes of every field of many segments.
+  if (auto cached = Cached<Codes>(SectionKind::kCodes, field)) return cached;
+  AL_ASSIGN_OR_RETURN(const uint32_t dictionary_size, DictionarySize(field));
   return Load<Codes>(SectionKind::kCodes, field, [&](std::string raw) {
-    return Codes::Parse(raw, meta_.rows, dictionary->size());
+    return Codes::Parse(raw, meta_.rows, dictionary_size);
   });
+}
+
+Result<uint32_t> SegmentReader::DictionarySize(size_t field) const {
+  // A dictionary in blocks states its size in block 0: a code column read
+  // for a few rows is checked without the whole dictionary.
+  const int index = Find(SectionKind::kDictionary, field);
+  if (index >= 0 && entries_[static_cast<size_t>(index)].codec == SectionCodec::kZstdBlocks &&
+      !cache_->Lookup(id_, SectionCache::SectionItem(static_cast<uint32_t>(index)))) {
+    AL_ASSIGN_OR_RETURN(auto blocks, GetBlockIndex(static_cast<size_t>(index)));
+    AL_ASSIGN_OR_RETURN(auto first, GetItemBlock(static_cast<size_t>(index), *blocks, 0));
+    if (first->dictionary_size()) return *first->dictionary_size();
+  }
+  AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field));
+  return dictionary->size();
 }
 
 Result<std::shared_ptr<const Postings>> SegmentReader::GetPostings(size_t field) const {
   if (Find(SectionKind::kPostings, field) < 0) return std::shared_ptr<const Postings>();
-  AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field));
+  if (auto cached = Cached<Postings>(SectionKind::kPostings, field)) return cached;
+  AL_ASSIGN_OR_RETURN(const uint32_t dictionary_size, DictionarySize(field));
   return Load<Postings>(SectionKind::kPostings, field, [&](std::string raw) {
-    return Postings::Parse(std::move(raw), meta_.rows, dictionary->size());
+    return Postings::Parse(std::move(raw), meta_.rows, dictionary_size);
   });
 }
 
@@ -519,6 +619,62 @@ Result<std::shared_ptr<const RawColumn>> SegmentReader::GetRaw(size_t field) con
   });
 }
 
+Status SegmentReader::ReadValues(size_t field, std::span<const uint32_t> rows,
+                                 std::vector<uint32_t>* codes,
+                                 std::vector<std::string_view>* values,
+                                 std::vector<std::shared_ptr<const SectionData>>* held) const {
+  codes->assign(rows.size(), 0);
+  values->assign(rows.size(), std::string_view());
+  held->clear();
+  // The codes: from the blocks holding the rows, or the whole column.
+  const int codes_index = Find(SectionKind::kCodes, field);
+  AL_ASSIGN_OR_RETURN(auto code_blocks, BlocksToRead(codes_index, rows));
+  if (code_blocks) {
+    std::shared_ptr<const ItemBlock> block;  // rows of a page are often neighbours
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!block || !block->Holds(rows[i])) {
+        AL_ASSIGN_OR_RETURN(block, GetItemBlock(static_cast<size_t>(codes_index), *code_blocks,
+                                                code_blocks->BlockOf(rows[i])));
+      }
+      (*codes)[i] = block->code(rows[i]);
+    }
+  } else {
+    AL_ASSIGN_OR_RETURN(auto column, GetCodes(field));
+    for (size_t i = 0; i < rows.size(); ++i) (*codes)[i] = (*column)[rows[i]];
+  }
+  // The values: from the dictionary's blocks holding the codes, or whole.
+  const int dictionary_index = Find(SectionKind::kDictionary, field);
+  std::vector<uint32_t> items;
+  for (uint32_t code : *codes)
+    if (code != 0) items.push_back(code - 1);
+  AL_ASSIGN_OR_RETURN(auto blocks, BlocksToRead(dictionary_index, items));
+  if (blocks) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const uint32_t code = (*codes)[i];
+      if (code == 0) continue;
+      AL_ASSIGN_OR_RETURN(auto block, GetItemBlock(static_cast<size_t>(dictionary_index), *blocks,
+                                                   blocks->BlockOf(code - 1)));
+      if (!block->Holds(code - 1))
+        return Corrupt(static_cast<size_t>(codes_index),
+                       "code column names a value past the dictionary");
+      (*values)[i] = block->item(code - 1);
+      held->push_back(std::move(block));
+    }
+    return Status::OK();
+  }
+  AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const uint32_t code = (*codes)[i];
+    if (code == 0) continue;
+    if (code > dictionary->size())
+      return Corrupt(static_cast<size_t>(codes_index),
+                     "code column names a value past the dictionary");
+    (*values)[i] = dictionary->value(code);
+  }
+  held->push_back(std::move(dictionary));
+  return Status::OK();
+}
+
 Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const size_t> fields,
                                std::vector<event::Event>* out) const {
   using event::FieldType;
@@ -533,6 +689,11 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
 
   AL_ASSIGN_OR_RETURN(auto seqs, GetSeqs());
   for (size_t i = 0; i < rows.size(); ++i) (*out)[first + i].seq = (*seqs)[rows[i]];
+
+  // One dictionary field's codes and values for `rows`, reused field to field.
+  std::vector<uint32_t> codes;
+  std::vector<std::string_view> values;
+  std::vector<std::shared_ptr<const SectionData>> held;
 
   auto read_field = [&](size_t field_index) -> Status {
     const event::FieldSpec& field = all_fields[field_index];
@@ -551,6 +712,16 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
         return Status::OK();
       }
       case FieldType::kJson: {
+        const int index = Find(SectionKind::kRaw, field_index);
+        AL_ASSIGN_OR_RETURN(auto blocks, BlocksToRead(index, rows));
+        if (blocks) {
+          for (size_t i = 0; i < rows.size(); ++i) {
+            AL_ASSIGN_OR_RETURN(auto block, GetItemBlock(static_cast<size_t>(index), *blocks,
+                                                         blocks->BlockOf(rows[i])));
+            (*out)[first + i].details = block->item(rows[i]);
+          }
+          return Status::OK();
+        }
         AL_ASSIGN_OR_RETURN(auto raw, GetRaw(field_index));
         for (size_t i = 0; i < rows.size(); ++i) (*out)[first + i].details = (*raw)[rows[i]];
         return Status::OK();
@@ -561,12 +732,11 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
     // The new events already read as absent there (enrichment fields of an
     // unenriched store, say): nothing to look up.
     if (valueless_fields_[field_index]) return Status::OK();
-    AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field_index));
-    AL_ASSIGN_OR_RETURN(auto codes, GetCodes(field_index));
+    AL_RETURN_IF_ERROR(ReadValues(field_index, rows, &codes, &values, &held));
     for (size_t i = 0; i < rows.size(); ++i) {
       event::Event& event = (*out)[first + i];
-      const uint32_t code = (*codes)[rows[i]];
-      std::string_view value = code == 0 ? std::string_view() : dictionary->value(code);
+      const uint32_t code = codes[i];
+      const std::string_view value = values[i];
       switch (field.type) {
         case FieldType::kKeyword:
         case FieldType::kText:

@@ -22,6 +22,7 @@
 #include "common/result.h"
 #include "env/file_system.h"
 #include "event/event.h"
+#include "storage/segment/section_blocks.h"
 #include "storage/segment/section_cache.h"
 #include "storage/segment/segment_format.h"
 #include "storage/segment/value_filter.h"
@@ -217,8 +218,9 @@ class SegmentReader {
     return !value_filter_ ||
            value_filter_->MayContain(FilterKeyHash(field, FilterKeyKind::kToken, token));
   }
-  // Bytes held in memory outside the section cache (the value filter).
-  size_t resident_bytes() const { return value_filter_ ? value_filter_->memory_bytes() : 0; }
+  // Bytes held in memory outside the section cache: the value filter and
+  // the block indexes read so far.
+  size_t resident_bytes() const;
 
   // The stored bytes of section `index`, checked and decompressed.
   Result<std::string> ReadSection(size_t index) const;
@@ -234,6 +236,26 @@ class SegmentReader {
   // segment has no sections for it and reads it as absent in every row.
   bool AppendedSinceWritten(size_t field) const;
   Status Corrupt(size_t index, std::string_view reason) const;
+  // The block index of section `index` (stored in blocks), kept once read.
+  Result<std::shared_ptr<const BlockIndex>> GetBlockIndex(size_t index) const;
+  // Block `block` of section `index`, read on its own, checked and cached.
+  Result<std::shared_ptr<const ItemBlock>> GetItemBlock(size_t index, const BlockIndex& blocks,
+                                                        size_t block) const;
+  // The block index of section `index` when `items` are best read from its
+  // blocks: it is stored in blocks, not cached whole, and they lie in at
+  // most half of its blocks. Null otherwise (read it whole).
+  Result<std::shared_ptr<const BlockIndex>> BlocksToRead(int index,
+                                                         std::span<const uint32_t> items) const;
+  // The value count of field `field`'s dictionary.
+  Result<uint32_t> DictionarySize(size_t field) const;
+  // The codes and values (`held` keeps them alive) of dictionary field
+  // `field` in `rows`.
+  Status ReadValues(size_t field, std::span<const uint32_t> rows, std::vector<uint32_t>* codes,
+                    std::vector<std::string_view>* values,
+                    std::vector<std::shared_ptr<const SectionData>>* held) const;
+  // The (kind, field) section when the cache holds it, else null.
+  template <typename T>
+  std::shared_ptr<const T> Cached(SectionKind kind, size_t field) const;
   template <typename T, typename ParseFn>
   Result<std::shared_ptr<const T>> Load(SectionKind kind, size_t field, ParseFn parse) const;
 
@@ -249,7 +271,13 @@ class SegmentReader {
   std::vector<std::array<int16_t, kKindSlots>> by_field_;  // [field][kind] -> entry index or -1
   std::optional<ValueFilter> value_filter_;
   std::vector<bool> valueless_fields_;  // [field]: no row of the segment has a value
-  size_t fields_written_ = 0;           // 1 + the highest field the directory names
+  // Per section: its block index once read (a few dozen bytes a block, kept
+  // for the segment's life: a page of events would otherwise pay a cache
+  // lookup for it on every field of every segment).
+  mutable std::mutex block_indexes_mu_;
+  mutable std::vector<std::shared_ptr<const BlockIndex>> block_indexes_;  // guarded by the mutex
+  mutable size_t block_index_bytes_ = 0;                                  // guarded by the mutex
+  size_t fields_written_ = 0;  // 1 + the highest field the directory names
   uint64_t directory_offset_ = 0;
 };
 

@@ -31,6 +31,7 @@
 #include "storage/atomic_file.h"
 #include "storage/manifest.h"
 #include "storage/segment/section_cache.h"
+#include "storage/segment/segment_dump.h"
 #include "storage/segment/segment_filter.h"
 #include "storage/segment/segment_format.h"
 #include "storage/segment/segment_reader.h"
@@ -182,8 +183,17 @@ class SegmentFile {
   SectionCache cache{64u << 20};
 };
 
-std::string Build(const std::vector<Event>& rows, SegmentMeta* meta) {
-  auto bytes = BuildSegment(rows, /*window_start=*/0, {}, meta);
+// Write options of a random block size: sections of items stored whole (0),
+// in blocks of an item or two, or in a few blocks.
+SegmentWriteOptions RandomWriteOptions() {
+  SegmentWriteOptions options;
+  options.block_bytes = *rc::gen::element<size_t>(0, 1, 8, 64, 512, kDefaultBlockBytes);
+  return options;
+}
+
+std::string Build(const std::vector<Event>& rows, SegmentMeta* meta,
+                  const SegmentWriteOptions& options) {
+  auto bytes = BuildSegment(rows, /*window_start=*/0, options, meta);
   RC_ASSERT(bytes.ok());
   return std::move(*bytes);
 }
@@ -249,9 +259,10 @@ RC_GTEST_PROP(SegmentProperty, EncodedRowsBuildTheSameBytesAsEvents, ()) {
     RC_ASSERT(located[i].Locate(encodings[i]).ok());
   }
   SegmentMeta from_events, from_encodings;
-  const std::string expected = Build(rows, &from_events);
-  auto bytes =
-      BuildSegment(std::span<const event::EncodedEventFields>(located), 0, {}, &from_encodings);
+  const SegmentWriteOptions options = RandomWriteOptions();
+  const std::string expected = Build(rows, &from_events, options);
+  auto bytes = BuildSegment(std::span<const event::EncodedEventFields>(located), 0, options,
+                            &from_encodings);
   RC_ASSERT(bytes.ok());
   RC_ASSERT(*bytes == expected);
   RC_ASSERT(from_encodings == from_events);
@@ -260,7 +271,7 @@ RC_GTEST_PROP(SegmentProperty, EncodedRowsBuildTheSameBytesAsEvents, ()) {
 RC_GTEST_PROP(SegmentProperty, ReadRowsReturnsWhatWasWritten, ()) {
   const std::vector<Event> rows = RandomRows();
   SegmentMeta meta;
-  const std::string bytes = Build(rows, &meta);
+  const std::string bytes = Build(rows, &meta, RandomWriteOptions());
   SegmentFile file;
   RC_ASSERT(file.Write(bytes).ok());
   auto reader = file.Open();
@@ -327,6 +338,161 @@ TEST(Segment, CodesWiderThanTwoBytesRoundTrip) {
   std::vector<Event> read;
   AL_ASSERT_OK(ReadAll(*reader, &read));
   EXPECT_TRUE(read == rows);
+}
+
+// ---- sections stored in blocks
+
+Status ReadEverything(const SegmentReader& reader, std::vector<Event>* rows);
+
+// Rows whose id, description and details are all distinct: with small
+// blocks, each of those sections is cut into many.
+std::vector<Event> DistinctRows(size_t count) {
+  std::vector<Event> rows(count);
+  for (size_t row = 0; row < count; ++row) {
+    Event& event = rows[row];
+    event.tenant = "t";
+    event.seq = row + 1;
+    event.id = fmt::format("evt-{:06}", row);
+    event.timestamp = kBaseMicros + static_cast<int64_t>(row);
+    event.type = row % 3 == 0 ? "user.login" : "user.logout";
+    event.description = fmt::format("user {} signed in from office {}", row * 7919 % 1000, row);
+    event.details = fmt::format(R"({{"n":{},"note":"row {}"}})", row, row);
+  }
+  return rows;
+}
+
+// The index of the (kind, field) section; sections().size() when none.
+size_t SectionIndex(const SegmentReader& reader, SectionKind kind, std::string_view path) {
+  const size_t field = static_cast<size_t>(event::FindField(path) - event::AllFields().data());
+  for (size_t index = 0; index < reader.sections().size(); ++index)
+    if (reader.sections()[index].kind == kind && reader.sections()[index].field == field)
+      return index;
+  return reader.sections().size();
+}
+
+TEST(Segment, LargeSectionsOfItemsAreReadOneBlockAtATime) {
+  const std::vector<Event> rows = DistinctRows(3000);
+  SegmentWriteOptions options;
+  options.block_bytes = 1024;
+  SegmentMeta meta;
+  AL_ASSERT_OK_AND_ASSIGN(std::string bytes, BuildSegment(rows, 0, options, &meta));
+  // Blocks need version 2, in the header and the footer.
+  EXPECT_EQ(DecodeFixed32(bytes.data() + 8), kBlocksFormatVersion);
+  EXPECT_EQ(DecodeFixed32(bytes.data() + bytes.size() - 12), kBlocksFormatVersion);
+  {
+    // Stamped version 1, the file is refused: a version 1 reader would not
+    // know the codec.
+    std::string as_version_1 = bytes;
+    EncodeFixed32(as_version_1.data() + 8, kFormatVersion);
+    EncodeFixed32(as_version_1.data() + as_version_1.size() - 12, kFormatVersion);
+    SegmentFile old_file;
+    AL_ASSERT_OK(old_file.Write(as_version_1));
+    auto opened = old_file.Open();
+    ASSERT_EQ(opened.status().code(), StatusCode::kCorruption);
+    EXPECT_THAT(std::string(opened.status().message()),
+                ::testing::HasSubstr("is stored in blocks in a version 1 file"));
+  }
+  SegmentFile file;
+  AL_ASSERT_OK(file.Write(bytes));
+  AL_ASSERT_OK_AND_ASSIGN(auto reader, file.Open());
+  std::vector<size_t> large;
+  for (auto [kind, path] :
+       {std::pair(SectionKind::kDictionary, "id"), std::pair(SectionKind::kCodes, "id"),
+        std::pair(SectionKind::kDictionary, "description"),
+        std::pair(SectionKind::kRaw, "details")}) {
+    const size_t index = SectionIndex(*reader, kind, path);
+    ASSERT_LT(index, reader->sections().size()) << path;
+    EXPECT_EQ(reader->sections()[index].codec, SectionCodec::kZstdBlocks) << path;
+    large.push_back(index);
+  }
+  // Two values: small, whole.
+  EXPECT_NE(reader->sections()[SectionIndex(*reader, SectionKind::kDictionary, "type")].codec,
+            SectionCodec::kZstdBlocks);
+
+  // One row reads a block of each large section, not the sections.
+  std::vector<Event> one;
+  AL_ASSERT_OK(reader->ReadRows(std::vector<uint32_t>{1234}, {}, &one));
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_TRUE(one[0] == rows[1234]);
+  for (size_t index : large)
+    EXPECT_EQ(file.cache.Lookup(/*segment_id=*/1, SectionCache::SectionItem(index)), nullptr)
+        << index;
+
+  // Rows read alone or a few at once from blocks, then all at once from the
+  // whole sections, read the same.
+  for (uint32_t row = 0; row < rows.size(); row += 97) {
+    std::vector<Event> read;
+    AL_ASSERT_OK(reader->ReadRows(std::vector<uint32_t>{row, 2999 - row}, {}, &read));
+    ASSERT_EQ(read.size(), 2u);
+    EXPECT_TRUE(read[0] == rows[row]) << row;
+    EXPECT_TRUE(read[1] == rows[2999 - row]) << row;
+  }
+  std::vector<Event> all;
+  AL_ASSERT_OK(ReadAll(*reader, &all));
+  EXPECT_TRUE(all == rows);
+
+  // The dump reads them too.
+  std::string dump;
+  AL_ASSERT_OK(DumpSegment(file.fs, std::string(kPath), &dump));
+  EXPECT_THAT(dump, ::testing::HasSubstr("#0 dictionary id: zstd-blocks @12 stored "));
+  EXPECT_THAT(dump, ::testing::HasSubstr("crc ok; 3000 values \"evt-000000\""));
+  EXPECT_THAT(dump, ::testing::Not(::testing::HasSubstr("BAD")));
+
+  // Written without blocks, the same rows make the same events.
+  options.block_bytes = 0;
+  AL_ASSERT_OK_AND_ASSIGN(std::string whole, BuildSegment(rows, 0, options, &meta));
+  EXPECT_EQ(DecodeFixed32(whole.data() + 8), kFormatVersion);
+  SegmentFile whole_file;
+  AL_ASSERT_OK(whole_file.Write(whole));
+  AL_ASSERT_OK_AND_ASSIGN(auto whole_reader, whole_file.Open());
+  for (const SectionEntry& entry : whole_reader->sections())
+    EXPECT_NE(entry.codec, SectionCodec::kZstdBlocks);
+  std::vector<Event> all_whole;
+  AL_ASSERT_OK(ReadAll(*whole_reader, &all_whole));
+  EXPECT_TRUE(all_whole == rows);
+}
+
+RC_GTEST_PROP(SegmentProperty, DamageFoundByABlockReadIsCorruption, ()) {
+  const std::vector<Event> rows = DistinctRows(*rc::gen::inRange<size_t>(200, 800));
+  SegmentWriteOptions options;
+  options.block_bytes = *rc::gen::element<size_t>(64, 512);
+  SegmentMeta meta;
+  auto built = BuildSegment(rows, 0, options, &meta);
+  RC_ASSERT(built.ok());
+  std::string bytes = std::move(*built);
+  // A byte of a section stored in blocks: its index or one of its frames.
+  std::vector<SectionEntry> blocked;
+  {
+    SegmentFile clean;
+    RC_ASSERT(clean.Write(bytes).ok());
+    auto reader = clean.Open();
+    RC_ASSERT(reader.ok());
+    for (const SectionEntry& entry : (*reader)->sections())
+      if (entry.codec == SectionCodec::kZstdBlocks) blocked.push_back(entry);
+  }
+  RC_ASSERT(!blocked.empty());
+  const SectionEntry& target = *rc::gen::elementOf(blocked);
+  const size_t offset = target.offset + *rc::gen::inRange<size_t>(0, target.stored_bytes);
+  bytes[offset] = static_cast<char>(bytes[offset] ^ *rc::gen::inRange<int>(1, 256));
+
+  SegmentFile file;
+  RC_ASSERT(file.Write(bytes).ok());
+  auto reader = file.Open();
+  RC_ASSERT(reader.ok());
+  std::vector<Event> read;
+  const auto row = *rc::gen::inRange<uint32_t>(0, static_cast<uint32_t>(rows.size()));
+  const Status status = (*reader)->ReadRows(std::vector<uint32_t>{row}, {}, &read);
+  // A block read is checked by its own checksum: the damage is found when
+  // the read covers it, and reported at the section's offset.
+  if (!status.ok()) {
+    RC_ASSERT(status.code() == StatusCode::kCorruption);
+    RC_ASSERT(
+        std::string(status.message())
+            .starts_with(fmt::format("segment {} at offset {}: section ", kPath, target.offset)));
+  } else {
+    RC_ASSERT(read.size() == 1u && read[0] == rows[row]);
+  }
+  RC_ASSERT(ReadEverything(**reader, &read).code() == StatusCode::kCorruption);
 }
 
 TEST(Segment, BuildRejectsWhatASegmentCannotHold) {
@@ -443,7 +609,7 @@ RC_GTEST_PROP(SegmentProperty, FiltersAgreeWithTheReferenceMatcher, ()) {
   const std::vector<Event> rows = RandomRows();
   SegmentMeta meta;
   SegmentFile file;
-  RC_ASSERT(file.Write(Build(rows, &meta)).ok());
+  RC_ASSERT(file.Write(Build(rows, &meta, RandomWriteOptions())).ok());
   auto reader = file.Open();
   RC_ASSERT(reader.ok());
   const int filters = *rc::gen::inRange(1, 8);
@@ -572,7 +738,7 @@ std::vector<Event> SmallRandomRows() {
 RC_GTEST_PROP(SegmentProperty, AnyDamagedByteIsReportedAsCorruption, ()) {
   const std::vector<Event> rows = SmallRandomRows();
   SegmentMeta meta;
-  std::string bytes = Build(rows, &meta);
+  std::string bytes = Build(rows, &meta, RandomWriteOptions());
   const size_t offset = *rc::gen::inRange<size_t>(0, bytes.size());
   bytes[offset] = static_cast<char>(bytes[offset] ^ *rc::gen::inRange<int>(1, 256));
   SegmentFile file;
@@ -602,7 +768,7 @@ RC_GTEST_PROP(SegmentProperty, AnyDamagedByteIsReportedAsCorruption, ()) {
 RC_GTEST_PROP(SegmentProperty, CutOrExtendedFilesDoNotOpen, ()) {
   const std::vector<Event> rows = SmallRandomRows();
   SegmentMeta meta;
-  std::string bytes = Build(rows, &meta);
+  std::string bytes = Build(rows, &meta, RandomWriteOptions());
   if (*rc::gen::arbitrary<bool>()) {
     bytes.resize(*rc::gen::inRange<size_t>(0, bytes.size()));
   } else {

@@ -14,6 +14,7 @@
 #include "common/string_index.h"
 #include "event/fields.h"
 #include "query/tokenizer.h"
+#include "storage/segment/section_blocks.h"
 #include "storage/segment/value_filter.h"
 
 namespace auditlog::storage::segment {
@@ -209,8 +210,11 @@ class Builder {
     PutFixed64(&out_, directory_offset);
     PutFixed32(&out_, static_cast<uint32_t>(directory.size()));
     PutFixed32(&out_, crc32c::Mask(crc32c::Value(directory)));
-    PutFixed32(&out_, kFormatVersion);
+    // The lowest version that reads the file (segment_format.h).
+    const uint32_t version = has_blocks_ ? kBlocksFormatVersion : kFormatVersion;
+    PutFixed32(&out_, version);
     out_.append(kFooterMagic);
+    EncodeFixed32(out_.data() + kHeaderMagic.size(), version);
     return std::move(out_);
   }
 
@@ -219,6 +223,7 @@ class Builder {
   void AddSection(SectionKind kind, size_t field_index, std::string_view raw,
                   bool compress = true) {
     if (compressor_ == nullptr) compressor_.reset(ZSTD_createCCtx());
+    if (compress && AddBlockedSection(kind, field_index, raw)) return;
     size_t size = 0;
     if (compress) {
       compressed_.resize(ZSTD_compressBound(raw.size()));
@@ -231,13 +236,41 @@ class Builder {
       stored = std::string_view(compressed_.data(), size);
       codec = SectionCodec::kZstd;
     }
+    PutSection(kind, field_index, codec, stored, raw.size());
+  }
+
+  // Stores a large section of items in blocks (section_blocks.h); false
+  // when it is small, or blocks would not make it smaller than raw.
+  bool AddBlockedSection(SectionKind kind, size_t field_index, std::string_view raw) {
+    const size_t target =
+        kind == SectionKind::kCodes ? options_.block_bytes / 4 : options_.block_bytes;
+    if (!HasItems(kind) || target == 0 || raw.size() < 2 * target) return false;
+    const std::vector<BlockStart> starts = SplitIntoBlocks(kind, raw, target);
+    if (starts.size() < 2) return false;
+    auto compress = [&](std::string_view part, std::string* frame) {
+      frame->resize(ZSTD_compressBound(part.size()));
+      const size_t size = ZSTD_compressCCtx(compressor_.get(), frame->data(), frame->size(),
+                                            part.data(), part.size(), options_.zstd_level);
+      if (ZSTD_isError(size)) return false;
+      frame->resize(size);
+      return true;
+    };
+    if (!EncodeBlocks(raw, starts, compress, &blocked_) || blocked_.size() >= raw.size())
+      return false;
+    PutSection(kind, field_index, SectionCodec::kZstdBlocks, blocked_, raw.size());
+    has_blocks_ = true;
+    return true;
+  }
+
+  void PutSection(SectionKind kind, size_t field_index, SectionCodec codec, std::string_view stored,
+                  size_t raw_bytes) {
     ++section_count_;
     entries_.push_back(static_cast<char>(kind));
     entries_.push_back(static_cast<char>(field_index));
     entries_.push_back(static_cast<char>(codec));
     PutVarint64(&entries_, out_.size());
     PutVarint64(&entries_, stored.size());
-    PutVarint64(&entries_, raw.size());
+    PutVarint64(&entries_, raw_bytes);
     PutFixed32(&entries_, crc32c::Mask(crc32c::Value(stored)));
     out_.append(stored);
   }
@@ -461,6 +494,8 @@ class Builder {
   std::string entries_;
   uint32_t section_count_ = 0;
   std::string compressed_;
+  std::string blocked_;
+  bool has_blocks_ = false;
   std::unique_ptr<ZSTD_CCtx, FreeCCtx> compressor_;
   ValueFilterBuilder value_filter_;
 };

@@ -30,6 +30,11 @@ struct SegmentWriteOptions {
   // as earlier builds did: tests of older files, and benchmarks measuring
   // what the filter saves.
   bool value_filter = true;
+  // Dictionaries, code columns and raw columns larger than twice this are
+  // stored in blocks of about this many raw bytes (a quarter for codes), so
+  // one row is read without decompressing the rest (section_blocks.h).
+  // 0: every section in one piece, as earlier builds wrote them.
+  size_t block_bytes = kDefaultBlockBytes;
 };
 
 // Writes `rows` to a new file at `path` and syncs it (the caller syncs the
