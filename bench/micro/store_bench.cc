@@ -320,6 +320,7 @@ BENCHMARK(BM_WalSyncBaseline)
 
 // Building one segment from the whole corpus (20,000 rows, one tenant, sorted
 // by time): the background flush's and compaction's main cost, per event.
+// The argument is SegmentWriteOptions::block_bytes (0: every section whole).
 void BM_BuildSegment(benchmark::State& state) {
   std::vector<event::Event> rows;
   for (const auto& events : EventsByTenant()) rows.insert(rows.end(), events.begin(), events.end());
@@ -332,9 +333,11 @@ void BM_BuildSegment(benchmark::State& state) {
     if (!rows[index].timestamp) rows[index].timestamp = index == 0 ? 0 : rows[index - 1].timestamp;
   }
   size_t bytes = 0;
+  storage::segment::SegmentWriteOptions options;
+  options.block_bytes = static_cast<size_t>(state.range(0));
   for (auto _ : state) {
     storage::segment::SegmentMeta meta;
-    auto built = storage::segment::BuildSegment(rows, 0, {}, &meta);
+    auto built = storage::segment::BuildSegment(rows, 0, options, &meta);
     if (!built.ok()) {
       state.SkipWithError(built.status().ToString().c_str());
       break;
@@ -346,7 +349,11 @@ void BM_BuildSegment(benchmark::State& state) {
   state.counters["bytes_per_event"] =
       rows.empty() ? 0.0 : static_cast<double>(bytes) / static_cast<double>(rows.size());
 }
-BENCHMARK(BM_BuildSegment)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_BuildSegment)
+    ->Arg(0)
+    ->Arg(storage::segment::kDefaultBlockBytes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace auditlog::bench
