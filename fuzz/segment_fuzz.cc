@@ -195,6 +195,7 @@ void ReadSegment(const std::string& bytes) {
   for (const query::Filter& filter : Filters(segment)) {
     if (!query::ValidateFilter(filter).ok()) std::abort();
     CheckCorruption(segment::EvaluateFilter(segment, filter).status());
+    CheckCorruption(segment::CountMatchingRows(segment, filter, query::TimeRange()).status());
   }
   query::TimeRange range;
   range.from = 1;

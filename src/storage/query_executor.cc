@@ -220,8 +220,12 @@ class Searcher {
         sort_(query::EffectiveSort(query)),
         by_time_(sort_[0].field == TimestampField()),
         deadline_(query.timeout) {
-    // Tenants ranked by name: the last tiebreak of all-tenant queries.
-    for (const SegmentReader* reader : sources.segments) tenants_.push_back(reader->meta().tenant);
+    // Tenants ranked by name: the last tiebreak of all-tenant queries. A
+    // store's segments come tenant by tenant: each name is copied once, not
+    // once a segment.
+    for (const SegmentReader* reader : sources.segments)
+      if (tenants_.empty() || tenants_.back() != reader->meta().tenant)
+        tenants_.push_back(reader->meta().tenant);
     for (const auto& memtable : sources.memtables)
       for (std::string& name : memtable->Tenants()) tenants_.push_back(std::move(name));
     std::sort(tenants_.begin(), tenants_.end());
@@ -353,7 +357,10 @@ class Searcher {
   struct OrderedSource {
     int segment = -1;
     int memtable = -1;
-    Roaring rows;                     // segments: matching rows (ascending = (ts, seq) order)
+    // Segments: matching rows (ascending = (ts, seq) order); when
+    // `rows_pending`, only counted so far (read if the page reaches them).
+    Roaring rows;
+    bool rows_pending = false;
     std::vector<Candidate> in_order;  // memtables: matches in page order
     uint64_t count = 0;
     int64_t first_time = 0, last_time = 0;  // in page order
@@ -438,7 +445,33 @@ class Searcher {
       source.rows = std::move(rows);
       return Status::OK();
     };
-    AL_RETURN_IF_ERROR(ForEachSegmentMatch(add_segment));
+    // A segment whose matches can be counted without reading them is only
+    // counted: most segments of a lookup over a long time range never reach
+    // the page, and building their row sets was most of such a query.
+    const uint64_t seq_bound = SegmentSeqBound(query_);
+    for (size_t s = 0; s < sources_.segments.size(); ++s) {
+      AL_RETURN_IF_ERROR(deadline_.Check());
+      const SegmentReader& reader = *sources_.segments[s];
+      std::optional<uint64_t> count;
+      if (!query_.after && reader.meta().max_seq <= seq_bound) {
+        AL_ASSIGN_OR_RETURN(count, segment::CountMatchingRows(reader, query_.filter, query_.time));
+      }
+      if (count) {
+        if (*count == 0) continue;
+        total_ += *count;
+        OrderedSource& source = ordered.emplace_back();
+        source.segment = static_cast<int>(s);
+        source.count = *count;
+        source.rows_pending = true;
+        source.first_time = Descending() ? reader.meta().max_time : reader.meta().min_time;
+        source.last_time = Descending() ? reader.meta().min_time : reader.meta().max_time;
+        continue;
+      }
+      AL_ASSIGN_OR_RETURN(Roaring rows, SegmentMatches(reader, query_));
+      if (rows.isEmpty()) continue;
+      total_ += rows.cardinality();
+      AL_RETURN_IF_ERROR(add_segment(reader, static_cast<int>(s), std::move(rows)));
+    }
     for (size_t m = 0; m < sources_.memtables.size(); ++m) {
       AL_RETURN_IF_ERROR(deadline_.Check());
       OrderedSource source;
@@ -505,6 +538,14 @@ class Searcher {
         continue;
       }
       const SegmentReader& reader = *sources_.segments[static_cast<size_t>(source.segment)];
+      if (source.rows_pending) {
+        AL_ASSIGN_OR_RETURN(source.rows, SegmentMatches(reader, query_));
+        source.rows_pending = false;
+        if (source.rows.cardinality() != source.count)
+          return Status::Corruption(
+              fmt::format("segment {}: {} rows match where its posting lists state {}",
+                          reader.path(), source.rows.cardinality(), source.count));
+      }
       // The first n rows in page order (the last n ascending when
       // descending), and with more keys after the timestamp, every row tied
       // with the n-th on it: those may come first by the later keys.

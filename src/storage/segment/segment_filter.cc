@@ -464,6 +464,45 @@ Result<Roaring> MatchingRows(const SegmentReader& segment, const Filter& filter,
   return rows;
 }
 
+Result<std::optional<uint64_t>> CountMatchingRows(const SegmentReader& segment,
+                                                  const Filter& filter,
+                                                  const query::TimeRange& range) {
+  using Count = std::optional<uint64_t>;
+  const SegmentMeta& meta = segment.meta();
+  if ((range.from && meta.min_time < *range.from) || (range.to && meta.max_time >= *range.to))
+    return Count();
+  if (filter.op == FilterOp::kAll) return Count(meta.rows);
+  if (filter.op != FilterOp::kEq && filter.op != FilterOp::kIn) return Count();
+  const FieldSpec& field = *filter.field;
+  if (field.type == FieldType::kTime || field.type == FieldType::kUint64 ||
+      field.type == FieldType::kJson)
+    return Count();
+  if (!MayMatch(segment, filter)) return Count(0);
+  const size_t field_index = event::FieldIndexOf(field);
+  // The codes EvaluateDictionary would look up.
+  AL_ASSIGN_OR_RETURN(auto dictionary, segment.GetDictionary(field_index));
+  std::vector<uint32_t> codes;
+  for (const Scalar& value : filter.values) {
+    if (filter.values.size() > 1 && !MayHoldValue(segment, field, field_index, value)) continue;
+    if (auto code = dictionary->Find(DictionaryKeyOf(field.type, value))) codes.push_back(*code);
+  }
+  std::sort(codes.begin(), codes.end());
+  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  if (codes.empty()) return Count(0);
+  AL_ASSIGN_OR_RETURN(auto postings, segment.GetPostings(field_index));
+  if (!postings) return Count(codes.size());  // every value occurs once
+  uint64_t count = 0;
+  for (uint32_t code : codes) {
+    const std::optional<uint32_t> length = postings->CountRows(code);
+    if (!length)
+      return Status::Corruption(
+          fmt::format("segment {}: the posting list of value {} of {} is damaged", segment.path(),
+                      code, field.path));
+    count += *length;
+  }
+  return Count(count);
+}
+
 Result<std::pair<uint32_t, uint32_t>> RowsInTimeRange(const SegmentReader& segment,
                                                       const query::TimeRange& range) {
   const uint32_t rows = segment.meta().rows;

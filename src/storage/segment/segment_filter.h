@@ -9,6 +9,7 @@
 // Thread-safety: thread-safe (the reader is).
 
 #include <cstdint>
+#include <optional>
 #include <roaring/roaring.hh>
 #include <utility>
 
@@ -28,6 +29,16 @@ Result<std::pair<uint32_t, uint32_t>> RowsInTimeRange(const SegmentReader& segme
 // The rows satisfying `filter` whose timestamp lies in `range`.
 Result<Roaring> MatchingRows(const SegmentReader& segment, const query::Filter& filter,
                              const query::TimeRange& range);
+
+// The number of rows MatchingRows would return, when it can be told without
+// building them: the whole segment lies in `range` and `filter` is `all`, or
+// an eq or in on one dictionary field (its posting lists state their
+// lengths). nullopt otherwise. A list's length is taken from its header;
+// the list itself is checked when its rows are read. REQUIRES:
+// ValidateFilter OK.
+Result<std::optional<uint64_t>> CountMatchingRows(const SegmentReader& segment,
+                                                  const query::Filter& filter,
+                                                  const query::TimeRange& range);
 
 // The dictionary bytes of a filter value for a field of `type`.
 std::string DictionaryKeyOf(event::FieldType type, const query::Scalar& value);

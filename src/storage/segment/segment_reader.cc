@@ -141,6 +141,23 @@ bool Postings::AddRows(uint32_t code, Roaring* out) const {
   return DecodePosting(data_.substr(begin, end - begin), rows_, out);
 }
 
+std::optional<uint32_t> Postings::CountRows(uint32_t code) const {
+  if (code == 0 || code > count_) return std::nullopt;
+  const uint32_t begin = DecodeFixed32(offsets_ + 4 * (code - 1));
+  const uint32_t end = DecodeFixed32(offsets_ + 4 * code);
+  std::string_view posting = data_.substr(begin, end - begin);
+  if (posting.empty()) return std::nullopt;
+  if (static_cast<PostingEncoding>(posting[0]) == PostingEncoding::kDeltaVarint) {
+    posting.remove_prefix(1);
+    uint32_t count;
+    if (!GetVarint32(&posting, &count) || count > rows_) return std::nullopt;
+    return count;
+  }
+  Roaring rows;
+  if (!DecodePosting(posting, rows_, &rows)) return std::nullopt;
+  return static_cast<uint32_t>(rows.cardinality());
+}
+
 bool DecodePosting(std::string_view posting, uint32_t rows, Roaring* out) {
   if (posting.empty()) return false;
   auto encoding = static_cast<PostingEncoding>(posting[0]);

@@ -77,6 +77,9 @@ class Postings final : public SectionData {
                                                        uint32_t dictionary_size);
   // Adds the rows of `code` to `out`; false when that list is damaged.
   bool AddRows(uint32_t code, Roaring* out) const;
+  // How many rows hold `code`, from the list's header (a delta list's count;
+  // a Roaring list is decoded); nullopt when the header is damaged.
+  std::optional<uint32_t> CountRows(uint32_t code) const;
   size_t memory_bytes() const override { return bytes_.size(); }
 
  private:

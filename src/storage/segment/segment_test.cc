@@ -633,7 +633,45 @@ RC_GTEST_PROP(SegmentProperty, FiltersAgreeWithTheReferenceMatcher, ()) {
     RC_LOG() << query::DebugString(filter) << "\n";
     RC_ASSERT(*matched == expected);
     RC_ASSERT(*in_range == expected_in_range);
+    // Counted without the rows, where it can be, the same number.
+    auto counted = CountMatchingRows(**reader, filter, range);
+    RC_ASSERT(counted.ok());
+    if (counted->has_value()) RC_ASSERT(**counted == expected_in_range.cardinality());
   }
+}
+
+TEST(Segment, CountsEqAndInFiltersWithoutTheirRows) {
+  const std::vector<Event> rows = DistinctRows(300);
+  SegmentMeta meta;
+  AL_ASSERT_OK_AND_ASSIGN(std::string bytes, BuildSegment(rows, 0, {}, &meta));
+  SegmentFile file;
+  AL_ASSERT_OK(file.Write(bytes));
+  AL_ASSERT_OK_AND_ASSIGN(auto reader, file.Open());
+  const FieldSpec& type = *event::FindField("type");
+  const FieldSpec& id = *event::FindField("id");
+  auto expect_count = [&](const Filter& filter, const query::TimeRange& range) {
+    AL_ASSERT_OK_AND_ASSIGN(std::optional<uint64_t> counted,
+                            CountMatchingRows(*reader, filter, range));
+    AL_ASSERT_OK_AND_ASSIGN(Roaring rows, MatchingRows(*reader, filter, range));
+    ASSERT_TRUE(counted.has_value()) << query::DebugString(filter);
+    EXPECT_EQ(*counted, rows.cardinality()) << query::DebugString(filter);
+  };
+  const query::TimeRange everything;
+  expect_count(Filter::All(), everything);
+  expect_count(Filter::Eq(type, rows[0].type), everything);  // posting lists
+  expect_count(Filter::In(id, {Scalar(rows[3].id), Scalar(rows[7].id), Scalar("absent")}),
+               everything);  // unique values: no posting lists
+  expect_count(Filter::Eq(type, std::string("no-such-type")), everything);
+  // Not counted: a range cutting the segment, or a filter with no posting
+  // lengths to add up.
+  query::TimeRange cut;
+  cut.from = *rows[rows.size() / 2].timestamp;
+  AL_ASSERT_OK_AND_ASSIGN(auto partial, CountMatchingRows(*reader, Filter::All(), cut));
+  EXPECT_FALSE(partial.has_value());
+  AL_ASSERT_OK_AND_ASSIGN(
+      auto negated,
+      CountMatchingRows(*reader, Filter::Not(Filter::Eq(type, rows[0].type)), everything));
+  EXPECT_FALSE(negated.has_value());
 }
 
 // ---- (c) the manifest encoding
