@@ -198,6 +198,16 @@ std::string Build(const std::vector<Event>& rows, SegmentMeta* meta,
   return std::move(*bytes);
 }
 
+// `rows` built into one segment, written to `file` and opened.
+Result<std::unique_ptr<SegmentReader>> WriteAndOpen(SegmentFile& file,
+                                                    const std::vector<Event>& rows,
+                                                    const SegmentWriteOptions& options = {}) {
+  SegmentMeta meta;
+  AL_ASSIGN_OR_RETURN(std::string bytes, BuildSegment(rows, 0, options, &meta));
+  AL_RETURN_IF_ERROR(file.Write(bytes));
+  return file.Open();
+}
+
 std::vector<uint32_t> AllRows(uint32_t count) {
   std::vector<uint32_t> rows(count);
   std::iota(rows.begin(), rows.end(), 0);
@@ -642,11 +652,8 @@ RC_GTEST_PROP(SegmentProperty, FiltersAgreeWithTheReferenceMatcher, ()) {
 
 TEST(Segment, CountsEqAndInFiltersWithoutTheirRows) {
   const std::vector<Event> rows = DistinctRows(300);
-  SegmentMeta meta;
-  AL_ASSERT_OK_AND_ASSIGN(std::string bytes, BuildSegment(rows, 0, {}, &meta));
   SegmentFile file;
-  AL_ASSERT_OK(file.Write(bytes));
-  AL_ASSERT_OK_AND_ASSIGN(auto reader, file.Open());
+  AL_ASSERT_OK_AND_ASSIGN(auto reader, WriteAndOpen(file, rows));
   const FieldSpec& type = *event::FindField("type");
   const FieldSpec& id = *event::FindField("id");
   auto expect_count = [&](const Filter& filter, const query::TimeRange& range) {
@@ -892,11 +899,8 @@ std::vector<Event> FilterRows(size_t count) {
 
 TEST(Segment, ValueFilterSkipsAbsentValuesWithoutReadingASection) {
   const std::vector<Event> rows = FilterRows(200);
-  SegmentMeta meta;
-  AL_ASSERT_OK_AND_ASSIGN(std::string bytes, BuildSegment(rows, 0, {}, &meta));
   SegmentFile file;
-  AL_ASSERT_OK(file.Write(bytes));
-  AL_ASSERT_OK_AND_ASSIGN(auto reader, file.Open());
+  AL_ASSERT_OK_AND_ASSIGN(auto reader, WriteAndOpen(file, rows));
   EXPECT_GT(reader->resident_bytes(), 0u);
   const FieldSpec* ip = event::FindField("ip");
   const FieldSpec* description = event::FindField("description");
