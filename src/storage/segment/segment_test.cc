@@ -659,9 +659,9 @@ TEST(Segment, CountsEqAndInFiltersWithoutTheirRows) {
   auto expect_count = [&](const Filter& filter, const query::TimeRange& range) {
     AL_ASSERT_OK_AND_ASSIGN(std::optional<uint64_t> counted,
                             CountMatchingRows(*reader, filter, range));
-    AL_ASSERT_OK_AND_ASSIGN(Roaring rows, MatchingRows(*reader, filter, range));
+    AL_ASSERT_OK_AND_ASSIGN(Roaring matched, MatchingRows(*reader, filter, range));
     ASSERT_TRUE(counted.has_value()) << query::DebugString(filter);
-    EXPECT_EQ(*counted, rows.cardinality()) << query::DebugString(filter);
+    EXPECT_EQ(*counted, matched.cardinality()) << query::DebugString(filter);
   };
   const query::TimeRange everything;
   expect_count(Filter::All(), everything);
