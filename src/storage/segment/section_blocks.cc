@@ -251,6 +251,17 @@ std::optional<std::string> DecodeStoredSection(SectionCodec codec, std::string s
     return std::nullopt;
   }
   // The section's own checksum, checked by the caller, covers every frame.
+  // Each frame must state the size the index gives it before anything is
+  // allocated: a damaged index cannot ask for gigabytes.
+  for (size_t i = 0; i < (*index)->size(); ++i) {
+    const BlockIndex::Block& block = (*index)->block(i);
+    const std::string_view frame =
+        std::string_view(stored).substr(block.stored_offset, block.stored_bytes);
+    if (ZSTD_getFrameContentSize(frame.data(), frame.size()) != block.raw_bytes) {
+      *problem = fmt::format("block {}: zstd frame size does not match the index", i);
+      return std::nullopt;
+    }
+  }
   std::string raw;
   raw.reserve(static_cast<size_t>(raw_bytes));
   for (size_t i = 0; i < (*index)->size(); ++i) {
