@@ -219,7 +219,7 @@ void ParseSections(std::string_view bytes) {
     const uint8_t width = static_cast<uint8_t>(bytes[0]);
     const uint32_t code_rows =
         width >= 1 && width <= 3 ? static_cast<uint32_t>((bytes.size() - 1) / width) : 0;
-    if (auto codes = segment::Codes::Parse(bytes, code_rows, count); codes.ok()) {
+    if (auto codes = segment::Codes::Parse(std::string(bytes), code_rows, count); codes.ok()) {
       for (uint32_t code = 0; code <= count && code < 64; ++code) (void)(*codes)->RowOf(code);
     }
   }

@@ -869,8 +869,7 @@ Status AccumulateRows(const SegmentReader& reader, const Rows& rows,
     AL_ASSIGN_OR_RETURN(auto dictionary, reader.GetDictionary(index));
     AL_ASSIGN_OR_RETURN(auto codes, reader.GetCodes(index));
     std::vector<uint64_t> per_code(size_t{dictionary->size()} + 1, 0);
-    const auto& all = codes->codes();
-    for (uint32_t row : rows) ++per_code[all[row]];
+    for (uint32_t row : rows) ++per_code[(*codes)[row]];
     accumulator->AddCodes(*dictionary, per_code);
     return Status::OK();
   }

@@ -311,13 +311,12 @@ class Dumper {
         return summary;
       }
       case SectionKind::kCodes: {
-        auto codes = Codes::Parse(raw, rows, *dictionary_size);
+        const int width = raw.empty() ? 0 : static_cast<uint8_t>(raw[0]);
+        auto codes = Codes::Parse(std::move(raw), rows, *dictionary_size);
         if (!codes.ok()) return fail(codes.status());
-        const auto& all = (*codes)->codes();
-        const auto present =
-            std::count_if(all.begin(), all.end(), [](uint32_t c) { return c != 0; });
-        return fmt::format("width {}, {} of {} rows have a value", static_cast<int>(raw[0]),
-                           present, rows);
+        uint32_t present = 0;
+        for (uint32_t row = 0; row < rows; ++row) present += (**codes)[row] != 0;
+        return fmt::format("width {}, {} of {} rows have a value", width, present, rows);
       }
       case SectionKind::kPostings: {
         // The encoding bytes, read before Parse takes the bytes over.

@@ -154,9 +154,8 @@ class Evaluator {
     for (uint32_t code : codes)
       if (code < wanted.size()) wanted[code] = true;
     std::vector<uint32_t> matches;
-    const auto& all_codes = column->codes();
     for (uint32_t row = 0; row < rows_; ++row) {
-      uint32_t code = all_codes[row];
+      const uint32_t code = (*column)[row];
       if (code < wanted.size() && wanted[code]) matches.push_back(row);
     }
     rows.addMany(matches.size(), matches.data());
@@ -175,9 +174,8 @@ class Evaluator {
     }
     AL_ASSIGN_OR_RETURN(auto column, segment_.GetCodes(field));
     std::vector<uint32_t> matches;
-    const auto& all_codes = column->codes();
     for (uint32_t row = 0; row < rows_; ++row) {
-      uint32_t code = all_codes[row];
+      const uint32_t code = (*column)[row];
       if (code >= begin && code < end) matches.push_back(row);
     }
     rows.addMany(matches.size(), matches.data());

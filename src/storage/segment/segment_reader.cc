@@ -86,31 +86,31 @@ std::optional<uint32_t> Dictionary::Find(std::string_view key) const {
 
 // ---- Codes
 
-Result<std::shared_ptr<const Codes>> Codes::Parse(std::string_view bytes, uint32_t rows,
+Result<std::shared_ptr<const Codes>> Codes::Parse(std::string bytes, uint32_t rows,
                                                   uint32_t dictionary_size) {
   if (bytes.empty()) return Bad("code column is empty");
   const uint8_t width = static_cast<uint8_t>(bytes[0]);
   if (width < 1 || width > 3 || bytes.size() != 1 + size_t{rows} * width)
     return Bad("code column has the wrong size");
   auto codes = std::make_shared<Codes>();
-  codes->codes_.resize(rows);
-  const auto* in = reinterpret_cast<const uint8_t*>(bytes.data() + 1);
-  for (uint32_t row = 0; row < rows; ++row) {
-    uint32_t code = 0;
-    for (int byte = 0; byte < width; ++byte) code |= uint32_t{in[byte]} << (8 * byte);
-    in += width;
-    if (code > dictionary_size) return Bad("code column names a value past the dictionary");
-    codes->codes_[row] = code;
-  }
+  codes->bytes_ = std::move(bytes);
+  codes->data_ = reinterpret_cast<const uint8_t*>(codes->bytes_.data() + 1);
+  codes->width_ = width;
+  codes->rows_ = rows;
+  // Widths are the smallest that hold the dictionary's size, so only the
+  // widest values can pass it.
+  for (uint32_t row = 0; row < rows; ++row)
+    if ((*codes)[row] > dictionary_size)
+      return Bad("code column names a value past the dictionary");
   return std::shared_ptr<const Codes>(std::move(codes));
 }
 
 uint32_t Codes::RowOf(uint32_t code) const {
   std::call_once(inverse_once_, [this] {
     uint32_t max_code = 0;
-    for (uint32_t code_value : codes_) max_code = std::max(max_code, code_value);
+    for (uint32_t row = 0; row < rows_; ++row) max_code = std::max(max_code, (*this)[row]);
     row_of_code_.assign(max_code + 1, 0);
-    for (uint32_t row = 0; row < codes_.size(); ++row) row_of_code_[codes_[row]] = row;
+    for (uint32_t row = 0; row < rows_; ++row) row_of_code_[(*this)[row]] = row;
   });
   return code < row_of_code_.size() ? row_of_code_[code] : 0;
 }
@@ -532,14 +532,14 @@ Result<std::shared_ptr<const Codes>> SegmentReader::GetCodes(size_t field) const
   if (AppendedSinceWritten(field)) {
     std::string zeros(1 + size_t{meta_.rows}, '\0');
     zeros[0] = 1;  // one byte per code, every code 0 (absent)
-    return Codes::Parse(zeros, meta_.rows, 0);
+    return Codes::Parse(std::move(zeros), meta_.rows, 0);
   }
   // The dictionary's size is asked only when the codes are not cached: a
   // page of events reads codes of every field of many segments.
   if (auto cached = Cached<Codes>(SectionKind::kCodes, field)) return cached;
   AL_ASSIGN_OR_RETURN(const uint32_t dictionary_size, DictionarySize(field));
   return Load<Codes>(SectionKind::kCodes, field, [&](std::string raw) {
-    return Codes::Parse(raw, meta_.rows, dictionary_size);
+    return Codes::Parse(std::move(raw), meta_.rows, dictionary_size);
   });
 }
 
