@@ -40,10 +40,6 @@ const FieldSpec* SeqField() {
   return field;
 }
 
-bool IsDictionaryField(FieldType type) {
-  return type != FieldType::kTime && type != FieldType::kUint64 && type != FieldType::kJson;
-}
-
 class Deadline {
  public:
   explicit Deadline(std::chrono::milliseconds timeout)
@@ -429,20 +425,24 @@ class Searcher {
 
   Result<std::vector<Candidate>> PageByTime() {
     std::vector<OrderedSource> ordered;
+    // The segment's own time bounds stand for its matches' (wider, never
+    // wrong): its time column is read only if its run reaches the page.
+    auto add_source = [&](const SegmentReader& reader, int s, uint64_t count) -> OrderedSource& {
+      OrderedSource& source = ordered.emplace_back();
+      source.segment = s;
+      source.count = count;
+      source.first_time = Descending() ? reader.meta().max_time : reader.meta().min_time;
+      source.last_time = Descending() ? reader.meta().min_time : reader.meta().max_time;
+      return source;
+    };
     auto add_segment = [&](const SegmentReader& reader, int s, Roaring rows) -> Status {
       if (query_.after) {
         AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(FieldIndex(TimestampField())));
         AL_RETURN_IF_ERROR(RestrictToAfter(reader, s, *times, &rows));
         if (rows.isEmpty()) return Status::OK();
       }
-      // The segment's own time bounds stand for its matches' (wider, never
-      // wrong): its time column is read only if its run reaches the page.
-      OrderedSource& source = ordered.emplace_back();
-      source.segment = s;
-      source.count = rows.cardinality();
-      source.first_time = Descending() ? reader.meta().max_time : reader.meta().min_time;
-      source.last_time = Descending() ? reader.meta().min_time : reader.meta().max_time;
-      source.rows = std::move(rows);
+      const uint64_t count = rows.cardinality();
+      add_source(reader, s, count).rows = std::move(rows);
       return Status::OK();
     };
     // A segment whose matches can be counted without reading them is only
@@ -459,12 +459,7 @@ class Searcher {
       if (count) {
         if (*count == 0) continue;
         total_ += *count;
-        OrderedSource& source = ordered.emplace_back();
-        source.segment = static_cast<int>(s);
-        source.count = *count;
-        source.rows_pending = true;
-        source.first_time = Descending() ? reader.meta().max_time : reader.meta().min_time;
-        source.last_time = Descending() ? reader.meta().min_time : reader.meta().max_time;
+        add_source(reader, static_cast<int>(s), *count).rows_pending = true;
         continue;
       }
       AL_ASSIGN_OR_RETURN(Roaring rows, SegmentMatches(reader, query_));
@@ -865,7 +860,7 @@ Status AccumulateRows(const SegmentReader& reader, const Rows& rows,
                       FieldAccumulator* accumulator) {
   const FieldSpec* field = accumulator->field();
   const size_t index = FieldIndex(field);
-  if (IsDictionaryField(field->type)) {
+  if (segment::IsDictionaryEncoded(field->type)) {
     AL_ASSIGN_OR_RETURN(auto dictionary, reader.GetDictionary(index));
     AL_ASSIGN_OR_RETURN(auto codes, reader.GetCodes(index));
     std::vector<uint64_t> per_code(size_t{dictionary->size()} + 1, 0);
@@ -1054,7 +1049,7 @@ class Histogrammer {
     for (auto& [start, bucket_rows] : groups) {
       HistogramBucket& bucket = BucketAt(start);
       bucket.count += bucket_rows.size();
-      if (sub_distinct_ && IsDictionaryField(sub_field_->type)) {
+      if (sub_distinct_ && segment::IsDictionaryEncoded(sub_field_->type)) {
         AL_ASSIGN_OR_RETURN(auto dictionary, reader.GetDictionary(sub_index));
         AL_ASSIGN_OR_RETURN(auto codes, reader.GetCodes(sub_index));
         Roaring present;

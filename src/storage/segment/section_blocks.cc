@@ -200,14 +200,6 @@ Result<std::shared_ptr<const ItemBlock>> ItemBlock::Parse(SectionKind kind, std:
   return std::shared_ptr<const ItemBlock>(std::move(parsed));
 }
 
-uint32_t ItemBlock::code(uint32_t row) const {
-  const auto* at =
-      reinterpret_cast<const uint8_t*>(bytes_.data() + codes_begin_) + (row - first_item_) * width_;
-  uint32_t code = 0;
-  for (uint8_t byte = 0; byte < width_; ++byte) code |= uint32_t{at[byte]} << (8 * byte);
-  return code;
-}
-
 // ---- Whole sections
 
 std::optional<std::string> DecompressFrame(std::string_view frame, uint64_t raw_bytes,

@@ -111,7 +111,11 @@ class ItemBlock final : public SectionData {
     return std::string_view(bytes_).substr(bounds_[i], bounds_[i + 1] - bounds_[i]);
   }
   // REQUIRES: Holds(row), a code column's block. The code of `row`.
-  uint32_t code(uint32_t row) const;
+  uint32_t code(uint32_t row) const {
+    return DecodeCode(reinterpret_cast<const uint8_t*>(bytes_.data() + codes_begin_) +
+                          size_t{row - first_item_} * width_,
+                      width_);
+  }
   // Block 0 of a dictionary: the value count its header states.
   std::optional<uint32_t> dictionary_size() const { return dictionary_size_; }
   size_t memory_bytes() const override {

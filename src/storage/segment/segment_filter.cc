@@ -36,6 +36,22 @@ bool MayHoldValue(const SegmentReader& segment, const FieldSpec& field, size_t f
   return may_hold;
 }
 
+// The codes in `dictionary` (field `field_index`'s) of an eq or in filter's
+// values, sorted and distinct; a value of an `in` that the value filter
+// rules out is not looked up.
+std::vector<uint32_t> CodesOfValues(const SegmentReader& segment, const Dictionary& dictionary,
+                                    const Filter& filter, size_t field_index) {
+  const FieldSpec& field = *filter.field;
+  std::vector<uint32_t> codes;
+  for (const Scalar& value : filter.values) {
+    if (filter.values.size() > 1 && !MayHoldValue(segment, field, field_index, value)) continue;
+    if (auto code = dictionary.Find(DictionaryKeyOf(field.type, value))) codes.push_back(*code);
+  }
+  std::sort(codes.begin(), codes.end());
+  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  return codes;
+}
+
 // False when the segment's value filter proves that no row matches
 // `filter`: an eq/in whose every value, or a text or phrase search one of
 // whose tokens, the segment lacks. Conservative everywhere else.
@@ -50,9 +66,7 @@ bool MayMatch(const SegmentReader& segment, const Filter& filter) {
     case FilterOp::kEq:
     case FilterOp::kIn: {
       const FieldSpec& field = *filter.field;
-      if (field.type == FieldType::kTime || field.type == FieldType::kUint64 ||
-          field.type == FieldType::kJson)
-        return true;
+      if (!IsDictionaryEncoded(field.type)) return true;
       const size_t field_index = event::FieldIndexOf(field);
       return std::any_of(filter.values.begin(), filter.values.end(), [&](const Scalar& value) {
         return MayHoldValue(segment, field, field_index, value);
@@ -194,18 +208,8 @@ class Evaluator {
     const uint32_t past_end = dictionary->size() + 1;
     switch (filter.op) {
       case FilterOp::kEq:
-      case FilterOp::kIn: {
-        std::vector<uint32_t> codes;
-        for (const Scalar& value : filter.values) {
-          if (filter.values.size() > 1 && !MayHoldValue(segment_, field, field_index, value))
-            continue;
-          if (auto code = dictionary->Find(DictionaryKeyOf(field.type, value)))
-            codes.push_back(*code);
-        }
-        std::sort(codes.begin(), codes.end());
-        codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
-        return RowsForCodes(field_index, codes);
-      }
+      case FilterOp::kIn:
+        return RowsForCodes(field_index, CodesOfValues(segment_, *dictionary, filter, field_index));
       case FilterOp::kPrefix: {
         auto [begin, end] = PrefixCodes(*dictionary, std::get<std::string>(filter.values[0]));
         return RowsForCodeRange(field_index, begin, end);
@@ -472,20 +476,11 @@ Result<std::optional<uint64_t>> CountMatchingRows(const SegmentReader& segment,
   if (filter.op == FilterOp::kAll) return Count(meta.rows);
   if (filter.op != FilterOp::kEq && filter.op != FilterOp::kIn) return Count();
   const FieldSpec& field = *filter.field;
-  if (field.type == FieldType::kTime || field.type == FieldType::kUint64 ||
-      field.type == FieldType::kJson)
-    return Count();
+  if (!IsDictionaryEncoded(field.type)) return Count();
   if (!MayMatch(segment, filter)) return Count(0);
   const size_t field_index = event::FieldIndexOf(field);
-  // The codes EvaluateDictionary would look up.
   AL_ASSIGN_OR_RETURN(auto dictionary, segment.GetDictionary(field_index));
-  std::vector<uint32_t> codes;
-  for (const Scalar& value : filter.values) {
-    if (filter.values.size() > 1 && !MayHoldValue(segment, field, field_index, value)) continue;
-    if (auto code = dictionary->Find(DictionaryKeyOf(field.type, value))) codes.push_back(*code);
-  }
-  std::sort(codes.begin(), codes.end());
-  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  const std::vector<uint32_t> codes = CodesOfValues(segment, *dictionary, filter, field_index);
   if (codes.empty()) return Count(0);
   AL_ASSIGN_OR_RETURN(auto postings, segment.GetPostings(field_index));
   if (!postings) return Count(codes.size());  // every value occurs once

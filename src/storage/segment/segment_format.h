@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "event/event.h"
+#include "event/fields.h"
 
 namespace auditlog::storage::segment {
 
@@ -71,6 +72,26 @@ inline constexpr size_t kTokenRowsBlockBytes = 1024;
 
 // How one posting list is stored, whichever is smaller.
 enum class PostingEncoding : uint8_t { kDeltaVarint = 0, kRoaring = 1 };
+
+// Whether fields of `type` are dictionary-encoded (a dictionary, a code
+// column and posting lists); times, seq and details have columns of their
+// own.
+inline bool IsDictionaryEncoded(event::FieldType type) {
+  return type != event::FieldType::kTime && type != event::FieldType::kUint64 &&
+         type != event::FieldType::kJson;
+}
+
+// A dictionary code stored in `width` (1..3) little-endian bytes at `at`.
+inline uint32_t DecodeCode(const uint8_t* at, uint8_t width) {
+  switch (width) {
+    case 1:
+      return at[0];
+    case 2:
+      return at[0] | uint32_t{at[1]} << 8;
+    default:
+      return at[0] | uint32_t{at[1]} << 8 | uint32_t{at[2]} << 16;
+  }
+}
 
 // Maps a double to 8 bytes whose bytewise order is the doubles' total order
 // (-0.0 before +0.0), so dictionaries of doubles sort and range-scan like

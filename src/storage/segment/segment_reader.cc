@@ -471,6 +471,13 @@ Result<std::shared_ptr<const ItemBlock>> SegmentReader::GetItemBlock(size_t inde
   return parsed;
 }
 
+Result<std::shared_ptr<const ItemBlock>> SegmentReader::BlockHolding(
+    size_t index, const BlockIndex& blocks, uint32_t item,
+    std::shared_ptr<const ItemBlock> current) const {
+  if (current && current->Holds(item)) return current;
+  return GetItemBlock(index, blocks, blocks.BlockOf(item));
+}
+
 Result<std::shared_ptr<const BlockIndex>> SegmentReader::BlocksToRead(
     int index, std::span<const uint32_t> items) const {
   if (index < 0) return std::shared_ptr<const BlockIndex>();
@@ -546,9 +553,9 @@ Result<std::shared_ptr<const Codes>> SegmentReader::GetCodes(size_t field) const
 Result<uint32_t> SegmentReader::DictionarySize(size_t field) const {
   // A dictionary in blocks states its size in block 0: a code column read
   // for a few rows is checked without the whole dictionary.
+  if (auto cached = Cached<Dictionary>(SectionKind::kDictionary, field)) return cached->size();
   const int index = Find(SectionKind::kDictionary, field);
-  if (index >= 0 && entries_[static_cast<size_t>(index)].codec == SectionCodec::kZstdBlocks &&
-      !cache_->Lookup(id_, SectionCache::SectionItem(static_cast<uint32_t>(index)))) {
+  if (index >= 0 && entries_[static_cast<size_t>(index)].codec == SectionCodec::kZstdBlocks) {
     AL_ASSIGN_OR_RETURN(auto blocks, GetBlockIndex(static_cast<size_t>(index)));
     AL_ASSIGN_OR_RETURN(auto first, GetItemBlock(static_cast<size_t>(index), *blocks, 0));
     if (first->dictionary_size()) return *first->dictionary_size();
@@ -647,12 +654,10 @@ Status SegmentReader::ReadValues(size_t field, std::span<const uint32_t> rows,
   const int codes_index = Find(SectionKind::kCodes, field);
   AL_ASSIGN_OR_RETURN(auto code_blocks, BlocksToRead(codes_index, rows));
   if (code_blocks) {
-    std::shared_ptr<const ItemBlock> block;  // rows of a page are often neighbours
+    std::shared_ptr<const ItemBlock> block;
     for (size_t i = 0; i < rows.size(); ++i) {
-      if (!block || !block->Holds(rows[i])) {
-        AL_ASSIGN_OR_RETURN(block, GetItemBlock(static_cast<size_t>(codes_index), *code_blocks,
-                                                code_blocks->BlockOf(rows[i])));
-      }
+      AL_ASSIGN_OR_RETURN(block, BlockHolding(static_cast<size_t>(codes_index), *code_blocks,
+                                              rows[i], std::move(block)));
       (*codes)[i] = block->code(rows[i]);
     }
   } else {
@@ -666,16 +671,17 @@ Status SegmentReader::ReadValues(size_t field, std::span<const uint32_t> rows,
     if (code != 0) items.push_back(code - 1);
   AL_ASSIGN_OR_RETURN(auto blocks, BlocksToRead(dictionary_index, items));
   if (blocks) {
+    std::shared_ptr<const ItemBlock> block;
     for (size_t i = 0; i < rows.size(); ++i) {
       const uint32_t code = (*codes)[i];
       if (code == 0) continue;
-      AL_ASSIGN_OR_RETURN(auto block, GetItemBlock(static_cast<size_t>(dictionary_index), *blocks,
-                                                   blocks->BlockOf(code - 1)));
+      AL_ASSIGN_OR_RETURN(block, BlockHolding(static_cast<size_t>(dictionary_index), *blocks,
+                                              code - 1, std::move(block)));
       if (!block->Holds(code - 1))
         return Corrupt(static_cast<size_t>(codes_index),
                        "code column names a value past the dictionary");
       (*values)[i] = block->item(code - 1);
-      held->push_back(std::move(block));
+      if (held->empty() || held->back() != block) held->push_back(block);
     }
     return Status::OK();
   }
@@ -732,9 +738,10 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
         const int index = Find(SectionKind::kRaw, field_index);
         AL_ASSIGN_OR_RETURN(auto blocks, BlocksToRead(index, rows));
         if (blocks) {
+          std::shared_ptr<const ItemBlock> block;
           for (size_t i = 0; i < rows.size(); ++i) {
-            AL_ASSIGN_OR_RETURN(auto block, GetItemBlock(static_cast<size_t>(index), *blocks,
-                                                         blocks->BlockOf(rows[i])));
+            AL_ASSIGN_OR_RETURN(block, BlockHolding(static_cast<size_t>(index), *blocks, rows[i],
+                                                    std::move(block)));
             (*out)[first + i].details = block->item(rows[i]);
           }
           return Status::OK();

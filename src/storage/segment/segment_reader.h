@@ -62,15 +62,7 @@ class Codes final : public SectionData {
   static Result<std::shared_ptr<const Codes>> Parse(std::string bytes, uint32_t rows,
                                                     uint32_t dictionary_size);
   uint32_t operator[](uint32_t row) const {
-    const uint8_t* at = data_ + size_t{row} * width_;
-    switch (width_) {
-      case 1:
-        return at[0];
-      case 2:
-        return at[0] | uint32_t{at[1]} << 8;
-      default:
-        return at[0] | uint32_t{at[1]} << 8 | uint32_t{at[2]} << 16;
-    }
+    return DecodeCode(data_ + size_t{row} * width_, width_);
   }
   uint32_t rows() const { return rows_; }
   // For fields whose values each occur at most once: the row of `code`.
@@ -261,10 +253,16 @@ class SegmentReader {
   Result<std::shared_ptr<const ItemBlock>> GetItemBlock(size_t index, const BlockIndex& blocks,
                                                         size_t block) const;
   // The block index of section `index` when `items` are best read from its
-  // blocks: it is stored in blocks, not cached whole, and they lie in at
-  // most half of its blocks. Null otherwise (read it whole).
+  // blocks: it is stored in blocks and they lie in at most half of them
+  // (read from blocks even when the whole section is cached too). Null
+  // otherwise (read it whole).
   Result<std::shared_ptr<const BlockIndex>> BlocksToRead(int index,
                                                          std::span<const uint32_t> items) const;
+  // The block of section `index` holding `item`: `current` when it does (the
+  // items of a page are often neighbours), else read by GetItemBlock.
+  Result<std::shared_ptr<const ItemBlock>> BlockHolding(
+      size_t index, const BlockIndex& blocks, uint32_t item,
+      std::shared_ptr<const ItemBlock> current) const;
   // The value count of field `field`'s dictionary.
   Result<uint32_t> DictionarySize(size_t field) const;
   // The codes and values (`held` keeps them alive) of dictionary field

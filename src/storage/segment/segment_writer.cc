@@ -222,21 +222,23 @@ class Builder {
   // `compress`: false for sections read in parts (kTokenRows).
   void AddSection(SectionKind kind, size_t field_index, std::string_view raw,
                   bool compress = true) {
-    if (compressor_ == nullptr) compressor_.reset(ZSTD_createCCtx());
     if (compress && AddBlockedSection(kind, field_index, raw)) return;
-    size_t size = 0;
-    if (compress) {
-      compressed_.resize(ZSTD_compressBound(raw.size()));
-      size = ZSTD_compressCCtx(compressor_.get(), compressed_.data(), compressed_.size(),
-                               raw.data(), raw.size(), options_.zstd_level);
+    if (compress && Compress(raw, &compressed_) && compressed_.size() < raw.size()) {
+      PutSection(kind, field_index, SectionCodec::kZstd, compressed_, raw.size());
+      return;
     }
-    std::string_view stored = raw;
-    SectionCodec codec = SectionCodec::kNone;
-    if (compress && !ZSTD_isError(size) && size < raw.size()) {
-      stored = std::string_view(compressed_.data(), size);
-      codec = SectionCodec::kZstd;
-    }
-    PutSection(kind, field_index, codec, stored, raw.size());
+    PutSection(kind, field_index, SectionCodec::kNone, raw, raw.size());
+  }
+
+  // `raw` as one zstd frame in `*frame`; false when zstd fails.
+  bool Compress(std::string_view raw, std::string* frame) {
+    if (compressor_ == nullptr) compressor_.reset(ZSTD_createCCtx());
+    frame->resize(ZSTD_compressBound(raw.size()));
+    const size_t size = ZSTD_compressCCtx(compressor_.get(), frame->data(), frame->size(),
+                                          raw.data(), raw.size(), options_.zstd_level);
+    if (ZSTD_isError(size)) return false;
+    frame->resize(size);
+    return true;
   }
 
   // Stores a large section of items in blocks (section_blocks.h); false
@@ -247,13 +249,8 @@ class Builder {
     if (!HasItems(kind) || target == 0 || raw.size() < 2 * target) return false;
     const std::vector<BlockStart> starts = SplitIntoBlocks(kind, raw, target);
     if (starts.size() < 2) return false;
-    auto compress = [&](std::string_view part, std::string* frame) {
-      frame->resize(ZSTD_compressBound(part.size()));
-      const size_t size = ZSTD_compressCCtx(compressor_.get(), frame->data(), frame->size(),
-                                            part.data(), part.size(), options_.zstd_level);
-      if (ZSTD_isError(size)) return false;
-      frame->resize(size);
-      return true;
+    auto compress = [this](std::string_view part, std::string* frame) {
+      return Compress(part, frame);
     };
     if (!EncodeBlocks(raw, starts, compress, &blocked_) || blocked_.size() >= raw.size())
       return false;
