@@ -12,7 +12,7 @@
 // --appenders threads take the batches and call Append(tenant, batch), each
 // returning after its WAL record is synced (group commit). The store runs with
 // its default options and background thread (rotation, flush, compaction).
-// Then Flush() and CompactOnce() until no compaction is left, so every event
+// Then FlushAndSettle(), until no compaction is left, so every event
 // sits in a segment. --reopen closes the store and times Open() (recovery).
 //
 // --no-flush keeps every event in the WAL: the memtable budget is set beyond
@@ -384,26 +384,14 @@ int Main(int argc, char** argv) {
       return 1;
     }
     flush_seconds = SecondsSince(start);
-    // Compact until neither this thread nor the background one finds work for
-    // half a second; the time counts up to the last work seen.
+    // Compact until no merge is left, this thread and the background one
+    // taking turns (FlushAndSettle waits out a merge in progress).
     start = Clock::now();
-    uint64_t compactions = 0;
-    Clock::time_point last_work = start;
-    while (std::chrono::duration<double>(Clock::now() - last_work).count() < 0.5) {
-      bool did_work = false;
-      if (Status status = store->CompactOnce(&did_work); !status.ok()) {
-        fmt::print(stderr, "store_load: compact: {}\n", status.ToString());
-        return 1;
-      }
-      auto stats = store->Stats();
-      if (did_work || (stats.ok() && stats->compactions != compactions)) {
-        if (stats.ok()) compactions = stats->compactions;
-        last_work = Clock::now();
-        continue;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (Status status = store->FlushAndSettle(); !status.ok()) {
+      fmt::print(stderr, "store_load: compact: {}\n", status.ToString());
+      return 1;
     }
-    compact_seconds = std::chrono::duration<double>(last_work - start).count();
+    compact_seconds = SecondsSince(start);
   }
   auto stats = store->Stats();
   if (!stats.ok()) {

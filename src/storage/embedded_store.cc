@@ -280,6 +280,8 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(EmbeddedStoreOptions 
   if (options.max_segment_rows < 1 || options.max_segment_rows > segment::kMaxSegmentRows)
     return Status::InvalidArgument("store: max_segment_rows out of range");
   if (options.window_micros < 1'000'000) return Status::InvalidArgument("store: window < 1 s");
+  if (options.merge_span_micros < options.window_micros)
+    return Status::InvalidArgument("store: merge span shorter than a window");
   auto store = std::unique_ptr<EmbeddedStore>(new EmbeddedStore(std::move(options)));
   AL_RETURN_IF_ERROR(store->Recover());
   if (store->options_.background)
@@ -367,7 +369,15 @@ Status EmbeddedStore::Recover() {
   std::sort(wal_numbers.begin(), wal_numbers.end());  // names sort as text; numbers may not
   for (uint64_t number : wal_numbers) AL_RETURN_IF_ERROR(ReplayWal(number, &flushed_seq));
   lock.lock();
-  return StartWal(lock);
+  const bool everything_in_segments = mem_->events() == 0;
+  AL_RETURN_IF_ERROR(StartWal(lock));
+  // WAL files that left nothing to flush go now: otherwise each open of a
+  // store that takes no writes would leave one more empty file, kept until
+  // the next flush.
+  if (everything_in_segments)
+    for (uint64_t number : wal_numbers)
+      (void)fs_.Remove(env::JoinPath(options_.dir, WalFileName(number)));
+  return Status::OK();
 }
 
 Status EmbeddedStore::ReplayWal(uint64_t number, std::map<std::string, uint64_t>* flushed_seq) {
@@ -663,9 +673,19 @@ Status EmbeddedStore::Flush() {
   }
 }
 
-int64_t EmbeddedStore::WindowOf(int64_t timestamp) const {
-  const int64_t window = options_.window_micros;
+int64_t EmbeddedStore::WindowOf(int64_t timestamp, int64_t window_micros) {
+  const int64_t window = window_micros;
   return (timestamp >= 0 ? timestamp / window : (timestamp - window + 1) / window) * window;
+}
+
+int64_t EmbeddedStore::MergeSpanOf(const std::string& tenant) const {
+  const int64_t window = options_.window_micros;
+  int64_t span = options_.merge_span_micros;
+  auto policy = options_.retention_micros.find(tenant);
+  if (policy == options_.retention_micros.end()) policy = options_.retention_micros.find("*");
+  if (policy != options_.retention_micros.end()) span = std::min(span, policy->second / 8);
+  // A whole number of windows, so that no window straddles two spans.
+  return std::max(window, span / window * window);
 }
 
 template <typename Row>
@@ -683,14 +703,14 @@ Status EmbeddedStore::WriteSegment(std::span<const Row> rows, int64_t window_sta
   return Status::OK();
 }
 
-Status EmbeddedStore::WriteSegments(std::vector<const Event*> events,
+Status EmbeddedStore::WriteSegments(std::vector<const Event*> events, int64_t window_micros,
                                     std::vector<ManifestSegment>* written) {
   std::sort(events.begin(), events.end(), [](const Event* a, const Event* b) {
     return std::pair(*a->timestamp, a->seq) < std::pair(*b->timestamp, b->seq);
   });
   return ForEachSegmentRun(
       events.size(), options_.max_segment_rows, [&](size_t row) { return *events[row]->timestamp; },
-      [&](int64_t time) { return WindowOf(time); },
+      [&](int64_t time) { return WindowOf(time, window_micros); },
       [&](size_t begin, size_t end, int64_t window_start) {
         return WriteSegment(std::span<const Event* const>(events).subspan(begin, end - begin),
                             window_start, written);
@@ -760,7 +780,7 @@ Status EmbeddedStore::FlushImmutable(bool retire_wal) {
     (void)ForEachSegmentRun(
         keys[t].size(), options_.max_segment_rows,
         [&](size_t row) { return keys[t][row].timestamp; },
-        [&](int64_t time) { return WindowOf(time); },
+        [&](int64_t time) { return WindowOf(time, options_.window_micros); },
         [&](size_t begin, size_t end, int64_t window_start) {
           pieces.push_back({t, begin, end, window_start});
           return Status::OK();
@@ -852,17 +872,32 @@ Status EmbeddedStore::FlushImmutable(bool retire_wal) {
 Status EmbeddedStore::CompactOnce(bool* did_work) {
   *did_work = false;
   std::vector<std::shared_ptr<LiveSegment>> inputs;
+  int64_t merge_span = 0;
   {
     std::lock_guard lock(mu_);
     if (compacting_) return Status::OK();
-    // Small segments of one tenant and window, oldest first, up to one
-    // segment's worth of rows.
+    // Small segments of one tenant and merge span, oldest first, up to one
+    // segment's worth of rows. A segment that straddles two spans (written
+    // under a longer span, before its tenant's retention policy shortened
+    // it) is left alone: the output must lie in one span, or its pieces
+    // would be merged again and again.
     std::map<std::pair<std::string, int64_t>, std::vector<std::shared_ptr<LiveSegment>>> groups;
-    for (const auto& live : segments_)
-      if (live->reader && live->meta.rows < options_.compaction_min_rows)
-        groups[{live->meta.tenant, live->meta.window_start}].push_back(live);
+    for (const auto& live : segments_) {
+      if (!live->reader || live->meta.rows >= options_.compaction_min_rows) continue;
+      const int64_t span = MergeSpanOf(live->meta.tenant);
+      const int64_t span_start = WindowOf(live->meta.min_time, span);
+      if (WindowOf(live->meta.max_time, span) != span_start) continue;
+      groups[{live->meta.tenant, span_start}].push_back(live);
+    }
     for (auto& [key, group] : groups) {
       if (group.size() < 2) continue;
+      // Neighbours in time, so that merged segments overlap as little as
+      // the flushed ones did.
+      std::sort(group.begin(), group.end(), [](const auto& a, const auto& b) {
+        return std::pair(a->meta.min_time, a->file_number) <
+               std::pair(b->meta.min_time, b->file_number);
+      });
+      merge_span = MergeSpanOf(key.first);
       uint64_t rows = 0;
       for (const auto& live : group) {
         if (rows + live->meta.rows > options_.max_segment_rows) break;
@@ -893,7 +928,7 @@ Status EmbeddedStore::CompactOnce(bool* did_work) {
   std::vector<const Event*> pointers;
   pointers.reserve(events.size());
   for (const Event& event : events) pointers.push_back(&event);
-  if (status.ok()) status = WriteSegments(std::move(pointers), &written);
+  if (status.ok()) status = WriteSegments(std::move(pointers), merge_span, &written);
   if (status.ok()) status = InstallSegments(written, inputs);
   if (!status.ok())
     for (const ManifestSegment& entry : written)

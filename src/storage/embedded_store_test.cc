@@ -139,6 +139,126 @@ TEST(EmbeddedStore, CompactionMergesSmallSegmentsAndKeepsEveryEvent) {
   EXPECT_EQ(segment_files, after.segments);
 }
 
+// The live segments' (tenant, rows, first day, last day), by tenant and time.
+std::vector<std::tuple<std::string, uint32_t, int64_t, int64_t>> SegmentDays(env::FileSystem& fs) {
+  constexpr int64_t kDay = int64_t{86'400} * 1'000'000;
+  auto manifest = LoadManifest(fs, "/store");
+  EXPECT_TRUE(manifest.ok()) << manifest.status().ToString();
+  std::vector<std::tuple<std::string, uint32_t, int64_t, int64_t>> out;
+  if (!manifest.ok()) return out;
+  for (const ManifestSegment& entry : manifest->segments)
+    out.emplace_back(entry.meta.tenant, entry.meta.rows, entry.meta.min_time / kDay,
+                     entry.meta.max_time / kDay);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(std::get<0>(a), std::get<2>(a)) < std::tie(std::get<0>(b), std::get<2>(b));
+  });
+  return out;
+}
+
+TEST(EmbeddedStore, SmallSegmentsAreMergedAcrossWindowsWithinTheirTenantsSpan) {
+  constexpr int64_t kDay = int64_t{86'400} * 1'000'000;
+  constexpr int64_t kFirstDay =
+      20'148;  // 2025-03-01: the 32-day spans start on days 20,128 and 20,160
+  struct Case {
+    const char* name;
+    std::optional<int64_t> merge_span_days;  // default: 32
+    std::optional<int64_t> acme_retention_days;
+    // acme's segments after compaction: (rows, first day, last day).
+    std::vector<std::tuple<uint32_t, int64_t, int64_t>> acme;
+  };
+  const Case cases[] = {
+      // 20 rows a day: five days fill a segment (max 100 rows); the sixth
+      // waits alone.
+      {"default span", std::nullopt, std::nullopt, {{100, 0, 4}, {20, 5, 5}}},
+      {"merged within windows only",
+       1,
+       std::nullopt,
+       {{20, 0, 0}, {20, 1, 1}, {20, 2, 2}, {20, 3, 3}, {20, 4, 4}, {20, 5, 5}}},
+      // A 16-day policy: spans of two days, aligned to the epoch.
+      {"span cut by retention", std::nullopt, 16, {{40, 0, 1}, {40, 2, 3}, {40, 4, 5}}},
+      // The span is never shorter than a window.
+      {"short retention",
+       std::nullopt,
+       2,
+       {{20, 0, 0}, {20, 1, 1}, {20, 2, 2}, {20, 3, 3}, {20, 4, 4}, {20, 5, 5}}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    env::MemFileSystem fs;
+    // Far enough ahead that retention, if it ran, would keep every event.
+    ManualClock clock((kFirstDay + 6) * kDay);
+    auto options = MemOptions(&fs, &clock);
+    if (c.merge_span_days) options.merge_span_micros = *c.merge_span_days * kDay;
+    if (c.acme_retention_days) options.retention_micros["acme"] = *c.acme_retention_days * kDay;
+    AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(options));
+    testing::EventBuilder builder(15);
+    for (int64_t day = 0; day < 6; ++day) {
+      for (const char* tenant : {"acme", "globex"}) {
+        auto batch = Batch(builder, 20);
+        for (int i = 0; i < 20; ++i) batch[i].timestamp = (kFirstDay + day) * kDay + i * 1'000'000;
+        AL_ASSERT_OK(store->Append(tenant, batch).status());
+      }
+      AL_ASSERT_OK(store->Flush());
+    }
+    ASSERT_EQ(SegmentDays(fs).size(), 12u);
+    bool did_work = true;
+    while (did_work) AL_ASSERT_OK(store->CompactOnce(&did_work));
+
+    std::vector<std::tuple<uint32_t, int64_t, int64_t>> acme;
+    uint64_t globex_rows = 0;
+    for (const auto& [tenant, rows, first, last] : SegmentDays(fs)) {
+      if (tenant == "acme") acme.emplace_back(rows, first - kFirstDay, last - kFirstDay);
+      if (tenant == "globex") globex_rows += rows;
+    }
+    EXPECT_EQ(acme, c.acme);
+    EXPECT_EQ(globex_rows, 120u);  // never merged with acme's
+    // Every event is found, in order, merged or not.
+    query::Query query;
+    query.tenant = "acme";
+    query.include_totals = true;
+    query.sort = {{event::FindField("timestamp"), true}};
+    query.limit = 200;
+    AL_ASSERT_OK_AND_ASSIGN(auto result, store->Search(query));
+    ASSERT_EQ(result.events.size(), 120u);
+    EXPECT_EQ(result.total, 120u);
+    for (size_t i = 1; i < result.events.size(); ++i)
+      EXPECT_GT(*result.events[i - 1].timestamp, *result.events[i].timestamp);
+  }
+}
+
+TEST(EmbeddedStore, OpeningWithoutWritesLeavesNoWalBehind) {
+  env::MemFileSystem fs;
+  auto count_wals = [&] {
+    auto names = fs.ListDir("/store");
+    EXPECT_TRUE(names.ok());
+    size_t wals = 0;
+    if (names.ok())
+      for (const auto& name : *names) wals += name.ends_with(".wal");
+    return wals;
+  };
+  for (int open = 0; open < 3; ++open) {
+    AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(MemOptions(&fs)));
+  }
+  EXPECT_EQ(count_wals(), 1u);
+  // A WAL with events is kept until they are in a segment.
+  testing::EventBuilder builder(16);
+  {
+    AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(MemOptions(&fs)));
+    auto batch = Batch(builder, 5);
+    AL_ASSERT_OK(store->Append("acme", batch).status());
+  }
+  AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(MemOptions(&fs)));
+  EXPECT_EQ(count_wals(), 2u);
+  AL_ASSERT_OK_AND_ASSIGN(auto stats, store->Stats());
+  EXPECT_EQ(stats.events, 5u);
+  AL_ASSERT_OK(store->Flush());
+  store.reset();
+  AL_ASSERT_OK_AND_ASSIGN(store, EmbeddedStore::Open(MemOptions(&fs)));
+  EXPECT_EQ(count_wals(), 1u);
+  AL_ASSERT_OK_AND_ASSIGN(stats, store->Stats());
+  EXPECT_EQ(stats.events, 5u);
+}
+
 TEST(EmbeddedStore, RetentionDropsWholeOldSegmentsAndReportsIt) {
   env::MemFileSystem fs;
   ManualClock clock(1'740'787'200'000'000);
