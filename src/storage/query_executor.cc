@@ -525,11 +525,44 @@ class Searcher {
                      std::vector<Candidate>* page) {
     const uint64_t prefix = skip + take;  // no source contributes more than this
     std::vector<Candidate> merged;
+    // The run's sources come by their first time: once `prefix` candidates
+    // come strictly before a source's first time, no row of that source, or
+    // of any after it, can reach the page. (Segments merged across days make
+    // long runs, in which a page's rows lie in a few.) Each source's
+    // candidates are sorted by time, so counting them costs a binary search
+    // a source.
+    auto earlier = [&](int64_t a, int64_t b) { return Descending() ? a > b : a < b; };
+    struct Taken {
+      size_t begin, end;   // in `merged`
+      bool in_page_order;  // else in the reverse order (segment rows, descending)
+    };
+    std::vector<Taken> taken;
+    auto count_before = [&](int64_t time) {
+      uint64_t count = 0;
+      for (const Taken& t : taken) {
+        const auto first = merged.begin() + static_cast<ptrdiff_t>(t.begin);
+        const auto last = merged.begin() + static_cast<ptrdiff_t>(t.end);
+        if (t.in_page_order) {
+          count +=
+              std::partition_point(first, last,
+                                   [&](const Candidate& c) { return earlier(c.timestamp, time); }) -
+              first;
+        } else {
+          count += last - std::partition_point(first, last, [&](const Candidate& c) {
+                     return !earlier(c.timestamp, time);
+                   });
+        }
+      }
+      return count;
+    };
     for (OrderedSource& source : run) {
+      if (merged.size() >= prefix && count_before(source.first_time) >= prefix) break;
       const uint64_t n = std::min(prefix, source.count);
+      const size_t merged_before = merged.size();
       if (source.memtable >= 0) {
         merged.insert(merged.end(), source.in_order.begin(),
                       source.in_order.begin() + static_cast<ptrdiff_t>(n));
+        taken.push_back({merged_before, merged.size(), true});
         continue;
       }
       const SegmentReader& reader = *sources_.segments[static_cast<size_t>(source.segment)];
@@ -570,6 +603,7 @@ class Searcher {
                           CandidatesForRows(reader, source.segment, rows));
       merged.insert(merged.end(), std::make_move_iterator(candidates.begin()),
                     std::make_move_iterator(candidates.end()));
+      taken.push_back({merged_before, merged.size(), !Descending()});
     }
     // Only positions [skip, skip + take) need their order: a deep page's run
     // holds tens of thousands of candidates, and sorting them all was most of
