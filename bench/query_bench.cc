@@ -170,7 +170,10 @@ struct BenchQuery {
   std::function<Result<std::string>()> run;  // returns the check string
 };
 
-std::vector<BenchQuery> BuildQueries(storage::EmbeddedStore& store, const Params& p) {
+// `all_fields`: every event whole (the native API's default) instead of the
+// peers' 23 columns.
+std::vector<BenchQuery> BuildQueries(storage::EmbeddedStore& store, const Params& p,
+                                     bool all_fields) {
   const std::vector<query::SortKey> by_time = {{&F("timestamp"), true}, {&F("id"), true}};
   auto page = [&store](query::Query query) -> std::function<Result<std::string>()> {
     return [&store, query]() -> Result<std::string> {
@@ -189,7 +192,7 @@ std::vector<BenchQuery> BuildQueries(storage::EmbeddedStore& store, const Params
     query.offset = offset;
     query.include_totals = totals;
     query.sort = std::move(sort);
-    query.fields = PeerColumns();
+    if (!all_fields) query.fields = PeerColumns();
     return query;
   };
   auto micros = [](int64_t ms) { return ms * 1000; };
@@ -285,6 +288,7 @@ int Main(int argc, char** argv) {
   std::string dir, params_path;
   int warm_runs = 5;
   bool json = false;
+  bool all_fields = false;
   std::string only;  // comma-separated query names
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -296,13 +300,17 @@ int Main(int argc, char** argv) {
       warm_runs = std::max(1, std::atoi(argv[++i]));
     } else if (arg == "--json") {
       json = true;
+    } else if (arg == "--all-fields") {
+      all_fields = true;
     } else if (arg == "--only" && i + 1 < argc) {
       only = "," + std::string(argv[++i]) + ",";
     } else {
       std::fprintf(
           stderr,
           "usage: query_bench --dir DIR --params params_N.json [--warm 5] [--json] [--only Q1,Q4]\n"
-          "Runs Q1-Q12 of the peer benchmark on a store loaded by store_load.\n");
+          "                   [--all-fields]\n"
+          "Runs Q1-Q12 of the peer benchmark on a store loaded by store_load. Pages hold\n"
+          "the peers' 23 columns, or with --all-fields whole events.\n");
       return arg == "--help" ? 0 : 2;
     }
   }
@@ -339,7 +347,7 @@ int Main(int argc, char** argv) {
   std::fprintf(stderr, "settled: %d compactions in %.1f s, %llu segments\n", compactions - 1,
                MillisSince(settle_start) / 1000,
                stats.ok() ? static_cast<unsigned long long>(stats->segments) : 0ull);
-  std::vector<BenchQuery> queries = BuildQueries(**store, *params);
+  std::vector<BenchQuery> queries = BuildQueries(**store, *params, all_fields);
   std::string out = "{";
   if (!json) fmt::print("{:<4} {:>10} {:>10}  {}\n", "q", "cold ms", "warm ms", "check");
   for (size_t q = 0; q < queries.size(); ++q) {

@@ -487,6 +487,9 @@ Result<std::shared_ptr<const BlockIndex>> SegmentReader::BlocksToRead(
   if (entries_[section].codec != SectionCodec::kZstdBlocks)
     return std::shared_ptr<const BlockIndex>();
   AL_ASSIGN_OR_RETURN(auto blocks, GetBlockIndex(section));
+  // A few rows (a page's, in each of many segments) touch at most as many
+  // blocks: no need to count them.
+  if (items.size() * 2 <= blocks->size()) return blocks;
   std::vector<size_t> touched;
   touched.reserve(items.size());
   for (uint32_t item : items) touched.push_back(blocks->BlockOf(item));
