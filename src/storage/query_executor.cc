@@ -520,9 +520,65 @@ class Searcher {
     return page;
   }
 
+  // Reads the matching rows of a segment that was only counted.
+  Status ReadPendingRows(OrderedSource& source) {
+    if (!source.rows_pending) return Status::OK();
+    const SegmentReader& reader = *sources_.segments[static_cast<size_t>(source.segment)];
+    AL_ASSIGN_OR_RETURN(source.rows, SegmentMatches(reader, query_));
+    source.rows_pending = false;
+    if (source.rows.cardinality() != source.count)
+      return Status::Corruption(
+          fmt::format("segment {}: {} rows match where its posting lists state {}", reader.path(),
+                      source.rows.cardinality(), source.count));
+    return Status::OK();
+  }
+
+  // Appends the matches of one segment, overlapping no other source, at page
+  // positions [skip, skip + take) to `page`. Its rows are in page order by
+  // timestamp already: only the rows at those positions are read, widened to
+  // whole runs of equal timestamps at either edge when later keys order
+  // those. (A deep page in a segment of 100,000 rows would otherwise rank
+  // every row before it.)
+  Status TakeFromSegment(OrderedSource& source, uint64_t skip, uint64_t take,
+                         std::vector<Candidate>* page) {
+    AL_RETURN_IF_ERROR(ReadPendingRows(source));
+    const SegmentReader& reader = *sources_.segments[static_cast<size_t>(source.segment)];
+    const uint64_t count = source.count;
+    const uint64_t end = std::min(count, skip + take);
+    if (skip >= end) return Status::OK();
+    // Ranks among the matches in row order, [low, high).
+    uint64_t low = Descending() ? count - end : skip;
+    uint64_t high = Descending() ? count - skip : end;
+    if (sort_.size() > 1) {
+      AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(FieldIndex(TimestampField())));
+      const auto& values = times->values();
+      uint32_t row = 0;
+      source.rows.select(static_cast<uint32_t>(low), &row);
+      const auto tie_begin = std::lower_bound(values.begin(), values.end(), values[row]);
+      low = tie_begin == values.begin()
+                ? 0
+                : source.rows.rank(static_cast<uint32_t>(tie_begin - values.begin()) - 1);
+      source.rows.select(static_cast<uint32_t>(high - 1), &row);
+      const auto tie_end = std::upper_bound(values.begin(), values.end(), values[row]);
+      high = source.rows.rank(static_cast<uint32_t>(tie_end - values.begin()) - 1);
+    }
+    std::vector<uint32_t> rows(high - low);
+    source.rows.rangeUint32Array(rows.data(), low, rows.size());
+    AL_ASSIGN_OR_RETURN(std::vector<Candidate> window,
+                        CandidatesForRows(reader, source.segment, rows));
+    std::sort(window.begin(), window.end(),
+              [&](const Candidate& a, const Candidate& b) { return Before(a, b); });
+    // The window holds page positions [first, first + size) of the source.
+    const uint64_t first = Descending() ? count - high : low;
+    for (uint64_t position = skip; position < end; ++position)
+      page->push_back(std::move(window[position - first]));
+    return Status::OK();
+  }
+
   // Appends the run's matches at page positions [skip, skip + take) to `page`.
   Status TakeFromRun(std::span<OrderedSource> run, uint64_t skip, uint64_t take,
                      std::vector<Candidate>* page) {
+    if (run.size() == 1 && run[0].segment >= 0) return TakeFromSegment(run[0], skip, take, page);
     const uint64_t prefix = skip + take;  // no source contributes more than this
     std::vector<Candidate> merged;
     // The run's sources come by their first time: once `prefix` candidates
@@ -566,14 +622,7 @@ class Searcher {
         continue;
       }
       const SegmentReader& reader = *sources_.segments[static_cast<size_t>(source.segment)];
-      if (source.rows_pending) {
-        AL_ASSIGN_OR_RETURN(source.rows, SegmentMatches(reader, query_));
-        source.rows_pending = false;
-        if (source.rows.cardinality() != source.count)
-          return Status::Corruption(
-              fmt::format("segment {}: {} rows match where its posting lists state {}",
-                          reader.path(), source.rows.cardinality(), source.count));
-      }
+      AL_RETURN_IF_ERROR(ReadPendingRows(source));
       // The first n rows in page order (the last n ascending when
       // descending), and with more keys after the timestamp, every row tied
       // with the n-th on it: those may come first by the later keys.
