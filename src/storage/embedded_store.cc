@@ -876,36 +876,63 @@ Status EmbeddedStore::CompactOnce(bool* did_work) {
   {
     std::lock_guard lock(mu_);
     if (compacting_) return Status::OK();
-    // Small segments of one tenant and merge span, oldest first, up to one
-    // segment's worth of rows. A segment that straddles two spans (written
-    // under a longer span, before its tenant's retention policy shortened
-    // it) is left alone: the output must lie in one span, or its pieces
-    // would be merged again and again.
+    // Small segments of one tenant and merge span that are neighbours in
+    // time, with no large segment between them (the output would overlap it,
+    // and a page whose rows lie in overlapping segments ranks them together),
+    // up to one segment's worth of rows. A segment that straddles two spans
+    // (written under a longer span, before its tenant's retention policy
+    // shortened it) is left alone: the output must lie in one span, or its
+    // pieces would be merged again and again.
     std::map<std::pair<std::string, int64_t>, std::vector<std::shared_ptr<LiveSegment>>> groups;
+    auto small = [&](const LiveSegment& live) {
+      return live.meta.rows < options_.compaction_min_rows;
+    };
     for (const auto& live : segments_) {
-      if (!live->reader || live->meta.rows >= options_.compaction_min_rows) continue;
+      if (!live->reader) continue;
       const int64_t span = MergeSpanOf(live->meta.tenant);
       const int64_t span_start = WindowOf(live->meta.min_time, span);
       if (WindowOf(live->meta.max_time, span) != span_start) continue;
       groups[{live->meta.tenant, span_start}].push_back(live);
     }
+    // The oldest run of neighbours that is balanced: its largest segment at
+    // most twice the rest. A segment is then rewritten only when what joins
+    // it is at least half its size, so a row is rewritten a few times (its
+    // segment grows by half each time) however small the pieces a flush
+    // brings: merging each new piece into the tenant's growing segment would
+    // rewrite it once per flush.
     for (auto& [key, group] : groups) {
       if (group.size() < 2) continue;
-      // Neighbours in time, so that merged segments overlap as little as
-      // the flushed ones did.
       std::sort(group.begin(), group.end(), [](const auto& a, const auto& b) {
         return std::pair(a->meta.min_time, a->file_number) <
                std::pair(b->meta.min_time, b->file_number);
       });
-      merge_span = MergeSpanOf(key.first);
-      uint64_t rows = 0;
-      for (const auto& live : group) {
-        if (rows + live->meta.rows > options_.max_segment_rows) break;
-        rows += live->meta.rows;
-        inputs.push_back(live);
+      for (size_t begin = 0; begin + 1 < group.size() && inputs.empty(); ++begin) {
+        uint64_t rows = 0, largest = 0;
+        size_t end_of_longest = 0;
+        for (size_t end = begin; end < group.size() && small(*group[end]); ++end) {
+          rows += group[end]->meta.rows;
+          largest = std::max<uint64_t>(largest, group[end]->meta.rows);
+          if (rows > options_.max_segment_rows) break;
+          if (end > begin && 2 * (rows - largest) >= largest) end_of_longest = end + 1;
+        }
+        if (end_of_longest != 0)
+          inputs.assign(group.begin() + static_cast<ptrdiff_t>(begin),
+                        group.begin() + static_cast<ptrdiff_t>(end_of_longest));
       }
-      if (inputs.size() >= 2) break;
-      inputs.clear();
+      // A small segment left between two large ones (the end of one flush's
+      // window, say) joins the smaller of them if the two fit one segment:
+      // it can get no small neighbour any more, and a large segment takes
+      // at most one such piece on either side.
+      for (size_t i = 1; i + 1 < group.size() && inputs.empty(); ++i) {
+        if (!small(*group[i]) || small(*group[i - 1]) || small(*group[i + 1])) continue;
+        const size_t other = group[i - 1]->meta.rows <= group[i + 1]->meta.rows ? i - 1 : i + 1;
+        if (group[other]->meta.rows + group[i]->meta.rows > options_.max_segment_rows) continue;
+        inputs = {group[std::min(i, other)], group[std::max(i, other)]};
+      }
+      if (!inputs.empty()) {
+        merge_span = MergeSpanOf(key.first);
+        break;
+      }
     }
     if (inputs.empty()) return Status::OK();
     compacting_ = true;

@@ -73,7 +73,7 @@ struct EmbeddedStoreOptions {
   // that count file operations set 1, for a deterministic order.
   uint32_t flush_threads = 2;
   // Segments of one tenant smaller than this are merged, up to
-  // `max_segment_rows`, with others of the same merge span.
+  // `max_segment_rows`, with their neighbours in time of the same merge span.
   uint32_t compaction_min_rows = segment::kMaxSegmentRows / 2;
   // Small segments of one tenant are merged across windows, within one span
   // of this length (a whole number of windows, aligned to the Unix epoch). A

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "common/clock.h"
@@ -163,24 +164,35 @@ TEST(EmbeddedStore, SmallSegmentsAreMergedAcrossWindowsWithinTheirTenantsSpan) {
     const char* name;
     std::optional<int64_t> merge_span_days;  // default: 32
     std::optional<int64_t> acme_retention_days;
+    std::vector<int64_t> big_days;  // acme logs 70 events these days: large segments
     // acme's segments after compaction: (rows, first day, last day).
     std::vector<std::tuple<uint32_t, int64_t, int64_t>> acme;
   };
+  using Days = std::vector<std::tuple<uint32_t, int64_t, int64_t>>;
+  const Days kEachDayAlone = {{20, 0, 0}, {20, 1, 1}, {20, 2, 2},
+                              {20, 3, 3}, {20, 4, 4}, {20, 5, 5}};
   const Case cases[] = {
       // 20 rows a day: five days fill a segment (max 100 rows); the sixth
       // waits alone.
-      {"default span", std::nullopt, std::nullopt, {{100, 0, 4}, {20, 5, 5}}},
-      {"merged within windows only",
-       1,
-       std::nullopt,
-       {{20, 0, 0}, {20, 1, 1}, {20, 2, 2}, {20, 3, 3}, {20, 4, 4}, {20, 5, 5}}},
+      {"default span", std::nullopt, std::nullopt, {}, {{100, 0, 4}, {20, 5, 5}}},
+      {"merged within windows only", 1, std::nullopt, {}, kEachDayAlone},
       // A 16-day policy: spans of two days, aligned to the epoch.
-      {"span cut by retention", std::nullopt, 16, {{40, 0, 1}, {40, 2, 3}, {40, 4, 5}}},
+      {"span cut by retention", std::nullopt, 16, {}, {{40, 0, 1}, {40, 2, 3}, {40, 4, 5}}},
       // The span is never shorter than a window.
-      {"short retention",
+      {"short retention", std::nullopt, 2, {}, kEachDayAlone},
+      // Small segments on either side of a large one are not merged across
+      // it: the output would overlap it.
+      {"not across a large segment",
        std::nullopt,
-       2,
-       {{20, 0, 0}, {20, 1, 1}, {20, 2, 2}, {20, 3, 3}, {20, 4, 4}, {20, 5, 5}}},
+       std::nullopt,
+       {2},
+       {{40, 0, 1}, {70, 2, 2}, {60, 3, 5}}},
+      // A small one left between two large ones joins the smaller.
+      {"between two large segments",
+       std::nullopt,
+       std::nullopt,
+       {0, 2},
+       {{90, 0, 1}, {70, 2, 2}, {60, 3, 5}}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -192,10 +204,16 @@ TEST(EmbeddedStore, SmallSegmentsAreMergedAcrossWindowsWithinTheirTenantsSpan) {
     if (c.acme_retention_days) options.retention_micros["acme"] = *c.acme_retention_days * kDay;
     AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(options));
     testing::EventBuilder builder(15);
+    size_t acme_events = 0;
     for (int64_t day = 0; day < 6; ++day) {
-      for (const char* tenant : {"acme", "globex"}) {
-        auto batch = Batch(builder, 20);
-        for (int i = 0; i < 20; ++i) batch[i].timestamp = (kFirstDay + day) * kDay + i * 1'000'000;
+      for (const std::string tenant : {"acme", "globex"}) {
+        const bool big =
+            tenant == "acme" && std::count(c.big_days.begin(), c.big_days.end(), day) != 0;
+        const int count = big ? 70 : 20;
+        acme_events += tenant == "acme" ? count : 0;
+        auto batch = Batch(builder, count);
+        for (int i = 0; i < count; ++i)
+          batch[i].timestamp = (kFirstDay + day) * kDay + i * 1'000'000;
         AL_ASSERT_OK(store->Append(tenant, batch).status());
       }
       AL_ASSERT_OK(store->Flush());
@@ -217,13 +235,52 @@ TEST(EmbeddedStore, SmallSegmentsAreMergedAcrossWindowsWithinTheirTenantsSpan) {
     query.tenant = "acme";
     query.include_totals = true;
     query.sort = {{event::FindField("timestamp"), true}};
-    query.limit = 200;
+    query.limit = 1000;
     AL_ASSERT_OK_AND_ASSIGN(auto result, store->Search(query));
-    ASSERT_EQ(result.events.size(), 120u);
-    EXPECT_EQ(result.total, 120u);
+    ASSERT_EQ(result.events.size(), acme_events);
+    EXPECT_EQ(result.total, acme_events);
     for (size_t i = 1; i < result.events.size(); ++i)
       EXPECT_GT(*result.events[i - 1].timestamp, *result.events[i].timestamp);
   }
+}
+
+// Flushes that each bring a tenant a few events must not rewrite its
+// growing segment every time: compaction merges a run only when its largest
+// segment is at most twice the rest.
+TEST(EmbeddedStore, CompactionRewritesEachRowAFewTimesHoweverSmallThePieces) {
+  env::MemFileSystem fs;
+  AL_ASSERT_OK_AND_ASSIGN(auto store, EmbeddedStore::Open(MemOptions(&fs)));
+  auto rows_by_file = [&] {
+    std::map<uint64_t, uint32_t> rows;
+    auto manifest = LoadManifest(fs, "/store");
+    EXPECT_TRUE(manifest.ok());
+    if (manifest.ok())
+      for (const ManifestSegment& entry : manifest->segments)
+        rows[entry.file_number] = entry.meta.rows;
+    return rows;
+  };
+  testing::EventBuilder builder(17);
+  constexpr int kFlushes = 40, kPerFlush = 2;
+  uint64_t rewritten = 0;
+  for (int flush = 0; flush < kFlushes; ++flush) {
+    auto batch = Batch(builder, kPerFlush);
+    AL_ASSERT_OK(store->Append("acme", batch).status());
+    AL_ASSERT_OK(store->Flush());
+    for (bool did_work = true; did_work;) {
+      const auto before = rows_by_file();
+      AL_ASSERT_OK(store->CompactOnce(&did_work));
+      const auto after = rows_by_file();
+      for (const auto& [file, rows] : before)
+        if (after.count(file) == 0) rewritten += rows;
+    }
+  }
+  constexpr uint64_t kEvents = kFlushes * kPerFlush;
+  // Merging every piece into one growing segment would rewrite
+  // 2 + 4 + ... + 60 rows (up to compaction_min_rows), then again: 930+.
+  EXPECT_LE(rewritten, 5 * kEvents);
+  EXPECT_LE(rows_by_file().size(), 6u);  // and the pieces do not pile up
+  AL_ASSERT_OK_AND_ASSIGN(auto stats, store->Stats());
+  EXPECT_EQ(stats.events, kEvents);
 }
 
 TEST(EmbeddedStore, OpeningWithoutWritesLeavesNoWalBehind) {
