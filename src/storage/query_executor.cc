@@ -575,10 +575,101 @@ class Searcher {
     return Status::OK();
   }
 
+  // A deep page inside a run of overlapping sources: finds the time t such
+  // that at most `skip` matches come strictly before it (in page order), as
+  // many as possible, by a binary search on time (each source counts by a
+  // binary search in its time column), then drops those matches from the
+  // sources and from `skip`. The run's merge then ranks the matches from t
+  // on, not every match before the page.
+  Status DropBeforePage(std::span<OrderedSource> run, uint64_t* skip) {
+    std::vector<std::shared_ptr<const segment::TimeColumn>> times(run.size());
+    int64_t low = INT64_MAX, high = INT64_MIN;
+    for (size_t i = 0; i < run.size(); ++i) {
+      OrderedSource& source = run[i];
+      low = std::min({low, source.first_time, source.last_time});
+      high = std::max({high, source.first_time, source.last_time});
+      if (source.memtable >= 0) continue;
+      AL_RETURN_IF_ERROR(ReadPendingRows(source));
+      const SegmentReader& reader = *sources_.segments[static_cast<size_t>(source.segment)];
+      AL_ASSIGN_OR_RETURN(times[i], reader.GetTimes(FieldIndex(TimestampField())));
+    }
+    // Matches of source i strictly before `time` in page order.
+    auto before = [&](size_t i, int64_t time) -> uint64_t {
+      const OrderedSource& source = run[i];
+      if (source.memtable >= 0) {
+        return static_cast<uint64_t>(
+            std::partition_point(source.in_order.begin(), source.in_order.end(),
+                                 [&](const Candidate& c) {
+                                   return Descending() ? c.timestamp > time : c.timestamp < time;
+                                 }) -
+            source.in_order.begin());
+      }
+      const auto& values = times[i]->values();
+      if (Descending()) {
+        const auto row = static_cast<uint32_t>(
+            std::upper_bound(values.begin(), values.end(), time) - values.begin());
+        return source.count - (row == 0 ? 0 : source.rows.rank(row - 1));
+      }
+      const auto row = static_cast<uint32_t>(std::lower_bound(values.begin(), values.end(), time) -
+                                             values.begin());
+      return row == 0 ? 0 : source.rows.rank(row - 1);
+    };
+    auto all_before = [&](int64_t time) {
+      uint64_t count = 0;
+      for (size_t i = 0; i < run.size(); ++i) count += before(i, time);
+      return count;
+    };
+    // Descending: before(t) falls as t grows; the smallest t with
+    // before(t) <= skip. Ascending: it grows; the largest such t.
+    int64_t cut;
+    if (Descending()) {
+      int64_t bad = low - 1, good = high;  // before(bad) > skip >= before(good)
+      while (good - bad > 1) {
+        const int64_t mid = bad + (good - bad) / 2;
+        (all_before(mid) <= *skip ? good : bad) = mid;
+      }
+      cut = good;
+    } else {
+      int64_t good = low, bad = high + 1;  // before(good) <= skip < before(bad)
+      while (bad - good > 1) {
+        const int64_t mid = good + (bad - good) / 2;
+        (all_before(mid) <= *skip ? good : bad) = mid;
+      }
+      cut = good;
+    }
+    for (size_t i = 0; i < run.size(); ++i) {
+      OrderedSource& source = run[i];
+      const uint64_t dropped = before(i, cut);
+      if (dropped == 0) continue;
+      *skip -= dropped;
+      source.count -= dropped;
+      if (source.memtable >= 0) {
+        source.in_order.erase(source.in_order.begin(),
+                              source.in_order.begin() + static_cast<ptrdiff_t>(dropped));
+        continue;
+      }
+      const auto& values = times[i]->values();
+      if (Descending()) {
+        roaring_bitmap_remove_range(
+            &source.rows.roaring,
+            static_cast<uint64_t>(std::upper_bound(values.begin(), values.end(), cut) -
+                                  values.begin()),
+            values.size());
+      } else {
+        roaring_bitmap_remove_range(
+            &source.rows.roaring, 0,
+            static_cast<uint64_t>(std::lower_bound(values.begin(), values.end(), cut) -
+                                  values.begin()));
+      }
+    }
+    return Status::OK();
+  }
+
   // Appends the run's matches at page positions [skip, skip + take) to `page`.
   Status TakeFromRun(std::span<OrderedSource> run, uint64_t skip, uint64_t take,
                      std::vector<Candidate>* page) {
     if (run.size() == 1 && run[0].segment >= 0) return TakeFromSegment(run[0], skip, take, page);
+    if (skip > take) AL_RETURN_IF_ERROR(DropBeforePage(run, &skip));
     const uint64_t prefix = skip + take;  // no source contributes more than this
     std::vector<Candidate> merged;
     // The run's sources come by their first time: once `prefix` candidates
