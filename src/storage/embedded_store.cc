@@ -673,17 +673,21 @@ Status EmbeddedStore::Flush() {
   }
 }
 
-int64_t EmbeddedStore::WindowOf(int64_t timestamp, int64_t window_micros) {
-  const int64_t window = window_micros;
+int64_t EmbeddedStore::WindowOf(int64_t timestamp, int64_t window) {
   return (timestamp >= 0 ? timestamp / window : (timestamp - window + 1) / window) * window;
+}
+
+std::optional<int64_t> EmbeddedStore::RetentionOf(const std::string& tenant) const {
+  auto policy = options_.retention_micros.find(tenant);
+  if (policy == options_.retention_micros.end()) policy = options_.retention_micros.find("*");
+  if (policy == options_.retention_micros.end()) return std::nullopt;
+  return policy->second;
 }
 
 int64_t EmbeddedStore::MergeSpanOf(const std::string& tenant) const {
   const int64_t window = options_.window_micros;
   int64_t span = options_.merge_span_micros;
-  auto policy = options_.retention_micros.find(tenant);
-  if (policy == options_.retention_micros.end()) policy = options_.retention_micros.find("*");
-  if (policy != options_.retention_micros.end()) span = std::min(span, policy->second / 8);
+  if (const std::optional<int64_t> keep = RetentionOf(tenant)) span = std::min(span, *keep / 8);
   // A whole number of windows, so that no window straddles two spans.
   return std::max(window, span / window * window);
 }
@@ -976,10 +980,8 @@ Status EmbeddedStore::RunRetention() {
     last_retention_micros_ = now;
     std::map<std::string, int64_t> through;
     for (const auto& live : segments_) {
-      auto policy = options_.retention_micros.find(live->meta.tenant);
-      if (policy == options_.retention_micros.end()) policy = options_.retention_micros.find("*");
-      if (policy == options_.retention_micros.end()) continue;
-      if (live->meta.max_time >= now - policy->second) continue;
+      const std::optional<int64_t> keep = RetentionOf(live->meta.tenant);
+      if (!keep || live->meta.max_time >= now - *keep) continue;
       dropped.push_back(live);
       run.segments_dropped += 1;
       run.events_dropped += live->meta.rows;

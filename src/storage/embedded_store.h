@@ -151,8 +151,10 @@ class EmbeddedStore final : public store::Store {
   template <typename Row>
   Status WriteSegment(std::span<const Row> rows, int64_t window_start,
                       std::vector<ManifestSegment>* written);
-  // The start of the window of length `window_micros` holding `timestamp`.
-  static int64_t WindowOf(int64_t timestamp, int64_t window_micros);
+  // The start of the window of length `window` (micros) holding `timestamp`.
+  static int64_t WindowOf(int64_t timestamp, int64_t window);
+  // How long `tenant`'s events are kept, if a policy says (REQUIRES: mu_ held).
+  std::optional<int64_t> RetentionOf(const std::string& tenant) const;
   // How far small segments of `tenant` are merged (REQUIRES: mu_ held).
   int64_t MergeSpanOf(const std::string& tenant) const;
   Status SaveManifestLocked();  // REQUIRES: mu_ held

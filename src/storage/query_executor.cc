@@ -336,6 +336,8 @@ class Searcher {
   }
 
   bool Descending() const { return sort_[0].descending; }
+  // Whether timestamp `a` comes strictly before `b` in page order.
+  bool Earlier(int64_t a, int64_t b) const { return Descending() ? a > b : a < b; }
 
   // Calls `visit(reader, index, rows)` with each segment's matching rows
   // (none empty), counting them into the total.
@@ -487,9 +489,8 @@ class Searcher {
 
     // Sources by where they start in page order; a run of overlapping
     // sources is merged, every other one is skipped or taken by its count.
-    auto earlier = [&](int64_t a, int64_t b) { return Descending() ? a > b : a < b; };
     std::sort(ordered.begin(), ordered.end(), [&](const OrderedSource& a, const OrderedSource& b) {
-      return earlier(a.first_time, b.first_time);
+      return Earlier(a.first_time, b.first_time);
     });
     std::vector<Candidate> page;
     uint64_t skip = query_.offset;
@@ -499,8 +500,8 @@ class Searcher {
       int64_t run_last = ordered[begin].last_time;
       uint64_t run_count = ordered[begin].count;
       // Equal times overlap too: their order is by the later keys and seq.
-      while (end < ordered.size() && !earlier(run_last, ordered[end].first_time)) {
-        if (earlier(run_last, ordered[end].last_time)) run_last = ordered[end].last_time;
+      while (end < ordered.size() && !Earlier(run_last, ordered[end].first_time)) {
+        if (Earlier(run_last, ordered[end].last_time)) run_last = ordered[end].last_time;
         run_count += ordered[end].count;
         ++end;
       }
@@ -533,6 +534,26 @@ class Searcher {
     return Status::OK();
   }
 
+  // Widens the ranks [*low, *high) among a segment's matching `rows` (in row
+  // order) to whole runs of equal timestamps at either end, when later sort
+  // keys order such a run: any of its rows may come first by them.
+  Status WidenToEqualTimes(const SegmentReader& reader, const Roaring& rows, uint64_t* low,
+                           uint64_t* high) {
+    if (sort_.size() == 1 || *low >= *high) return Status::OK();
+    AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(FieldIndex(TimestampField())));
+    const auto& values = times->values();
+    uint32_t row = 0;
+    rows.select(static_cast<uint32_t>(*low), &row);
+    const auto tie_begin = std::lower_bound(values.begin(), values.end(), values[row]);
+    *low = tie_begin == values.begin()
+               ? 0
+               : rows.rank(static_cast<uint32_t>(tie_begin - values.begin()) - 1);
+    rows.select(static_cast<uint32_t>(*high - 1), &row);
+    const auto tie_end = std::upper_bound(values.begin(), values.end(), values[row]);
+    *high = rows.rank(static_cast<uint32_t>(tie_end - values.begin()) - 1);
+    return Status::OK();
+  }
+
   // Appends the matches of one segment, overlapping no other source, at page
   // positions [skip, skip + take) to `page`. Its rows are in page order by
   // timestamp already: only the rows at those positions are read, widened to
@@ -549,19 +570,7 @@ class Searcher {
     // Ranks among the matches in row order, [low, high).
     uint64_t low = Descending() ? count - end : skip;
     uint64_t high = Descending() ? count - skip : end;
-    if (sort_.size() > 1) {
-      AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(FieldIndex(TimestampField())));
-      const auto& values = times->values();
-      uint32_t row = 0;
-      source.rows.select(static_cast<uint32_t>(low), &row);
-      const auto tie_begin = std::lower_bound(values.begin(), values.end(), values[row]);
-      low = tie_begin == values.begin()
-                ? 0
-                : source.rows.rank(static_cast<uint32_t>(tie_begin - values.begin()) - 1);
-      source.rows.select(static_cast<uint32_t>(high - 1), &row);
-      const auto tie_end = std::upper_bound(values.begin(), values.end(), values[row]);
-      high = source.rows.rank(static_cast<uint32_t>(tie_end - values.begin()) - 1);
-    }
+    AL_RETURN_IF_ERROR(WidenToEqualTimes(reader, source.rows, &low, &high));
     std::vector<uint32_t> rows(high - low);
     source.rows.rangeUint32Array(rows.data(), low, rows.size());
     AL_ASSIGN_OR_RETURN(std::vector<Candidate> window,
@@ -593,50 +602,46 @@ class Searcher {
       const SegmentReader& reader = *sources_.segments[static_cast<size_t>(source.segment)];
       AL_ASSIGN_OR_RETURN(times[i], reader.GetTimes(FieldIndex(TimestampField())));
     }
+    // The rows of segment source i whose time comes strictly before `time`
+    // in page order: [first, second).
+    auto rows_before = [&](size_t i, int64_t time) -> std::pair<uint32_t, uint32_t> {
+      const auto& values = times[i]->values();
+      const auto size = static_cast<uint32_t>(values.size());
+      if (Descending())
+        return {static_cast<uint32_t>(std::upper_bound(values.begin(), values.end(), time) -
+                                      values.begin()),
+                size};
+      return {0, static_cast<uint32_t>(std::lower_bound(values.begin(), values.end(), time) -
+                                       values.begin())};
+    };
     // Matches of source i strictly before `time` in page order.
     auto before = [&](size_t i, int64_t time) -> uint64_t {
       const OrderedSource& source = run[i];
       if (source.memtable >= 0) {
         return static_cast<uint64_t>(
             std::partition_point(source.in_order.begin(), source.in_order.end(),
-                                 [&](const Candidate& c) {
-                                   return Descending() ? c.timestamp > time : c.timestamp < time;
-                                 }) -
+                                 [&](const Candidate& c) { return Earlier(c.timestamp, time); }) -
             source.in_order.begin());
       }
-      const auto& values = times[i]->values();
-      if (Descending()) {
-        const auto row = static_cast<uint32_t>(
-            std::upper_bound(values.begin(), values.end(), time) - values.begin());
-        return source.count - (row == 0 ? 0 : source.rows.rank(row - 1));
-      }
-      const auto row = static_cast<uint32_t>(std::lower_bound(values.begin(), values.end(), time) -
-                                             values.begin());
-      return row == 0 ? 0 : source.rows.rank(row - 1);
+      const auto [first, last] = rows_before(i, time);
+      auto matches_below = [&](uint32_t row) { return row == 0 ? 0 : source.rows.rank(row - 1); };
+      return matches_below(last) - matches_below(first);
     };
     auto all_before = [&](int64_t time) {
       uint64_t count = 0;
       for (size_t i = 0; i < run.size(); ++i) count += before(i, time);
       return count;
     };
-    // Descending: before(t) falls as t grows; the smallest t with
-    // before(t) <= skip. Ascending: it grows; the largest such t.
-    int64_t cut;
-    if (Descending()) {
-      int64_t bad = low - 1, good = high;  // before(bad) > skip >= before(good)
-      while (good - bad > 1) {
-        const int64_t mid = bad + (good - bad) / 2;
-        (all_before(mid) <= *skip ? good : bad) = mid;
-      }
-      cut = good;
-    } else {
-      int64_t good = low, bad = high + 1;  // before(good) <= skip < before(bad)
-      while (bad - good > 1) {
-        const int64_t mid = good + (bad - good) / 2;
-        (all_before(mid) <= *skip ? good : bad) = mid;
-      }
-      cut = good;
+    // The search runs over u, time (ascending) or minus time (descending),
+    // along which before() grows: the largest u with before(u) <= skip.
+    auto time_at = [&](int64_t u) { return Descending() ? -u : u; };
+    int64_t good = Descending() ? -high : low;       // nothing comes before it
+    int64_t bad = (Descending() ? -low : high) + 1;  // every match does
+    while (bad - good > 1) {
+      const int64_t mid = good + (bad - good) / 2;
+      (all_before(time_at(mid)) <= *skip ? good : bad) = mid;
     }
+    const int64_t cut = time_at(good);
     for (size_t i = 0; i < run.size(); ++i) {
       OrderedSource& source = run[i];
       const uint64_t dropped = before(i, cut);
@@ -648,19 +653,8 @@ class Searcher {
                               source.in_order.begin() + static_cast<ptrdiff_t>(dropped));
         continue;
       }
-      const auto& values = times[i]->values();
-      if (Descending()) {
-        roaring_bitmap_remove_range(
-            &source.rows.roaring,
-            static_cast<uint64_t>(std::upper_bound(values.begin(), values.end(), cut) -
-                                  values.begin()),
-            values.size());
-      } else {
-        roaring_bitmap_remove_range(
-            &source.rows.roaring, 0,
-            static_cast<uint64_t>(std::lower_bound(values.begin(), values.end(), cut) -
-                                  values.begin()));
-      }
+      const auto [first, last] = rows_before(i, cut);
+      roaring_bitmap_remove_range(&source.rows.roaring, first, last);
     }
     return Status::OK();
   }
@@ -678,7 +672,6 @@ class Searcher {
     // long runs, in which a page's rows lie in a few.) Each source's
     // candidates are sorted by time, so counting them costs a binary search
     // a source.
-    auto earlier = [&](int64_t a, int64_t b) { return Descending() ? a > b : a < b; };
     struct Taken {
       size_t begin, end;   // in `merged`
       bool in_page_order;  // else in the reverse order (segment rows, descending)
@@ -692,11 +685,11 @@ class Searcher {
         if (t.in_page_order) {
           count +=
               std::partition_point(first, last,
-                                   [&](const Candidate& c) { return earlier(c.timestamp, time); }) -
+                                   [&](const Candidate& c) { return Earlier(c.timestamp, time); }) -
               first;
         } else {
           count += last - std::partition_point(first, last, [&](const Candidate& c) {
-                     return !earlier(c.timestamp, time);
+                     return !Earlier(c.timestamp, time);
                    });
         }
       }
@@ -717,28 +710,11 @@ class Searcher {
       // The first n rows in page order (the last n ascending when
       // descending), and with more keys after the timestamp, every row tied
       // with the n-th on it: those may come first by the later keys.
-      uint64_t first = Descending() ? source.count - n : 0;
-      uint64_t length = n;
-      if (sort_.size() > 1) {
-        AL_ASSIGN_OR_RETURN(auto times, reader.GetTimes(FieldIndex(TimestampField())));
-        uint32_t edge_row = 0;
-        source.rows.select(static_cast<uint32_t>(Descending() ? first : n - 1), &edge_row);
-        const int64_t edge = (*times)[edge_row];
-        const auto& values = times->values();
-        const uint32_t tie_begin = static_cast<uint32_t>(
-            std::lower_bound(values.begin(), values.end(), edge) - values.begin());
-        const uint32_t tie_end = static_cast<uint32_t>(
-            std::upper_bound(values.begin(), values.end(), edge) - values.begin());
-        if (Descending()) {
-          const uint64_t before = tie_begin == 0 ? 0 : source.rows.rank(tie_begin - 1);
-          length += first - before;
-          first = before;
-        } else {
-          length = source.rows.rank(tie_end - 1);
-        }
-      }
-      std::vector<uint32_t> rows(length);
-      source.rows.rangeUint32Array(rows.data(), first, length);
+      uint64_t low = Descending() ? source.count - n : 0;
+      uint64_t high = Descending() ? source.count : n;
+      AL_RETURN_IF_ERROR(WidenToEqualTimes(reader, source.rows, &low, &high));
+      std::vector<uint32_t> rows(high - low);
+      source.rows.rangeUint32Array(rows.data(), low, rows.size());
       AL_ASSIGN_OR_RETURN(std::vector<Candidate> candidates,
                           CandidatesForRows(reader, source.segment, rows));
       merged.insert(merged.end(), std::make_move_iterator(candidates.begin()),
