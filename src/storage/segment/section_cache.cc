@@ -4,12 +4,24 @@
 
 namespace auditlog::storage::segment {
 
+bool SectionCache::MoveDue(const Entry& entry) const {
+  return inserts_ - entry.moved_at >= std::max<uint64_t>(1, lru_.size() / 8);
+}
+
 std::shared_ptr<const SectionData> SectionCache::Lookup(uint64_t segment_id, uint64_t item) {
+  const Key key{segment_id, item};
+  {
+    // Most hits leave the list alone: readers share the lock.
+    std::shared_lock lock(mu_);
+    auto it = index_.find(key);
+    if (it == index_.end()) return nullptr;
+    if (!MoveDue(*it->second)) return it->second->data;
+  }
   std::lock_guard lock(mu_);
-  auto it = index_.find(Key{segment_id, item});
+  auto it = index_.find(key);  // may have been evicted in between
   if (it == index_.end()) return nullptr;
   Entry& entry = *it->second;
-  if (inserts_ - entry.moved_at >= std::max<uint64_t>(1, lru_.size() / 8)) {
+  if (MoveDue(entry)) {
     entry.moved_at = inserts_;
     lru_.splice(lru_.begin(), lru_, it->second);
   }
@@ -46,7 +58,7 @@ void SectionCache::EraseSegment(uint64_t segment_id) {
 }
 
 size_t SectionCache::usage_bytes() const {
-  std::lock_guard lock(mu_);
+  std::shared_lock lock(mu_);
   return usage_bytes_;
 }
 

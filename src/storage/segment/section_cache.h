@@ -12,6 +12,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 
 namespace auditlog::storage::segment {
@@ -70,8 +71,11 @@ class SectionCache {
     uint64_t moved_at;
   };
 
+  // Whether a hit on `entry` moves it to the front. Needs mu_, shared.
+  bool MoveDue(const Entry& entry) const;
+
   const size_t capacity_bytes_;
-  mutable std::mutex mu_;
+  mutable std::shared_mutex mu_;
   std::list<Entry> lru_;  // front = most recent; guarded by mu_
   std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index_;  // guarded by mu_
   size_t usage_bytes_ = 0;                                              // guarded by mu_
