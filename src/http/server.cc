@@ -111,7 +111,8 @@ class Server::Impl {
         io_(static_cast<int>(std::max<uint32_t>(1, options_.io_threads))),
         accept_strand_(asio::make_strand(io_)),
         acceptor_(accept_strand_),
-        workers_(std::max<uint32_t>(1, options_.worker_threads)) {}
+        workers_(std::max<uint32_t>(1, options_.worker_threads)),
+        readers_(std::max<uint32_t>(1, options_.read_threads)) {}
 
   Status Listen();
   void Run();
@@ -147,8 +148,15 @@ class Server::Impl {
                               bool keep_alive, std::chrono::steady_clock::time_point start,
                               uint64_t bytes_in);
   enum class BodyEncoding : uint8_t { kIdentity, kGzip, kDeflate };
-  asio::awaitable<Response> RunHandler(Request& request, const std::string& raw_body,
-                                       BodyEncoding encoding);
+  // Runs the handler on `pool` (readers_ or workers_).
+  asio::awaitable<Response> RunHandler(asio::thread_pool::executor_type pool, Request& request,
+                                       const std::string& raw_body, BodyEncoding encoding);
+  // Whether a GET or HEAD without a body runs on its I/O thread (see
+  // server.h); a true answer must be followed by RunInline.
+  bool TryEnterInline();
+  Response RunInline(Request& request);
+  // The handler, with an exception answered 500.
+  Response CallHandler(Request& request);
   asio::awaitable<void> Refuse(tcp::socket socket);
 
   std::shared_ptr<Connection> Register(asio::any_io_executor executor);
@@ -166,6 +174,7 @@ class Server::Impl {
   asio::strand<asio::io_context::executor_type> accept_strand_;
   tcp::acceptor acceptor_;
   asio::thread_pool workers_;
+  asio::thread_pool readers_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> io_threads_;
   uint16_t port_ = 0;
@@ -180,6 +189,7 @@ class Server::Impl {
   std::atomic<uint64_t> connections_accepted_{0};
   std::atomic<uint64_t> connections_timed_out_{0};
   std::atomic<uint64_t> requests_in_flight_{0};
+  std::atomic<uint32_t> inline_handlers_{0};  // I/O threads running a handler
 };
 
 Status Server::Impl::Listen() {
@@ -484,7 +494,15 @@ asio::awaitable<void> Server::Impl::ServeRequests(Stream& stream, Connection& co
     }
 
     const bool keep_alive = header.keep_alive();
-    Response response = co_await RunHandler(request, raw_body, body_encoding);
+    const bool read_only = request.method == "GET" || request.method == "HEAD";
+    // Not a conditional expression: g++ 12 miscompiles co_await inside one.
+    Response response;
+    if (read_only && raw_body.empty() && TryEnterInline()) {
+      response = RunInline(request);
+    } else {
+      response = co_await RunHandler(read_only ? readers_.get_executor() : workers_.get_executor(),
+                                     request, raw_body, body_encoding);
+    }
     raw_body = std::string();
     const bool written = co_await Write(stream, request, std::move(response), version,
                                         keep_alive && !stopping_.load(), start, bytes_in);
@@ -492,14 +510,42 @@ asio::awaitable<void> Server::Impl::ServeRequests(Stream& stream, Connection& co
   }
 }
 
-asio::awaitable<Response> Server::Impl::RunHandler(Request& request, const std::string& raw_body,
+bool Server::Impl::TryEnterInline() {
+  // Another request in flight (under load) or no I/O thread left free: no.
+  if (requests_in_flight_.load() > 1) return false;
+  const uint32_t io_threads = std::max<uint32_t>(1, options_.io_threads);
+  if (inline_handlers_.fetch_add(1) + 1 < io_threads) return true;
+  inline_handlers_.fetch_sub(1);
+  return false;
+}
+
+Response Server::Impl::RunInline(Request& request) {
+  struct Leave {
+    std::atomic<uint32_t>& count;
+    ~Leave() { count.fetch_sub(1); }
+  } leave{inline_handlers_};
+  request.body = event::PaddedBuffer(std::string_view{});
+  return CallHandler(request);
+}
+
+Response Server::Impl::CallHandler(Request& request) {
+  try {
+    return handler_(request);
+  } catch (const std::exception& e) {
+    return render_error_(request, 500,
+                         Status::Internal(std::string("handler failed: ") + e.what()));
+  }
+}
+
+asio::awaitable<Response> Server::Impl::RunHandler(asio::thread_pool::executor_type pool,
+                                                   Request& request, const std::string& raw_body,
                                                    BodyEncoding encoding) {
   // Inflating runs here too, on a worker: a body that inflates to the limit
   // must not stall the I/O thread's other connections. The lambda captures
   // references only (the caller's frame outlives it): g++ 12 destroys
   // move-captured members of coroutine lambdas twice.
   co_return co_await asio::co_spawn(
-      workers_.get_executor(),
+      pool,
       [this, &request, &raw_body, encoding]() -> asio::awaitable<Response> {
         try {
           if (encoding == BodyEncoding::kIdentity) {
@@ -514,11 +560,11 @@ asio::awaitable<Response> Server::Impl::RunHandler(Request& request, const std::
             }
             request.body = std::move(*inflated);
           }
-          co_return handler_(request);
-        } catch (const std::exception& e) {
-          co_return render_error_(request, 500,
-                                  Status::Internal(std::string("handler failed: ") + e.what()));
+        } catch (const std::exception& e) {  // out of memory for the body
+          co_return render_error_(
+              request, 500, Status::Internal(std::string("reading the body failed: ") + e.what()));
         }
+        co_return CallHandler(request);
       },
       asio::use_awaitable);
 }
@@ -594,6 +640,7 @@ void Server::Impl::Stop(std::chrono::milliseconds grace) {
   io_.stop();
   for (std::thread& thread : io_threads_) thread.join();
   workers_.join();
+  readers_.join();
   // Nothing runs any more: close the listening socket even if io_.stop() came
   // before the posted close did.
   beast::error_code ec;

@@ -29,6 +29,7 @@ using testing::StatusIs;
 // Echoes what the server handed over: method, path, parameters, body size.
 Response Echo(Request& request) {
   if (request.path == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  if (request.path == "/throw") throw std::runtime_error("boom");
   std::string body = request.method + " " + request.path;
   for (const auto& [name, value] : request.query) body += " " + name + "=" + value;
   body += " body=" + std::to_string(request.body.size());
@@ -46,6 +47,7 @@ class ServerTest : public ::testing::Test {
   void StartServer(ServerOptions options = {}) {
     options.io_threads = 2;
     options.worker_threads = 4;
+    options.read_threads = 3;
     AL_ASSERT_OK_AND_ASSIGN(server_, Server::Start(
                                          std::move(options), Echo,
                                          [](const Request&, int status, const Status& why) {
@@ -255,6 +257,45 @@ TEST_F(ServerTest, ManyClientsAtOnce) {
   }
   for (std::thread& client : clients) client.join();
   EXPECT_EQ(good.load(), 200);
+}
+
+// A read on an idle server runs on its I/O thread, later ones on the read
+// pool, and an I/O thread always stays free to read requests: two slow
+// reads at once (on the pool, or one inline) leave room for a quick one.
+TEST_F(ServerTest, SlowReadsDoNotHoldUpOthers) {
+  StartServer();
+  std::vector<std::thread> slow;
+  std::atomic<int> slow_good{0};
+  for (int i = 0; i < 2; ++i) {
+    slow.emplace_back([&] {
+      auto reply = Fetch(HttpCall{.url = base_ + "/slow"});
+      if (reply.ok() && reply->status == 200) slow_good.fetch_add(1);
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (server_->stats().requests_in_flight < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(server_->stats().requests_in_flight, 2u);
+  const auto start = std::chrono::steady_clock::now();
+  const HttpReply quick = Get("/quick");
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(quick.status, 200);
+  EXPECT_EQ(quick.body, "GET /quick body=0");
+  for (std::thread& thread : slow) thread.join();
+  EXPECT_EQ(slow_good.load(), 2);
+  // The slow ones sleep 400 ms; the quick one waited for neither.
+  EXPECT_LT(waited, std::chrono::milliseconds(300));
+}
+
+TEST_F(ServerTest, AHandlerThatThrowsIsAnswered500) {
+  StartServer();
+  for (const char* method : {"GET", "POST"}) {  // inline or on a pool, and on a pool
+    auto reply = Fetch(HttpCall{.method = method, .url = base_ + "/throw"});
+    ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+    EXPECT_EQ(reply->status, 500) << method;
+    EXPECT_THAT(reply->body, HasSubstr("handler failed: boom")) << method;
+  }
+  EXPECT_EQ(Get("/after").status, 200);
 }
 
 TEST_F(ServerTest, StopFinishesRequestsInFlight) {

@@ -225,6 +225,7 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
   server_options.port = address->port;
   server_options.io_threads = PerCore(config.io_threads, 1);
   server_options.worker_threads = PerCore(config.worker_threads, 4);
+  server_options.read_threads = PerCore(config.read_threads, 2);
   server_options.body_limit_bytes = config.body_limit_bytes;
   server_options.header_timeout = std::chrono::seconds(config.header_timeout_seconds);
   server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);

@@ -212,8 +212,10 @@ std::vector<OptionSpec> BuildOptionSpecs() {
       Uint32Option("io_threads", "--io-threads", "N", &C::io_threads, 0, 256,
                    "Threads running the network event loop; 0: one per core"),
       Uint32Option("worker_threads", "--worker-threads", "N", &C::worker_threads, 0, 4096,
-                   "Threads running request handlers, which wait on fsync and queries; 0: four "
-                   "per core"),
+                   "Threads running writes and other handlers that wait on fsync; 0: four per "
+                   "core"),
+      Uint32Option("read_threads", "--read-threads", "N", &C::read_threads, 0, 4096,
+                   "Threads running GET and HEAD handlers (queries); 0: two per core"),
       Uint64Option("body_limit_bytes", "--body-limit-bytes", "BYTES", &C::body_limit_bytes, 1024,
                    kMaxBodyLimitBytes,
                    "Largest request body, after gzip decoding; larger ones get 413 unread"),

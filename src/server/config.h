@@ -68,9 +68,11 @@ struct ServeConfig {
   std::string public_url;
   // Threads running the event loop. Default 0: one per core.
   uint32_t io_threads = 0;
-  // Threads running handlers, which block on fsync and queries.
+  // Threads running the other handlers (writes, which block on fsync).
   // Default 0: four per core.
   uint32_t worker_threads = 0;
+  // Threads running GET and HEAD handlers (queries). Default 0: two per core.
+  uint32_t read_threads = 0;
   // Largest request body accepted (after gzip decoding); larger ones get 413
   // before being read. Default 32 MiB; each in-flight request may hold this much.
   uint64_t body_limit_bytes = 32u << 20;

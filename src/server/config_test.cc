@@ -171,6 +171,7 @@ TEST_F(ServeConfigTest, ConfigFileAlone) {
                                      "tls_cert: cert.pem\n"
                                      "tls_key: key.pem\n"
                                      "worker_threads: 8\n"
+                                     "read_threads: 3\n"
                                      "demo: true\n"
                                      "access_log: no\n"
                                      "admin_token: 0123\n");
@@ -181,6 +182,7 @@ TEST_F(ServeConfigTest, ConfigFileAlone) {
   EXPECT_EQ(config_.tls_cert, "cert.pem");
   EXPECT_EQ(config_.tls_key, "key.pem");
   EXPECT_EQ(config_.worker_threads, 8u);
+  EXPECT_EQ(config_.read_threads, 3u);
   EXPECT_TRUE(config_.demo);
   EXPECT_FALSE(config_.access_log);
   EXPECT_EQ(config_.admin_token, "0123") << "scalars are read as written, not as numbers";
@@ -445,6 +447,7 @@ TEST_F(ServeConfigTest, HelpNamesEveryOptionItsVariableAndKey) {
       {"--tls-key", "tls_key"},
       {"--io-threads", "io_threads"},
       {"--worker-threads", "worker_threads"},
+      {"--read-threads", "read_threads"},
       {"--body-limit-bytes", "body_limit_bytes"},
       {"--header-timeout-seconds", "header_timeout_seconds"},
       {"--idle-timeout-seconds", "idle_timeout_seconds"},
