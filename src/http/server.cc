@@ -540,7 +540,7 @@ Response Server::Impl::CallHandler(Request& request) {
 asio::awaitable<Response> Server::Impl::RunHandler(asio::thread_pool::executor_type pool,
                                                    Request& request, const std::string& raw_body,
                                                    BodyEncoding encoding) {
-  // Inflating runs here too, on a worker: a body that inflates to the limit
+  // Inflating runs here too, on the pool: a body that inflates to the limit
   // must not stall the I/O thread's other connections. The lambda captures
   // references only (the caller's frame outlives it): g++ 12 destroys
   // move-captured members of coroutine lambdas twice.
