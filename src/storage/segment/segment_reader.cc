@@ -367,7 +367,8 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(env::FileSystem& fs,
     if (entry.kind != SectionKind::kValueFilter)
       reader->fields_written_ = std::max(reader->fields_written_, size_t{entry.field} + 1);
   }
-  reader->block_indexes_.resize(reader->entries_.size());
+  reader->block_indexes_ =
+      std::make_unique<std::atomic<const BlockIndex*>[]>(reader->entries_.size());
   reader->valueless_fields_.assign(reader->by_field_.size(), false);
   for (size_t field = 0; field < reader->by_field_.size(); ++field) {
     // A one-byte dictionary is a count of 0: no row has a value.
@@ -414,11 +415,8 @@ Result<std::string> SegmentReader::ReadSection(size_t index) const {
   return std::move(*raw);
 }
 
-Result<std::shared_ptr<const BlockIndex>> SegmentReader::GetBlockIndex(size_t index) const {
-  {
-    std::lock_guard lock(block_indexes_mu_);
-    if (block_indexes_[index]) return block_indexes_[index];
-  }
+Result<const BlockIndex*> SegmentReader::GetBlockIndex(size_t index) const {
+  if (const BlockIndex* known = block_indexes_[index].load(std::memory_order_acquire)) return known;
   const SectionEntry& entry = entries_[index];
   // One read covers the index of any section up to some hundred blocks.
   std::string head;
@@ -430,11 +428,12 @@ Result<std::shared_ptr<const BlockIndex>> SegmentReader::GetBlockIndex(size_t in
   auto parsed = BlockIndex::Parse(head, entry.stored_bytes, entry.raw_bytes);
   if (!parsed.ok()) return Corrupt(index, parsed.status().message());
   std::lock_guard lock(block_indexes_mu_);
-  if (!block_indexes_[index]) {
-    block_indexes_[index] = *parsed;
-    block_index_bytes_ += (*parsed)->memory_bytes();
-  }
-  return block_indexes_[index];
+  if (const BlockIndex* known = block_indexes_[index].load(std::memory_order_acquire))
+    return known;  // another thread parsed it first
+  block_index_bytes_ += (*parsed)->memory_bytes();
+  owned_block_indexes_.push_back(std::move(*parsed));
+  block_indexes_[index].store(owned_block_indexes_.back().get(), std::memory_order_release);
+  return owned_block_indexes_.back().get();
 }
 
 size_t SegmentReader::resident_bytes() const {
@@ -478,14 +477,14 @@ Result<std::shared_ptr<const ItemBlock>> SegmentReader::BlockHolding(
   return GetItemBlock(index, blocks, blocks.BlockOf(item));
 }
 
-Result<std::shared_ptr<const BlockIndex>> SegmentReader::BlocksToRead(
-    int index, std::span<const uint32_t> items) const {
-  if (index < 0) return std::shared_ptr<const BlockIndex>();
+Result<const BlockIndex*> SegmentReader::BlocksToRead(int index,
+                                                      std::span<const uint32_t> items) const {
+  static constexpr const BlockIndex* kReadWhole = nullptr;
+  if (index < 0) return kReadWhole;
   // Blocks even when the whole section is cached too: two lookups a row
   // (codes, value) either way, and the blocks a page needs stay few.
   const auto section = static_cast<size_t>(index);
-  if (entries_[section].codec != SectionCodec::kZstdBlocks)
-    return std::shared_ptr<const BlockIndex>();
+  if (entries_[section].codec != SectionCodec::kZstdBlocks) return kReadWhole;
   AL_ASSIGN_OR_RETURN(auto blocks, GetBlockIndex(section));
   // A few rows (a page's, in each of many segments) touch at most as many
   // blocks: no need to count them.
@@ -496,7 +495,7 @@ Result<std::shared_ptr<const BlockIndex>> SegmentReader::BlocksToRead(
   std::sort(touched.begin(), touched.end());
   const auto distinct =
       static_cast<size_t>(std::unique(touched.begin(), touched.end()) - touched.begin());
-  if (distinct * 2 > blocks->size()) return std::shared_ptr<const BlockIndex>();
+  if (distinct * 2 > blocks->size()) return kReadWhole;
   return blocks;
 }
 

@@ -10,6 +10,7 @@
 // Thread-safety: thread-safe after Open.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -247,8 +248,9 @@ class SegmentReader {
   // segment has no sections for it and reads it as absent in every row.
   bool AppendedSinceWritten(size_t field) const;
   Status Corrupt(size_t index, std::string_view reason) const;
-  // The block index of section `index` (stored in blocks), kept once read.
-  Result<std::shared_ptr<const BlockIndex>> GetBlockIndex(size_t index) const;
+  // The block index of section `index` (stored in blocks), kept once read
+  // for the reader's life.
+  Result<const BlockIndex*> GetBlockIndex(size_t index) const;
   // Block `block` of section `index`, read on its own, checked and cached.
   Result<std::shared_ptr<const ItemBlock>> GetItemBlock(size_t index, const BlockIndex& blocks,
                                                         size_t block) const;
@@ -256,8 +258,7 @@ class SegmentReader {
   // blocks: it is stored in blocks and they lie in at most half of them
   // (read from blocks even when the whole section is cached too). Null
   // otherwise (read it whole).
-  Result<std::shared_ptr<const BlockIndex>> BlocksToRead(int index,
-                                                         std::span<const uint32_t> items) const;
+  Result<const BlockIndex*> BlocksToRead(int index, std::span<const uint32_t> items) const;
   // The block of section `index` holding `item`: `current` when it does (the
   // items of a page are often neighbours), else read by GetItemBlock.
   Result<std::shared_ptr<const ItemBlock>> BlockHolding(
@@ -290,10 +291,13 @@ class SegmentReader {
   std::vector<bool> valueless_fields_;  // [field]: no row of the segment has a value
   // Per section: its block index once read (a few dozen bytes a block, kept
   // for the segment's life: a page of events would otherwise pay a cache
-  // lookup for it on every field of every segment).
+  // lookup for it on every field of every segment). Read without a lock
+  // (queries on several threads ask for them for every field), written once
+  // under the mutex, never freed before the reader.
+  mutable std::unique_ptr<std::atomic<const BlockIndex*>[]> block_indexes_;
   mutable std::mutex block_indexes_mu_;
-  mutable std::vector<std::shared_ptr<const BlockIndex>> block_indexes_;  // guarded by the mutex
-  mutable size_t block_index_bytes_ = 0;                                  // guarded by the mutex
+  mutable std::vector<std::shared_ptr<const BlockIndex>> owned_block_indexes_;  // guarded by it
+  mutable size_t block_index_bytes_ = 0;                                        // guarded by it
   size_t fields_written_ = 0;  // 1 + the highest field the directory names
   uint64_t directory_offset_ = 0;
 };
