@@ -354,6 +354,14 @@ class Searcher {
   bool Descending() const { return sort_[0].descending; }
   // Whether timestamp `a` comes strictly before `b` in page order.
   bool Earlier(int64_t a, int64_t b) const { return Descending() ? a > b : a < b; }
+  // How many of `candidates`, sorted by timestamp in page order, come
+  // strictly before `time`.
+  uint64_t CountEarlier(std::span<const Candidate> candidates, int64_t time) const {
+    return static_cast<uint64_t>(
+        std::partition_point(candidates.begin(), candidates.end(),
+                             [&](const Candidate& c) { return Earlier(c.timestamp, time); }) -
+        candidates.begin());
+  }
 
   // Calls `visit(reader, index, rows)` with each segment's matching rows
   // (none empty), counting them into the total.
@@ -632,12 +640,7 @@ class Searcher {
     // Matches of source i strictly before `time` in page order.
     auto before = [&](size_t i, int64_t time) -> uint64_t {
       const OrderedSource& source = run[i];
-      if (source.memtable >= 0) {
-        return static_cast<uint64_t>(
-            std::partition_point(source.in_order.begin(), source.in_order.end(),
-                                 [&](const Candidate& c) { return Earlier(c.timestamp, time); }) -
-            source.in_order.begin());
-      }
+      if (source.memtable >= 0) return CountEarlier(source.in_order, time);
       const auto [first, last] = rows_before(i, time);
       auto matches_below = [&](uint32_t row) { return row == 0 ? 0 : source.rows.rank(row - 1); };
       return matches_below(last) - matches_below(first);
@@ -698,10 +701,7 @@ class Searcher {
         const auto first = merged.begin() + static_cast<ptrdiff_t>(t.begin);
         const auto last = merged.begin() + static_cast<ptrdiff_t>(t.end);
         if (t.in_page_order) {
-          count +=
-              std::partition_point(first, last,
-                                   [&](const Candidate& c) { return Earlier(c.timestamp, time); }) -
-              first;
+          count += CountEarlier(std::span<const Candidate>(first, last), time);
         } else {
           count += last - std::partition_point(first, last, [&](const Candidate& c) {
                      return !Earlier(c.timestamp, time);

@@ -294,7 +294,7 @@ class SegmentReader {
   // lookup for it on every field of every segment). Read without a lock
   // (queries on several threads ask for them for every field), written once
   // under the mutex, never freed before the reader.
-  mutable std::unique_ptr<std::atomic<const BlockIndex*>[]> block_indexes_;
+  std::unique_ptr<std::atomic<const BlockIndex*>[]> block_indexes_;
   mutable std::mutex block_indexes_mu_;
   mutable std::vector<std::shared_ptr<const BlockIndex>> owned_block_indexes_;  // guarded by it
   mutable size_t block_index_bytes_ = 0;                                        // guarded by it
