@@ -27,6 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include "enrich/literal_scanner.h"
+
 namespace auditlog::enrich {
 namespace {
 
@@ -158,26 +160,57 @@ std::string RewriteOutsideClasses(std::string_view pattern, Rewrite rewrite) {
   return out;
 }
 
-// `pattern` with each bounded repetition {m,n} written {m,}: a pattern that
-// matches every string the original matches (and more). Braces inside
-// classes, escaped ones and ones that are not repetitions stay as they are.
-std::string RelaxRepetitions(std::string_view pattern) {
-  return RewriteOutsideClasses(pattern, [](std::string_view text, size_t* pos, std::string* out) {
-    if (text[*pos] != '{') return false;
-    // "{m,n}" with digits on both sides: keep "{m,", drop "n".
-    const auto skip_digits = [&](size_t at) {
-      while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) ++at;
-      return at;
-    };
-    const size_t comma = skip_digits(*pos + 1);
-    if (comma == *pos + 1 || comma >= text.size() || text[comma] != ',') return false;
-    const size_t close = skip_digits(comma + 1);
-    if (close == comma + 1 || close >= text.size() || text[close] != '}') return false;
-    out->append(text.substr(*pos, comma + 1 - *pos));
-    out->push_back('}');
-    *pos = close;
-    return true;
-  });
+// Bounded repetitions {m,n} with n at least this are relaxed (see
+// RelaxRepetitions); smaller ones (" {0,2}") cost the DFA little.
+constexpr int kMinRelaxedBound = 20;
+
+// `pattern` with each bounded repetition {m,n}, n >= kMinRelaxedBound,
+// written {m,}: a pattern that matches every string the original matches
+// (and more). Braces inside classes, escaped ones and ones that are not
+// repetitions stay as they are.
+//
+// On a text of at most `*exact_up_to_bytes` bytes the two patterns match
+// alike, with the same groups: each relaxed repetition repeats one
+// character (a literal, a class, '.' or an escape), so it cannot repeat
+// more times than the text has characters (one byte each, in Latin-1), and
+// never reaches its bound. `*exact_up_to_bytes` is the smallest relaxed
+// bound, or 0 when a relaxed repetition repeats a group (whose iterations
+// may be empty) or nothing was relaxed.
+std::string RelaxRepetitions(std::string_view pattern, size_t* exact_up_to_bytes) {
+  size_t smallest_bound = SIZE_MAX;
+  bool repeats_group = false;
+  std::string relaxed =
+      RewriteOutsideClasses(pattern, [&](std::string_view text, size_t* pos, std::string* out) {
+        if (text[*pos] != '{') return false;
+        // "{m,n}" with digits on both sides: keep "{m,", drop "n".
+        const auto skip_digits = [&](size_t at) {
+          while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) ++at;
+          return at;
+        };
+        const size_t comma = skip_digits(*pos + 1);
+        if (comma == *pos + 1 || comma >= text.size() || text[comma] != ',') return false;
+        const size_t close = skip_digits(comma + 1);
+        if (close == comma + 1 || close >= text.size() || text[close] != '}') return false;
+        const std::string_view upper = text.substr(comma + 1, close - comma - 1);
+        if (upper.size() < 4 && std::stoi(std::string(upper)) < kMinRelaxedBound) return false;
+        smallest_bound = std::min(
+            smallest_bound, upper.size() < 9 ? std::stoul(std::string(upper)) : size_t{999999999});
+        // What is repeated ends the output so far: a group when that is a ')'
+        // after an even number of backslashes.
+        if (!out->empty() && out->back() == ')') {
+          size_t backslashes = 0;
+          while (backslashes + 1 < out->size() && (*out)[out->size() - 2 - backslashes] == '\\') {
+            ++backslashes;
+          }
+          if (backslashes % 2 == 0) repeats_group = true;
+        }
+        out->append(text.substr(*pos, comma + 1 - *pos));
+        out->push_back('}');
+        *pos = close;
+        return true;
+      });
+  *exact_up_to_bytes = repeats_group || smallest_bound == SIZE_MAX ? 0 : smallest_bound;
+  return relaxed;
 }
 
 bool IsAscii(std::string_view text) {
@@ -198,14 +231,22 @@ struct Rule {
   // (about 6% of a whole parse, over uap-core's test strings).
   std::unique_ptr<RE2> ascii_regex;
   // For ASCII text, a quick test that must pass before `ascii_regex` runs:
-  // the pattern with every bounded repetition {m,n} widened to {m,}
+  // the pattern with its large bounded repetitions {m,n} widened to {m,}
   // (RelaxRepetitions()), so it matches wherever the rule does. uap-core
   // bounds its wildcards (`^.{0,100}(bot|...)`, `Version/.{1,300}(Chrome)`)
   // to keep backtracking engines safe; in a DFA those bounds make the states
   // count positions, so nearly every new string builds new states and a
   // failing try costs microseconds. Without the bounds the DFA stays small
-  // and warm (another 6%). Null when the pattern has no bounded repetition.
+  // and warm (another 6%). Null when the pattern has no large bounded
+  // repetition.
   std::unique_ptr<RE2> ascii_relaxed;
+  // ASCII text of at most this many bytes cannot reach a relaxed bound:
+  // there `ascii_relaxed` is the rule itself, groups included, and runs
+  // alone. Extracting groups is what the bounds make costly (each bound
+  // unrolls into that many instructions, and RE2's backtracker visits
+  // text length x instructions): up to 50 us for `.{1,300}` rules, against
+  // a few for the relaxed twin. 0 when the twin never stands in.
+  size_t relaxed_exact_up_to_bytes = 0;
   // Per field; empty means the field takes its default group (uap-core, like
   // its reference implementation, treats an empty replacement as none).
   std::array<std::string, kMaxFields> replacements;
@@ -222,15 +263,18 @@ struct Rule {
   // `text_is_ascii` is IsAscii(text).
   bool Apply(std::string_view text, bool text_is_ascii, const SectionSpec& spec,
              const Outputs& outputs) const {
-    const RE2& matcher = text_is_ascii && ascii_regex != nullptr ? *ascii_regex : *regex;
-    if (text_is_ascii && ascii_relaxed != nullptr &&
-        !RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *ascii_relaxed)) {
-      return false;
+    const RE2* matcher = text_is_ascii && ascii_regex != nullptr ? ascii_regex.get() : regex.get();
+    if (text_is_ascii && ascii_relaxed != nullptr) {
+      if (text.size() <= relaxed_exact_up_to_bytes) {
+        matcher = ascii_relaxed.get();
+      } else if (!RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *ascii_relaxed)) {
+        return false;
+      }
     }
     Groups groups;
     const int submatch_count = groups_needed == 0 ? 0 : groups_needed + 1;
-    if (!matcher.Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED,
-                       groups.data(), submatch_count)) {
+    if (!matcher->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED,
+                        groups.data(), submatch_count)) {
       return false;
     }
     for (int field_idx = 0; field_idx < spec.field_count; ++field_idx) {
@@ -260,6 +304,9 @@ struct Rule {
 // requirements; a maximal run of literal characters, each present exactly
 // once, is required as a string (case-insensitively if one of them is a
 // class like [Ss]); an element that may repeat zero times requires nothing.
+// A small class ([34], [0-9], \d) in a run stands for each of its bytes, so
+// the run requires one of several strings ("E[34]0" requires "E30" or
+// "E40"), as long as they stay few: a run that would need more ends there.
 // An alternation of branches B1 | B2 with requirements a1 AND a2 and b1 AND
 // b2 requires (a1 OR b1) AND (a1 OR b2) AND (a2 OR b1) AND (a2 OR b2): the
 // product, distributed; keeping only some of those clauses is weaker, so
@@ -297,6 +344,10 @@ class RequiredLiteralAnalyzer {
  private:
   // The most clauses an alternation's distributed requirements may have.
   static constexpr size_t kMaxClauses = 16;
+  // The most bytes a class may have to be expanded into a run's strings.
+  static constexpr size_t kMaxClassBytes = 10;
+  // The most strings one run may stand for.
+  static constexpr size_t kMaxRunStrings = 64;
 
   static size_t ShortestLength(const Alternatives& alternatives) {
     size_t shortest = SIZE_MAX;
@@ -362,21 +413,44 @@ class RequiredLiteralAnalyzer {
 
   // Parses elements up to '|', ')' or the end (not consumed).
   bool ParseSequence(Requirements* out) {
-    // Literal characters seen so far, each exactly once, adjacent.
-    RequiredLiteral run;
+    // Literal characters seen so far, each exactly once, adjacent: the
+    // strings they may spell, all of one length.
+    std::vector<std::string> run(1);
+    bool run_case_insensitive = false;
     const auto end_run = [&] {
-      if (!run.text.empty()) out->push_back({run});
-      run = RequiredLiteral();
+      if (!run[0].empty()) {
+        Alternatives& alternatives = out->emplace_back();
+        for (std::string& text : run) {
+          alternatives.push_back({std::move(text), run_case_insensitive});
+        }
+      }
+      run.assign(1, std::string());
+      run_case_insensitive = false;
+    };
+    const auto fold = [](std::string* text) {
+      for (char& c : *text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     };
     const auto extend_run = [&](const Element& element) {
-      if (element.case_insensitive && !run.case_insensitive) {
+      if (element.case_insensitive && !run_case_insensitive) {
         // From here on the whole run compares ignoring case: weaker, still sound.
-        for (char& c : run.text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        run.case_insensitive = true;
+        for (std::string& text : run) fold(&text);
+        run_case_insensitive = true;
       }
-      const unsigned char byte = static_cast<unsigned char>(element.literal);
-      run.text.push_back(run.case_insensitive ? static_cast<char>(std::tolower(byte))
-                                              : element.literal);
+      std::string bytes = element.literals;
+      if (run_case_insensitive) fold(&bytes);
+      std::sort(bytes.begin(), bytes.end());
+      bytes.erase(std::unique(bytes.begin(), bytes.end()), bytes.end());
+      if (run.size() * bytes.size() > kMaxRunStrings) end_run();
+      std::vector<std::string> extended;
+      extended.reserve(run.size() * bytes.size());
+      for (const std::string& text : run) {
+        for (const char byte : bytes) extended.push_back(text + byte);
+      }
+      run = std::move(extended);
+      if (run_case_insensitive) {  // folding may have made strings equal
+        std::sort(run.begin(), run.end());
+        run.erase(std::unique(run.begin(), run.end()), run.end());
+      }
     };
     while (pos_ < pattern_.size() && pattern_[pos_] != '|' && pattern_[pos_] != ')') {
       Element element;
@@ -413,7 +487,9 @@ class RequiredLiteralAnalyzer {
   enum class ElementKind : uint8_t { kLiteral, kOther, kGroup };
   struct Element {
     ElementKind kind = ElementKind::kOther;
-    char literal = 0;               // for kLiteral
+    // For kLiteral: the ASCII bytes the element may stand for, one for a
+    // plain character, several for a small class.
+    std::string literals;
     bool case_insensitive = false;  // for kLiteral: a class such as [Ss]
     Requirements group;             // for kGroup
   };
@@ -423,10 +499,18 @@ class RequiredLiteralAnalyzer {
     switch (c) {
       case '(':
         return ParseGroup(element);
-      case '[':
+      case '[': {
         if (ParseCasePairClass(element)) return true;
+        const size_t class_start = pos_;
         element->kind = ElementKind::kOther;
-        return SkipClass();
+        if (!SkipClass()) return false;
+        if (std::optional<std::string> bytes =
+                SmallClassBytes(pattern_.substr(class_start, pos_ - class_start))) {
+          element->kind = ElementKind::kLiteral;
+          element->literals = std::move(*bytes);
+        }
+        return true;
+      }
       case '\\':
         return ParseEscape(element);
       case '.':
@@ -448,7 +532,7 @@ class RequiredLiteralAnalyzer {
           element->kind = ElementKind::kOther;
         } else {
           element->kind = ElementKind::kLiteral;
-          element->literal = c;
+          element->literals.assign(1, c);
         }
         return true;
     }
@@ -465,9 +549,49 @@ class RequiredLiteralAnalyzer {
     }
     pos_ += 4;
     element->kind = ElementKind::kLiteral;
-    element->literal = static_cast<char>(std::tolower(first));
+    element->literals.assign(1, static_cast<char>(std::tolower(first)));
     element->case_insensitive = true;
     return true;
+  }
+
+  // The bytes a bracketed class `text` ("[34]", "[6-8]", "[0-9.]", "[\d_]")
+  // matches, when it is not negated, holds only ASCII characters, ranges and
+  // \d, and matches at most kMaxClassBytes bytes; nullopt otherwise.
+  static std::optional<std::string> SmallClassBytes(std::string_view text) {
+    if (text.size() < 3 || text[1] == '^') return std::nullopt;
+    std::string bytes;
+    const auto add = [&](unsigned char from, unsigned char to) {
+      for (unsigned int byte = from; byte <= to; ++byte) bytes.push_back(static_cast<char>(byte));
+      return bytes.size() <= kMaxClassBytes;
+    };
+    // The members, between the brackets; a ']' first is a member.
+    const std::string_view members = text.substr(1, text.size() - 2);
+    for (size_t pos = 0; pos < members.size(); ++pos) {
+      unsigned char member = static_cast<unsigned char>(members[pos]);
+      if (member >= 0x80 || members.substr(pos).starts_with("[:")) return std::nullopt;
+      if (member == '\\') {
+        if (pos + 1 >= members.size()) return std::nullopt;
+        const unsigned char escaped = static_cast<unsigned char>(members[++pos]);
+        if (escaped == 'd') {
+          if (!add('0', '9')) return std::nullopt;
+          continue;
+        }
+        // Only escaped punctuation stands for itself ("\-", "\.", "\/").
+        if (escaped >= 0x80 || std::isalnum(escaped) || escaped == '_') return std::nullopt;
+        member = escaped;
+      }
+      // A range "a-z"; a '-' first or last is a member.
+      if (pos + 2 < members.size() && members[pos + 1] == '-') {
+        const unsigned char last = static_cast<unsigned char>(members[pos + 2]);
+        if (last >= 0x80 || last == '\\' || last < member) return std::nullopt;
+        if (!add(member, last)) return std::nullopt;
+        pos += 2;
+        continue;
+      }
+      if (!add(member, member)) return std::nullopt;
+    }
+    if (bytes.empty()) return std::nullopt;
+    return bytes;
   }
 
   bool ParseGroup(Element* element) {
@@ -528,11 +652,14 @@ class RequiredLiteralAnalyzer {
     // a digit or '_' as that character: "\.", "\/", "\ ".
     if (byte < 0x80 && !std::isalnum(byte) && c != '_') {
       element->kind = ElementKind::kLiteral;
-      element->literal = c;
+      element->literals.assign(1, c);
       return true;
     }
     switch (c) {
       case 'd':
+        element->kind = ElementKind::kLiteral;
+        element->literals = "0123456789";
+        return true;
       case 'D':
       case 'w':
       case 'W':
@@ -715,15 +842,19 @@ struct UserAgentParser::Section {
   }
 };
 
-// One RE2::Set over the required literals of every rule of every section
-// (set index = literal id). A set of plain literals has a small DFA, like an
-// Aho-Corasick automaton, that stays warm across strings.
+// The required literals of every rule of every section, findable two ways
+// (literal id = set index = scanner id): an Aho-Corasick automaton for ASCII
+// text, and an RE2::Set for the rest. Both answer alike on ASCII text; on
+// other text only RE2 compares as the rules do (its case folding is Unicode's:
+// (?i)k also matches the Kelvin sign).
 struct UserAgentParser::Prefilter {
   struct Admission {
     uint32_t section_idx;
     uint32_t rule_idx;
   };
-  std::unique_ptr<RE2::Set> set;  // null when no rule has a required literal
+  // Both null when no rule has a required literal.
+  std::unique_ptr<LiteralScanner> scanner;
+  std::unique_ptr<RE2::Set> set;
   size_t literal_count = 0;
   // Per literal id: the rules whose first requirement it meets.
   std::vector<std::vector<Admission>> admits;
@@ -910,11 +1041,16 @@ Result<Rule> LoadRule(const YAML::Node& node, const SectionSpec& spec, const std
     // A pattern valid in UTF-8 is valid in Latin-1; if RE2 ever disagrees,
     // the UTF-8 regex alone is still right.
     if (!rule.ascii_regex->ok()) rule.ascii_regex.reset();
-    const std::string relaxed = RelaxRepetitions(translated);
+    size_t exact_up_to_bytes = 0;
+    const std::string relaxed = RelaxRepetitions(translated, &exact_up_to_bytes);
     if (rule.ascii_regex != nullptr && relaxed != translated) {
-      latin1_options.set_never_capture(true);
       rule.ascii_relaxed = std::make_unique<RE2>(relaxed, latin1_options);
-      if (!rule.ascii_relaxed->ok()) rule.ascii_relaxed.reset();  // the exact regex suffices
+      if (!rule.ascii_relaxed->ok()) {
+        rule.ascii_relaxed.reset();  // the exact regex suffices
+      } else if (rule.ascii_relaxed->NumberOfCapturingGroups() ==
+                 rule.ascii_regex->NumberOfCapturingGroups()) {
+        rule.relaxed_exact_up_to_bytes = exact_up_to_bytes;
+      }
     }
   }
 
@@ -991,6 +1127,7 @@ Result<std::unique_ptr<UserAgentParser::Prefilter>> BuildPrefilter(
   // case folding, as their rules are.
   std::map<LiteralKey, uint32_t> literal_ids;
   std::vector<std::string> set_patterns;
+  std::vector<LiteralScanner::Literal> scanner_literals;
   for (uint32_t section_idx = 0; section_idx < kSectionCount; ++section_idx) {
     std::vector<Rule>& rules = sections[section_idx]->rules;
     for (uint32_t rule_idx = 0; rule_idx < rules.size(); ++rule_idx) {
@@ -1019,6 +1156,7 @@ Result<std::unique_ptr<UserAgentParser::Prefilter>> BuildPrefilter(
               literal_ids.try_emplace(key, static_cast<uint32_t>(set_patterns.size()));
           if (added) {
             set_patterns.push_back((key.first ? "(?i)" : "") + RE2::QuoteMeta(key.second));
+            scanner_literals.push_back({key.second, key.first});
             prefilter->admits.emplace_back();
           }
           ids.push_back(entry->second);
@@ -1032,6 +1170,7 @@ Result<std::unique_ptr<UserAgentParser::Prefilter>> BuildPrefilter(
   }
   prefilter->literal_count = set_patterns.size();
   if (set_patterns.empty()) return prefilter;
+  prefilter->scanner = std::make_unique<LiteralScanner>(scanner_literals);
 
   RE2::Options set_options;
   set_options.set_log_errors(false);
@@ -1153,15 +1292,20 @@ void UserAgentParser::ParseUncached(std::string_view user_agent, ParsedUserAgent
   if (prefilter_ != nullptr) {
     ParseScratch& scratch = ThreadScratch();
     scratch.found_literals.clear();
-    RE2::Set::ErrorInfo error{RE2::Set::kNoError};
-    const bool set_ok =
-        prefilter_->set == nullptr ||
-        prefilter_->set->Match(re2::StringPiece(user_agent.data(), user_agent.size()),
-                               &scratch.found_literals, &error) ||
-        error.kind == RE2::Set::kNoError;  // false with no error: no literal occurs
+    scratch.found_bits.resize(
+        std::max(scratch.found_bits.size(), (prefilter_->literal_count + 63) / 64));
+    bool set_ok = true;
+    if (prefilter_->set == nullptr) {
+      // No rule requires a literal.
+    } else if (text_is_ascii) {
+      prefilter_->scanner->FindAll(user_agent, &scratch.found_literals, scratch.found_bits);
+    } else {
+      RE2::Set::ErrorInfo error{RE2::Set::kNoError};
+      set_ok = prefilter_->set->Match(re2::StringPiece(user_agent.data(), user_agent.size()),
+                                      &scratch.found_literals, &error) ||
+               error.kind == RE2::Set::kNoError;  // false with no error: no literal occurs
+    }
     if (set_ok) {
-      scratch.found_bits.resize(
-          std::max(scratch.found_bits.size(), (prefilter_->literal_count + 63) / 64));
       for (int section_idx = 0; section_idx < kSectionCount; ++section_idx) {
         const std::vector<uint64_t>& unfiltered = sections[section_idx]->unfiltered_rules;
         std::vector<uint64_t>& candidates = scratch.candidates[section_idx];

@@ -27,17 +27,21 @@
 //
 // Speed: a prefilter finds the rules that can match, and only those are run,
 // in file order, until one matches. Each rule's regex is analysed for the
-// literal strings any match must contain (RequiredLiterals()); one RE2::Set
-// over all those literals finds which occur in the user agent, and a rule is
-// a candidate when every one of its requirements is met (rules with none are
-// always candidates). A set over the rules' regexes themselves would answer
-// directly, but its DFA explodes on uap-core's hundreds of unanchored patterns
-// and rebuilds states for nearly every new string (hundreds of microseconds
-// per user agent). ASCII user agents, nearly all of them, then run each rule
-// as a Latin-1 twin (smaller programs, the same answers on ASCII text) behind
-// a pre-check with its bounded repetitions unbounded (see struct Rule in the
-// .cc). Results of recent user agents are kept in an LRU cache, sharded by
-// hash so that threads rarely wait on one another.
+// literal strings any match must contain (RequiredLiterals(); small classes
+// such as [34] or \d spell several strings); one pass over the user agent
+// finds which of all those literals occur (an Aho-Corasick LiteralScanner for
+// ASCII text, an RE2::Set for the rest), and a rule is a candidate when every
+// one of its requirements is met (rules with none are always candidates). A
+// set over the rules' regexes themselves would answer directly, but its DFA
+// explodes on uap-core's hundreds of unanchored patterns and rebuilds states
+// for nearly every new string (hundreds of microseconds per user agent).
+// ASCII user agents, nearly all of them, then run each rule as a Latin-1 twin
+// (smaller programs, the same answers on ASCII text); a rule with large
+// bounded repetitions (`.{0,200}`) is tried first without those bounds, and
+// on text too short to reach them that unbounded twin is the rule itself and
+// gives the groups (see struct Rule in the .cc). Results of recent user
+// agents are kept in an LRU cache, sharded by hash so that threads rarely
+// wait on one another.
 //
 // Memory: about 20 MiB once loaded; RE2 builds programs and DFA states as
 // strings need them, and after a broad mix (all of uap-core's test strings)
@@ -132,9 +136,9 @@ class UserAgentParser {
     // Default: true.
     bool use_literal_prefilter = true;
     // Whether to run ASCII user agents through each rule's Latin-1 twin and
-    // its relaxed pre-check (see user_agent_parser.cc, struct Rule): the same
-    // answers, about 10% faster on uap-core's test strings, for about twice
-    // the compiled programs. false runs every rule as written, in UTF-8; with
+    // its relaxed twin (see user_agent_parser.cc, struct Rule): the same
+    // answers, faster (bench/RESULTS.md, "Enrichment"), for about twice the
+    // compiled programs. false runs every rule as written, in UTF-8; with
     // use_literal_prefilter = false that is the plain reading of uap-core's
     // specification, the reference for differential tests.
     // Default: true.

@@ -395,12 +395,39 @@ TEST(RequiredLiterals, LiteralRunsAreRequired) {
   EXPECT_EQ(Literals("[Bb]\\w\\d+yz$"), (Requirements{{"yz"}}));
 }
 
+TEST(RequiredLiterals, SmallClassesSpellSeveralStrings) {
+  EXPECT_EQ(Literals("E[34]0"), (Requirements{{"E30", "E40"}}));
+  EXPECT_EQ(Literals("LS[6-8]x"), (Requirements{{"LS6x", "LS7x", "LS8x"}}));
+  EXPECT_EQ(Literals("v\\d\\."),
+            (Requirements{{"v0.", "v1.", "v2.", "v3.", "v4.", "v5.", "v6.", "v7.", "v8.", "v9."}}));
+  EXPECT_EQ(Literals("[\\-.]ab"), (Requirements{{"-ab", ".ab"}}));
+  EXPECT_EQ(Literals("[-a]b"), (Requirements{{"-b", "ab"}}));
+  // Repeated: the first repetition is sure, what follows is not adjacent.
+  EXPECT_EQ(Literals("SM[GT]\\d{3}x"),
+            (Requirements{{"SMG0", "SMG1", "SMG2", "SMG3", "SMG4", "SMG5", "SMG6",
+                           "SMG7", "SMG8", "SMG9", "SMT0", "SMT1", "SMT2", "SMT3",
+                           "SMT4", "SMT5", "SMT6", "SMT7", "SMT8", "SMT9"}}));
+  // Too many strings (10 x 10 > 64): the run ends before the class that
+  // would overflow it and starts again there; runs of one byte are dropped.
+  EXPECT_EQ(Literals("\\d\\d\\dx"),
+            (Requirements{{"0x", "1x", "2x", "3x", "4x", "5x", "6x", "7x", "8x", "9x"}}));
+  // Large, negated and named classes are not expanded.
+  for (std::string_view pattern : {"[A-Z]", "[^ab]", "[[:digit:]]", "[a-z0-9]", "\\w"}) {
+    EXPECT_EQ(Literals(std::string(pattern) + "x"), Requirements{}) << pattern;
+  }
+  // In a case-insensitive run the strings are folded and deduplicated.
+  EXPECT_EQ(Literals("[Ss][aA]x"), (Requirements{{"(?i)sax"}}));
+}
+
 TEST(RequiredLiterals, CasePairClassesMakeCaseInsensitiveLiterals) {
   EXPECT_EQ(Literals("[Ss][Pp][Ii][Dd][Ee][Rr]"), (Requirements{{"(?i)spider"}}));
   EXPECT_EQ(Literals("Web[Kk]it/"), (Requirements{{"(?i)webkit/"}}));
-  EXPECT_EQ(Literals("[Bb]ot\\d+yz$"), (Requirements{{"(?i)bot"}, {"yz"}}));
+  EXPECT_EQ(Literals("[Bb]ot\\d+yz$"),
+            (Requirements{{"(?i)bot0", "(?i)bot1", "(?i)bot2", "(?i)bot3", "(?i)bot4", "(?i)bot5",
+                           "(?i)bot6", "(?i)bot7", "(?i)bot8", "(?i)bot9"},
+                          {"yz"}}));
   EXPECT_EQ(Literals("[Bb]"), Requirements{});
-  EXPECT_EQ(Literals("[Bb-]ot"), (Requirements{{"ot"}}));
+  EXPECT_EQ(Literals("[Bb-]ot"), (Requirements{{"-ot", "Bot", "bot"}}));
 }
 
 TEST(RequiredLiterals, OptionalCharactersEndRuns) {
@@ -454,22 +481,42 @@ TEST(RequiredLiterals, ConstructsNotFollowedGiveNothing) {
 }
 
 TEST(UserAgentParser, BoundedRepetitionsStayExact) {
-  // The relaxed pre-check matches "Foo12345Bar"; the rule itself must not.
+  // The relaxed pre-check (bounds of 20 and more dropped) matches
+  // "Foo<21 digits>Bar"; the rule itself must not.
+  const std::string digits21(21, '7');
   const SmallRules rules(
-      RegexesYaml("    - regex: '(Foo).{0,3}(Bar)'\n"
-                  "    - regex: '(Foo)[0-9]{2,4}(Baz)'\n"
+      RegexesYaml("    - regex: '(Foo).{0,20}(Bar)'\n"
+                  "    - regex: '(Foo)[0-9]{2,24}(Baz)'\n"
+                  "    - regex: '(Foo)(?:ab){1,20}(Bax)'\n"
                   "    - regex: '(Any)'\n",
                   "[]", "[]"));
-  EXPECT_EQ(rules.Parse("Foo12345Bar Any").ua, Software("Any"));
+  EXPECT_EQ(rules.Parse("Foo" + digits21 + "Bar Any").ua, Software("Any"));
   EXPECT_EQ(rules.Parse("Foo123Bar").ua, Software("Foo", "Bar"));
-  EXPECT_EQ(rules.Parse("Foo12345Baz Any").ua, Software("Any"));
+  EXPECT_EQ(rules.Parse("Foo" + digits21 + "1234Baz Any").ua, Software("Any"));
   EXPECT_EQ(rules.Parse("Foo1234Baz").ua, Software("Foo", "Baz"));
-  // Non-ASCII text takes the UTF-8 rules: ".{0,3}" counts characters.
-  EXPECT_EQ(rules
-                .Parse("Foo\xc3\xa9\xc3\xa9\xc3\xa9"
-                       "Bar")
-                .ua,
-            Software("Foo", "Bar"));
+  EXPECT_EQ(rules.Parse("Fooababab" + std::string("Bax")).ua, Software("Foo", "Bax"));
+  std::string ab21;
+  for (int idx = 0; idx < 21; ++idx) ab21 += "ab";
+  EXPECT_EQ(rules.Parse("Foo" + ab21 + "Bax Any").ua, Software("Any"));
+  // Non-ASCII text takes the UTF-8 rules: ".{0,20}" counts characters.
+  std::string accented;
+  for (int idx = 0; idx < 20; ++idx) accented += "\xc3\xa9";
+  EXPECT_EQ(rules.Parse("Foo" + accented + "Bar").ua, Software("Foo", "Bar"));
+}
+
+TEST(UserAgentParser, RelaxedTwinGivesTheRulesGroupsOnShortText) {
+  // On text no longer than the smallest relaxed bound the relaxed twin
+  // stands in for the rule, groups included; on longer text the rule's own
+  // bound decides which "Bar" a greedy ".{0,20}" reaches.
+  const SmallRules rules(RegexesYaml("    - regex: '(Foo)(.{0,20})(Bar)'\n", "[]", "[]"));
+  EXPECT_EQ(rules.Parse("Foo-Bar-Bar").ua, Software("Foo", "-Bar-", "Bar"));
+  EXPECT_EQ(rules.Parse("Foo-aBar" + std::string(30, 'b') + "Bar").ua,
+            Software("Foo", "-a", "Bar"));
+  const std::string exactly20 = "Foo" + std::string(14, '-') + "Bar";
+  ASSERT_EQ(exactly20.size(), 20u);
+  EXPECT_EQ(rules.Parse(exactly20).ua, Software("Foo", std::string(14, '-'), "Bar"));
+  const std::string bar_at_21 = "Foo" + std::string(21, '-') + "Bar";
+  EXPECT_EQ(rules.Parse(bar_at_21).ua, Software("Other"));
 }
 
 TEST(UserAgentParser, PrefilterAgreesWhereRequirementsAreSubtle) {

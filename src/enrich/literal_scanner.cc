@@ -1,0 +1,144 @@
+#include "enrich/literal_scanner.h"
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+
+namespace auditlog::enrich {
+namespace {
+
+constexpr uint32_t kAbsent = UINT32_MAX;  // no trie edge (only while building)
+
+unsigned char FoldAscii(unsigned char byte) {
+  return byte >= 'A' && byte <= 'Z' ? static_cast<unsigned char>(byte - 'A' + 'a') : byte;
+}
+
+bool IsUsable(const LiteralScanner::Literal& literal) {
+  return !literal.text.empty() && std::all_of(literal.text.begin(), literal.text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80;
+  });
+}
+
+}  // namespace
+
+LiteralScanner::LiteralScanner(std::span<const Literal> literals) {
+  literals_.reserve(literals.size());
+  for (const Literal& literal : literals) {
+    literals_.push_back({literal.text, literal.case_insensitive});
+  }
+
+  // One class per folded byte that some literal uses; an upper-case letter
+  // shares its lower-case letter's class.
+  for (const Literal& literal : literals) {
+    if (!IsUsable(literal)) continue;
+    for (const char c : literal.text) {
+      const unsigned char folded = FoldAscii(static_cast<unsigned char>(c));
+      if (byte_class_[folded] == 0) byte_class_[folded] = static_cast<uint8_t>(class_count_++);
+    }
+  }
+  for (unsigned char upper = 'A'; upper <= 'Z'; ++upper) {
+    byte_class_[upper] = byte_class_[FoldAscii(upper)];
+  }
+
+  // The trie over the folded literals. State 0 is the root.
+  std::vector<std::vector<uint32_t>> ends_at(1);
+  transitions_.assign(class_count_, kAbsent);
+  for (uint32_t literal_id = 0; literal_id < literals.size(); ++literal_id) {
+    if (!IsUsable(literals[literal_id])) continue;
+    uint32_t state = 0;
+    for (const char c : literals[literal_id].text) {
+      uint32_t& edge =
+          transitions_[size_t{state} * class_count_ + byte_class_[static_cast<unsigned char>(c)]];
+      if (edge == kAbsent) {
+        edge = static_cast<uint32_t>(ends_at.size());
+        ends_at.emplace_back();
+        // `edge` may dangle once the table grows: it was written first.
+        transitions_.resize(transitions_.size() + class_count_, kAbsent);
+      }
+      state =
+          transitions_[size_t{state} * class_count_ + byte_class_[static_cast<unsigned char>(c)]];
+    }
+    ends_at[state].push_back(literal_id);
+  }
+  const size_t state_count = ends_at.size();
+
+  // Breadth first, so that every state's failure state (its longest proper
+  // suffix in the trie) is finished before the state itself: missing edges
+  // become the failure state's edges, and the report chain follows the
+  // failure links to the states where literals end.
+  std::vector<uint32_t> failure(state_count, 0);
+  report_from_.assign(state_count, kNoReport);
+  next_report_.assign(state_count, kNoReport);
+  report_from_[0] = ends_at[0].empty() ? kNoReport : 0;
+  std::deque<uint32_t> queue;
+  for (uint32_t cls = 0; cls < class_count_; ++cls) {
+    uint32_t& edge = transitions_[cls];
+    if (edge == kAbsent) {
+      edge = 0;
+    } else {
+      failure[edge] = 0;
+      queue.push_back(edge);
+    }
+  }
+  while (!queue.empty()) {
+    const uint32_t state = queue.front();
+    queue.pop_front();
+    const uint32_t fail = failure[state];
+    next_report_[state] = report_from_[fail];
+    report_from_[state] = ends_at[state].empty() ? report_from_[fail] : state;
+    for (uint32_t cls = 0; cls < class_count_; ++cls) {
+      const uint32_t fail_target = transitions_[size_t{fail} * class_count_ + cls];
+      uint32_t& edge = transitions_[size_t{state} * class_count_ + cls];
+      if (edge == kAbsent) {
+        edge = fail_target;
+      } else {
+        failure[edge] = fail_target;
+        queue.push_back(edge);
+      }
+    }
+  }
+
+  ends_begin_.reserve(state_count + 1);
+  for (const std::vector<uint32_t>& ids : ends_at) {
+    ends_begin_.push_back(static_cast<uint32_t>(ends_.size()));
+    ends_.insert(ends_.end(), ids.begin(), ids.end());
+  }
+  ends_begin_.push_back(static_cast<uint32_t>(ends_.size()));
+}
+
+void LiteralScanner::FindAll(std::string_view text, std::vector<int>* found,
+                             std::span<uint64_t> seen) const {
+  const uint32_t* transitions = transitions_.data();
+  const uint32_t* report_from = report_from_.data();
+  uint32_t state = 0;
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    const uint8_t cls = byte_class_[static_cast<unsigned char>(text[pos])];
+    state = transitions[size_t{state} * class_count_ + cls];
+    if (report_from[state] != kNoReport) Report(report_from[state], text, pos + 1, found, seen);
+  }
+}
+
+// Reports the literals ending at `text[end - 1]`: those of `state` and of
+// every reporting state on its suffix chain.
+void LiteralScanner::Report(uint32_t state, std::string_view text, size_t end,
+                            std::vector<int>* found, std::span<uint64_t> seen) const {
+  for (; state != kNoReport; state = next_report_[state]) {
+    for (uint32_t idx = ends_begin_[state]; idx < ends_begin_[state + 1]; ++idx) {
+      const uint32_t literal_id = ends_[idx];
+      uint64_t& word = seen[literal_id / 64];
+      const uint64_t bit = uint64_t{1} << (literal_id % 64);
+      if ((word & bit) != 0) continue;
+      const StoredLiteral& literal = literals_[literal_id];
+      // The automaton matched the folded bytes; an exact literal must match
+      // the text's own.
+      if (!literal.case_insensitive && std::memcmp(text.data() + end - literal.text.size(),
+                                                   literal.text.data(), literal.text.size()) != 0) {
+        continue;
+      }
+      word |= bit;
+      found->push_back(static_cast<int>(literal_id));
+    }
+  }
+}
+
+}  // namespace auditlog::enrich
