@@ -5,18 +5,17 @@
 // record. Filling a Geo needs up to eleven values from nested maps, so we walk
 // each record once over the mapped data section (the format's byte grammar:
 // https://maxmind.github.io/MaxMind-DB/, "Output Data Section") and take the
-// keys we know as they come. The tree search stays libmaxminddb's
-// (MMDB_lookup_sockaddr); addresses are parsed here because
-// MMDB_lookup_string goes through getaddrinfo. bench/micro/geoip_bench.cc
-// measures both readers.
+// keys we know as they come. The tree search is ours too (MmdbSearchTree:
+// a table for the top 16 levels, then the mapped nodes); libmaxminddb opens
+// the file, checks it and reads its metadata. Addresses are parsed here
+// because MMDB_lookup_string goes through getaddrinfo.
+// bench/micro/geoip_bench.cc measures both readers.
 
 #include "enrich/geoip_database.h"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <maxminddb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -26,8 +25,10 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <vector>
 
+#include "enrich/mmdb_search_tree.h"
 #include "event/validation.h"
 
 namespace auditlog::enrich {
@@ -902,6 +903,8 @@ struct GeoIpDatabase::Handle {
 
   MMDB_s mmdb{};
   bool is_open = false;
+  // Set once the file is known to be laid out as its metadata says.
+  std::optional<MmdbSearchTree> tree;
 };
 
 GeoIpDatabase::GeoIpDatabase(std::string path, std::unique_ptr<Handle> handle)
@@ -959,6 +962,13 @@ Result<std::unique_ptr<GeoIpDatabase>> GeoIpDatabase::Open(const std::string& pa
         "the file",
         path, mmdb.metadata.node_count, mmdb.metadata.record_size));
   }
+
+  auto tree = MmdbSearchTree::Build(mmdb);
+  if (!tree.ok()) {
+    return Status::InvalidArgument(fmt::format("geoip: {} is not a MaxMind DB file we read: {}",
+                                               path, tree.status().message()));
+  }
+  handle->tree.emplace(std::move(tree).value());
 
   auto database = std::unique_ptr<GeoIpDatabase>(new GeoIpDatabase(path, std::move(handle)));
   database->database_type_ =
@@ -1043,26 +1053,11 @@ bool GeoIpDatabase::Lookup(std::string_view ip, event::Geo* geo) const {
 
 bool GeoIpDatabase::Lookup(const IpAddress& address, event::Geo* geo) const {
   if (IsNonPublicAddress(address)) return false;
-  int lookup_error = MMDB_SUCCESS;
-  MMDB_lookup_result_s result;
-  if (address.family == IpAddress::Family::kIpv4) {
-    sockaddr_in ipv4{};
-    ipv4.sin_family = AF_INET;
-    std::memcpy(&ipv4.sin_addr, address.bytes.data(), 4);
-    result = MMDB_lookup_sockaddr(&handle_->mmdb, reinterpret_cast<const sockaddr*>(&ipv4),
-                                  &lookup_error);
-  } else {
-    if (!has_ipv6_) return false;
-    sockaddr_in6 ipv6{};
-    ipv6.sin6_family = AF_INET6;
-    std::memcpy(&ipv6.sin6_addr, address.bytes.data(), 16);
-    result = MMDB_lookup_sockaddr(&handle_->mmdb, reinterpret_cast<const sockaddr*>(&ipv6),
-                                  &lookup_error);
-  }
-  if (lookup_error != MMDB_SUCCESS || !result.found_entry) return false;
+  const std::optional<uint32_t> offset = handle_->tree->Find(address);
+  if (!offset) return false;
   const DataSection data(handle_->mmdb.data_section, handle_->mmdb.data_section_size);
   RecordFields fields;
-  if (!ReadRecord(data, result.entry.offset, &fields)) return false;
+  if (!ReadRecord(data, *offset, &fields)) return false;
   Commit(fields, geo);
   return true;
 }

@@ -203,8 +203,14 @@ $city->insert_network( $_, $nowhere ) for @non_public_ipv4, @non_public_ipv6;
 write_tree( $city, 'geolite2-city.mmdb' );
 
 # --- GeoLite2-Country -------------------------------------------------------
-my $country =
-    new_tree( ip_version => 6, database_type => 'GeoLite2-Country', alias_ipv6_to_ipv4 => 1 );
+# Record sizes vary so that readers meet all three: 28 bits by default, 24
+# here, 32 for the ASN database.
+my $country = new_tree(
+    ip_version         => 6,
+    database_type      => 'GeoLite2-Country',
+    alias_ipv6_to_ipv4 => 1,
+    record_size        => 24
+);
 $country->insert_network( '81.2.69.0/24',
     { continent => \%europe, country => \%gb, registered_country => \%gb } );
 $country->insert_network( '2001:480::/32',
@@ -212,7 +218,12 @@ $country->insert_network( '2001:480::/32',
 write_tree( $country, 'geolite2-country.mmdb' );
 
 # --- GeoLite2-ASN -----------------------------------------------------------
-my $asn = new_tree( ip_version => 6, database_type => 'GeoLite2-ASN', alias_ipv6_to_ipv4 => 1 );
+my $asn = new_tree(
+    ip_version         => 6,
+    database_type      => 'GeoLite2-ASN',
+    alias_ipv6_to_ipv4 => 1,
+    record_size        => 32
+);
 $asn->insert_network( '1.0.0.0/24',
     { autonomous_system_number => 13335, autonomous_system_organization => 'Cloudflare, Inc.' } );
 $asn->insert_network( '81.2.69.0/24',
