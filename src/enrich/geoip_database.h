@@ -20,6 +20,9 @@
 // name, continent) comes from a built-in ISO 3166-1 table. Some databases come
 // as an IPv4 file and an IPv6 file (ip-location-db's dbip-city): open both.
 //
+// Memory: the file is mapped, not read; the tree search's tables add 256 KiB
+// per address family the database holds (MmdbSearchTree).
+//
 // Thread-safety: a GeoIpDatabase is immutable once opened; Lookup() may be
 // called from any number of threads at once.
 
