@@ -431,6 +431,9 @@ class RequiredLiteralAnalyzer {
       for (char& c : *text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     };
     const auto extend_run = [&](const Element& element) {
+      // Too many strings: the run ends before this element, which starts the
+      // next one. (Decided first: ending the run also resets its case.)
+      if (run.size() * element.literals.size() > kMaxRunStrings) end_run();
       if (element.case_insensitive && !run_case_insensitive) {
         // From here on the whole run compares ignoring case: weaker, still sound.
         for (std::string& text : run) fold(&text);
@@ -440,7 +443,6 @@ class RequiredLiteralAnalyzer {
       if (run_case_insensitive) fold(&bytes);
       std::sort(bytes.begin(), bytes.end());
       bytes.erase(std::unique(bytes.begin(), bytes.end()), bytes.end());
-      if (run.size() * bytes.size() > kMaxRunStrings) end_run();
       std::vector<std::string> extended;
       extended.reserve(run.size() * bytes.size());
       for (const std::string& text : run) {

@@ -417,6 +417,12 @@ TEST(RequiredLiterals, SmallClassesSpellSeveralStrings) {
   }
   // In a case-insensitive run the strings are folded and deduplicated.
   EXPECT_EQ(Literals("[Ss][aA]x"), (Requirements{{"(?i)sax"}}));
+  // A run that overflows ends; the next one compares by its own case: the
+  // capitals of [A-J] stay capitals after a case-insensitive run.
+  EXPECT_EQ(Literals("[Ss]\\d[A-J]Q"),
+            (Requirements{{"(?i)s0", "(?i)s1", "(?i)s2", "(?i)s3", "(?i)s4", "(?i)s5", "(?i)s6",
+                           "(?i)s7", "(?i)s8", "(?i)s9"},
+                          {"AQ", "BQ", "CQ", "DQ", "EQ", "FQ", "GQ", "HQ", "IQ", "JQ"}}));
 }
 
 TEST(RequiredLiterals, CasePairClassesMakeCaseInsensitiveLiterals) {
@@ -527,7 +533,8 @@ TEST(UserAgentParser, PrefilterAgreesWhereRequirementsAreSubtle) {
                   "    - regex: '(Foo|Bar)/(\\d+)'\n"
                   "    - regex: '(?:Mobile )?(Safari)'\n"
                   "    - regex: '(xy)z'\n"
-                  "      regex_flag: 'i'\n",
+                  "      regex_flag: 'i'\n"
+                  "    - regex: '([Ss]\\d[A-J]Q)'\n",
                   "[]",
                   "    - regex: '(KINDLE)'\n"
                   "      regex_flag: 'i'\n"));
@@ -535,6 +542,9 @@ TEST(UserAgentParser, PrefilterAgreesWhereRequirementsAreSubtle) {
   EXPECT_EQ(rules.Parse("Bar/2").ua, Software("Bar", "2"));
   EXPECT_EQ(rules.Parse("Safari").ua.family, "Safari");
   EXPECT_EQ(rules.Parse("XyZ").ua.family, "Xy");
+  // A case-insensitive run ends where a class would make too many strings;
+  // the class's capitals must stay capitals in the run that follows.
+  EXPECT_EQ(rules.Parse("an S1BQ").ua.family, "S1BQ");
   EXPECT_EQ(rules.Parse("a Kindle").device.family, "Kindle");
   // RE2 folds 'K' with U+212A KELVIN SIGN; the literal prefilter must too.
   EXPECT_EQ(rules.Parse("\xe2\x84\xaaindle").device.family, "\xe2\x84\xaaindle");
