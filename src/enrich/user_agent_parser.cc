@@ -244,8 +244,8 @@ struct Rule {
   // there `ascii_relaxed` is the rule itself, groups included, and runs
   // alone. Extracting groups is what the bounds make costly (each bound
   // unrolls into that many instructions, and RE2's backtracker visits
-  // text length x instructions): up to 50 us for `.{1,300}` rules, against
-  // a few for the relaxed twin. 0 when the twin never stands in.
+  // text length x instructions): up to 30 us a match for the `.{0,200}`
+  // rules, a few for their twins. 0 when the twin never stands in.
   size_t relaxed_exact_up_to_bytes = 0;
   // Per field; empty means the field takes its default group (uap-core, like
   // its reference implementation, treats an empty replacement as none).
