@@ -21,12 +21,8 @@ bool IsUsable(const LiteralScanner::Literal& literal) {
 
 }  // namespace
 
-LiteralScanner::LiteralScanner(std::span<const Literal> literals) {
-  literals_.reserve(literals.size());
-  for (const Literal& literal : literals) {
-    literals_.push_back({literal.text, literal.case_insensitive});
-  }
-
+LiteralScanner::LiteralScanner(std::span<const Literal> literals)
+    : literals_(literals.begin(), literals.end()) {
   // One class per folded byte that some literal uses; an upper-case letter
   // shares its lower-case letter's class.
   for (const Literal& literal : literals) {
@@ -128,7 +124,7 @@ void LiteralScanner::Report(uint32_t state, std::string_view text, size_t end,
       uint64_t& word = seen[literal_id / 64];
       const uint64_t bit = uint64_t{1} << (literal_id % 64);
       if ((word & bit) != 0) continue;
-      const StoredLiteral& literal = literals_[literal_id];
+      const Literal& literal = literals_[literal_id];
       // The automaton matched the folded bytes; an exact literal must match
       // the text's own.
       if (!literal.case_insensitive && std::memcmp(text.data() + end - literal.text.size(),

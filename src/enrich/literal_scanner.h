@@ -60,15 +60,10 @@ class LiteralScanner {
   size_t class_count() const { return class_count_; }
 
  private:
-  struct StoredLiteral {
-    std::string text;  // as given
-    bool case_insensitive;
-  };
-
   void Report(uint32_t state, std::string_view text, size_t end, std::vector<int>* found,
               std::span<uint64_t> seen) const;
 
-  std::vector<StoredLiteral> literals_;
+  std::vector<Literal> literals_;  // as given
   // Byte -> class: ASCII letters fold to one class per letter; bytes that
   // occur in no literal share class 0, which always leads back to the root.
   uint8_t byte_class_[256] = {};

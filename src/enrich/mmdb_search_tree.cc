@@ -101,14 +101,11 @@ void MmdbSearchTree::Fill(std::vector<uint32_t>* table, uint32_t value, int dept
 }
 
 std::optional<uint32_t> MmdbSearchTree::DataOffset(uint32_t value) const {
-  // node_count itself means "no record"; values just above it would point
-  // into the separator.
-  if (value <= shape_.node_count) return std::nullopt;
+  // Values up to node_count are nodes or "no record"; the 16 above it would
+  // point into the separator.
+  if (value < shape_.node_count + uint64_t{kDataSeparatorBytes}) return std::nullopt;
   const uint64_t offset = uint64_t{value} - shape_.node_count - kDataSeparatorBytes;
-  if (uint64_t{value} - shape_.node_count < kDataSeparatorBytes ||
-      offset >= shape_.data_section_size) {
-    return std::nullopt;
-  }
+  if (offset >= shape_.data_section_size) return std::nullopt;
   return static_cast<uint32_t>(offset);
 }
 

@@ -14,6 +14,7 @@
 #include <bit>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -162,7 +163,7 @@ std::string RewriteOutsideClasses(std::string_view pattern, Rewrite rewrite) {
 
 // Bounded repetitions {m,n} with n at least this are relaxed (see
 // RelaxRepetitions); smaller ones (" {0,2}") cost the DFA little.
-constexpr int kMinRelaxedBound = 20;
+constexpr size_t kMinRelaxedBound = 20;
 
 // `pattern` with each bounded repetition {m,n}, n >= kMinRelaxedBound,
 // written {m,}: a pattern that matches every string the original matches
@@ -178,6 +179,7 @@ constexpr int kMinRelaxedBound = 20;
 // may be empty) or nothing was relaxed.
 std::string RelaxRepetitions(std::string_view pattern, size_t* exact_up_to_bytes) {
   size_t smallest_bound = SIZE_MAX;
+  bool relaxed_any = false;
   bool repeats_group = false;
   std::string relaxed =
       RewriteOutsideClasses(pattern, [&](std::string_view text, size_t* pos, std::string* out) {
@@ -191,10 +193,12 @@ std::string RelaxRepetitions(std::string_view pattern, size_t* exact_up_to_bytes
         if (comma == *pos + 1 || comma >= text.size() || text[comma] != ',') return false;
         const size_t close = skip_digits(comma + 1);
         if (close == comma + 1 || close >= text.size() || text[close] != '}') return false;
-        const std::string_view upper = text.substr(comma + 1, close - comma - 1);
-        if (upper.size() < 4 && std::stoi(std::string(upper)) < kMinRelaxedBound) return false;
-        smallest_bound = std::min(
-            smallest_bound, upper.size() < 9 ? std::stoul(std::string(upper)) : size_t{999999999});
+        // A bound too large for size_t stays SIZE_MAX: out of reach all the same.
+        size_t bound = SIZE_MAX;
+        std::from_chars(text.data() + comma + 1, text.data() + close, bound);
+        if (bound < kMinRelaxedBound) return false;
+        relaxed_any = true;
+        smallest_bound = std::min(smallest_bound, bound);
         // What is repeated ends the output so far: a group when that is a ')'
         // after an even number of backslashes.
         if (!out->empty() && out->back() == ')') {
@@ -209,7 +213,7 @@ std::string RelaxRepetitions(std::string_view pattern, size_t* exact_up_to_bytes
         *pos = close;
         return true;
       });
-  *exact_up_to_bytes = repeats_group || smallest_bound == SIZE_MAX ? 0 : smallest_bound;
+  *exact_up_to_bytes = repeats_group || !relaxed_any ? 0 : smallest_bound;
   return relaxed;
 }
 
@@ -1128,8 +1132,7 @@ Result<std::unique_ptr<UserAgentParser::Prefilter>> BuildPrefilter(
   // Case-sensitive literals are compared as bytes; the others with RE2's own
   // case folding, as their rules are.
   std::map<LiteralKey, uint32_t> literal_ids;
-  std::vector<std::string> set_patterns;
-  std::vector<LiteralScanner::Literal> scanner_literals;
+  std::vector<LiteralScanner::Literal> literals;  // by id
   for (uint32_t section_idx = 0; section_idx < kSectionCount; ++section_idx) {
     std::vector<Rule>& rules = sections[section_idx]->rules;
     for (uint32_t rule_idx = 0; rule_idx < rules.size(); ++rule_idx) {
@@ -1155,10 +1158,9 @@ Result<std::unique_ptr<UserAgentParser::Prefilter>> BuildPrefilter(
         for (const RequiredLiteral& literal : rule.required_literals[requirement_idx]) {
           const LiteralKey key = key_of(rule, literal);
           const auto [entry, added] =
-              literal_ids.try_emplace(key, static_cast<uint32_t>(set_patterns.size()));
+              literal_ids.try_emplace(key, static_cast<uint32_t>(literals.size()));
           if (added) {
-            set_patterns.push_back((key.first ? "(?i)" : "") + RE2::QuoteMeta(key.second));
-            scanner_literals.push_back({key.second, key.first});
+            literals.push_back({key.second, key.first});
             prefilter->admits.emplace_back();
           }
           ids.push_back(entry->second);
@@ -1170,25 +1172,28 @@ Result<std::unique_ptr<UserAgentParser::Prefilter>> BuildPrefilter(
       }
     }
   }
-  prefilter->literal_count = set_patterns.size();
-  if (set_patterns.empty()) return prefilter;
-  prefilter->scanner = std::make_unique<LiteralScanner>(scanner_literals);
+  prefilter->literal_count = literals.size();
+  if (literals.empty()) return prefilter;
+  prefilter->scanner = std::make_unique<LiteralScanner>(literals);
 
   RE2::Options set_options;
   set_options.set_log_errors(false);
   set_options.set_max_mem(options.prefilter_max_mem_bytes);
   prefilter->set = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
-  for (size_t literal_id = 0; literal_id < set_patterns.size(); ++literal_id) {
+  for (size_t literal_id = 0; literal_id < literals.size(); ++literal_id) {
+    const LiteralScanner::Literal& literal = literals[literal_id];
+    const std::string pattern =
+        (literal.case_insensitive ? "(?i)" : "") + RE2::QuoteMeta(literal.text);
     std::string error;
-    if (prefilter->set->Add(set_patterns[literal_id], &error) != static_cast<int>(literal_id)) {
+    if (prefilter->set->Add(pattern, &error) != static_cast<int>(literal_id)) {
       return Status::Internal(fmt::format("{}: prefilter: RE2::Set rejects literal {:?}: {}",
-                                          source_name, set_patterns[literal_id], error));
+                                          source_name, pattern, error));
     }
   }
   if (!prefilter->set->Compile()) {
     return Status::InvalidArgument(fmt::format(
         "{}: the prefilter's RE2::Set of {} literals does not fit in prefilter_max_mem_bytes = {}",
-        source_name, set_patterns.size(), options.prefilter_max_mem_bytes));
+        source_name, literals.size(), options.prefilter_max_mem_bytes));
   }
   return prefilter;
 }
@@ -1296,12 +1301,11 @@ void UserAgentParser::ParseUncached(std::string_view user_agent, ParsedUserAgent
     scratch.found_literals.clear();
     scratch.found_bits.resize(
         std::max(scratch.found_bits.size(), (prefilter_->literal_count + 63) / 64));
+    // Scanner and set are both null when no rule requires a literal.
     bool set_ok = true;
-    if (prefilter_->set == nullptr) {
-      // No rule requires a literal.
-    } else if (text_is_ascii) {
+    if (text_is_ascii && prefilter_->scanner != nullptr) {
       prefilter_->scanner->FindAll(user_agent, &scratch.found_literals, scratch.found_bits);
-    } else {
+    } else if (prefilter_->set != nullptr) {
       RE2::Set::ErrorInfo error{RE2::Set::kNoError};
       set_ok = prefilter_->set->Match(re2::StringPiece(user_agent.data(), user_agent.size()),
                                       &scratch.found_literals, &error) ||
