@@ -15,6 +15,13 @@
 //   BM_BuildSegment                one segment built from the whole corpus
 //                                  (one tenant, 20,000 rows): the flush's and
 //                                  compaction's cost per event.
+//   BM_FlushSegment/E              one segment of the flush's largest size
+//                                  (131,072 rows) built from memtable rows, as
+//                                  the background flush builds it: rows located
+//                                  in their encodings, not decoded. E=1 enriches
+//                                  the events first (user agents from uap-core,
+//                                  GeoIP from AL_GEOIP_BENCH_DB when set): the
+//                                  cost of storing enrichment's ~20 fields.
 //   BM_WalSyncBaseline/B           the ceiling for the above: the store's own
 //                                  WAL writer appending one record of B encoded
 //                                  events and syncing it, with no store around it
@@ -42,6 +49,7 @@
 // temporary directory, which must be on the disk to measure).
 
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -55,12 +63,15 @@
 #include <vector>
 
 #include "bench/micro/synthetic_events.h"
+#include "common/crc32c.h"
+#include "enrich/enricher.h"
 #include "env/file_system.h"
 #include "event/event_codec.h"
 #include "event/json_buffer.h"
 #include "ingest/batch_decoder.h"
 #include "ingest/record_decoder.h"
 #include "storage/embedded_store.h"
+#include "storage/memtable.h"
 #include "storage/segment/segment_writer.h"
 #include "storage/wal/wal_writer.h"
 
@@ -354,6 +365,92 @@ BENCHMARK(BM_BuildSegment)
     ->Arg(storage::segment::kDefaultBlockBytes)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// AL_GEOIP_BENCH_DB: a comma-separated list of .mmdb files (none: GeoIP off).
+std::vector<std::string> BenchGeoIpDatabases() {
+  std::vector<std::string> files;
+  const char* list = std::getenv("AL_GEOIP_BENCH_DB");
+  if (list == nullptr || *list == '\0') return files;
+  std::string rest = list;
+  for (size_t comma; (comma = rest.find(',')) != std::string::npos; rest.erase(0, comma + 1))
+    files.push_back(rest.substr(0, comma));
+  files.push_back(rest);
+  return files;
+}
+
+// The background flush's work for one full segment: the corpus repeated to
+// kMaxSegmentRows rows of one tenant (ids renewed per pass, times advancing),
+// held in a memtable as the store holds them, then located and built. The
+// counter is the bytes per event; the label ends with a checksum of the
+// segment's bytes, which says whether two builds of the writer produce the
+// same file.
+void BM_FlushSegment(benchmark::State& state) {
+  const bool enriched = state.range(0) != 0;
+  const size_t row_count = storage::segment::kMaxSegmentRows;
+  const TimeScale time = CorpusTimeScale();
+  std::vector<event::Event> rows;
+  rows.reserve(row_count);
+  for (uint64_t pass = 0; rows.size() < row_count; ++pass) {
+    Batch batch;
+    for (const auto& events : EventsByTenant())
+      for (const event::Event& source : events) {
+        if (batch.events.size() + rows.size() == row_count) break;
+        batch.events.push_back(source);
+        batch.timestamps.push_back(
+            time.first +
+            static_cast<event::UnixMicros>(
+                static_cast<double>(source.timestamp.value_or(time.first) - time.first) *
+                time.scale));
+      }
+    Renew(0, pass, static_cast<event::UnixMicros>(pass) * time.span_micros, &batch);
+    for (event::Event& event : batch.events) {
+      if (!event.timestamp) event.timestamp = batch.timestamps.front();
+      rows.push_back(std::move(event));
+    }
+  }
+  std::string label;
+  if (enriched) {
+    enrich::EnrichOptions options;
+    options.geoip_databases = BenchGeoIpDatabases();
+    enrich::Enricher enricher(options);
+    enricher.Enrich(rows);
+    label = fmt::format("geoip {}, user agents {}, ", enricher.geoip_enabled() ? "on" : "off",
+                        enricher.ua_enabled() ? "on" : "off");
+  }
+  std::string encoded;
+  for (size_t index = 0; index < rows.size(); ++index) {
+    rows[index].tenant = "bench";
+    rows[index].seq = index + 1;
+    event::AppendEncodedEvent(rows[index], &encoded);
+  }
+  storage::Memtable memtable(1);
+  if (Status added = memtable.Add("bench", encoded, rows.size()); !added.ok()) {
+    state.SkipWithError(added.ToString().c_str());
+    return;
+  }
+  const std::vector<storage::Memtable::RowKey> keys = memtable.SortedRows("bench");
+  storage::segment::SegmentWriteOptions options;
+  std::vector<event::EncodedEventFields> located;
+  size_t bytes = 0;
+  uint32_t checksum = 0;
+  for (auto _ : state) {
+    memtable.LocateRows("bench", keys, &located);
+    storage::segment::SegmentMeta meta;
+    auto built = storage::segment::BuildSegment(std::span<const event::EncodedEventFields>(located),
+                                                0, options, &meta);
+    if (!built.ok()) {
+      state.SkipWithError(built.status().ToString().c_str());
+      break;
+    }
+    bytes = built->size();
+    checksum = crc32c::Value(*built);
+    benchmark::DoNotOptimize(built->data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * rows.size()));
+  state.counters["bytes_per_event"] = static_cast<double>(bytes) / static_cast<double>(row_count);
+  state.SetLabel(fmt::format("{}crc32c {:08x}", label, checksum));
+}
+BENCHMARK(BM_FlushSegment)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace auditlog::bench

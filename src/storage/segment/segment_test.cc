@@ -17,6 +17,7 @@
 #include <limits>
 #include <numeric>
 #include <roaring/roaring.hh>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -517,6 +518,51 @@ TEST(Segment, BuildRejectsWhatASegmentCannotHold) {
     rows[row].timestamp = kBaseMicros;
   }
   EXPECT_EQ(BuildSegment(rows, 0, {}, &meta).status().code(), StatusCode::kInvalidArgument);
+  rows[0].seq = 1;
+  rows[1].seq = 2;
+  ASSERT_TRUE(BuildSegment(rows, 0, {}, &meta).ok());
+  rows[1].tenant = "u";
+  EXPECT_THAT(BuildSegment(rows, 0, {}, &meta).status().message(),
+              ::testing::HasSubstr("row 1 has another tenant"));
+  rows[1].tenant = "t";
+  rows[0].seq = 0;
+  EXPECT_THAT(BuildSegment(rows, 0, {}, &meta).status().message(),
+              ::testing::HasSubstr("row 0 has another tenant, no timestamp or no seq"));
+}
+
+// Dictionaries are in byte order, whatever the values share: long common
+// prefixes (ordered eight bytes at a time), NUL bytes, bytes above 0x7f, and
+// values that are prefixes of others ("ab" < "ab\0" < "ab\0\0" < "abc").
+RC_GTEST_PROP(SegmentProperty, DictionariesAreInByteOrder, ()) {
+  const std::string common = *rc::gen::container<std::string>(
+      *rc::gen::inRange<size_t>(0, 24), rc::gen::element<char>('a', 'b', '\0'));
+  const size_t row_count = *rc::gen::inRange<size_t>(1, 300);
+  std::vector<Event> rows(row_count);
+  std::set<std::string> values;
+  for (size_t row = 0; row < row_count; ++row) {
+    rows[row].tenant = "t";
+    rows[row].seq = row + 1;
+    rows[row].timestamp = kBaseMicros + static_cast<int64_t>(row);
+    rows[row].id = common + *rc::gen::container<std::string>(
+                                *rc::gen::inRange<size_t>(0, 20),
+                                rc::gen::element<char>('\0', 'a', 'b', '\x7f', '\xff'));
+    if (rows[row].id.empty()) rows[row].id = "x";
+    // Ids are unique in a segment: a repeat is made unique.
+    if (!values.insert(rows[row].id).second) {
+      rows[row].id += "#" + std::to_string(row);
+      values.insert(rows[row].id);
+    }
+  }
+  SegmentFile file;
+  auto reader = WriteAndOpen(file, rows);
+  RC_ASSERT(reader.ok());
+  const auto id_field = static_cast<size_t>(event::FindField("id") - event::AllFields().data());
+  auto dictionary = (*reader)->GetDictionary(id_field);
+  RC_ASSERT(dictionary.ok());
+  std::vector<std::string> stored;
+  for (uint32_t code = 1; code <= (*dictionary)->size(); ++code)
+    stored.emplace_back((*dictionary)->value(code));
+  RC_ASSERT(stored == std::vector<std::string>(values.begin(), values.end()));
 }
 
 RC_GTEST_PROP(SegmentProperty, DoubleKeysSortAsTheValuesDo, (double a, double b)) {

@@ -4,6 +4,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <map>
 #include <roaring/roaring.hh>
@@ -66,7 +67,6 @@ class EventRows {
   uint64_t Seq(size_t row) const { return rows_[row]->seq; }
   std::string_view Details(size_t row) const { return rows_[row]->details; }
   std::string_view Tenant(size_t row) const { return rows_[row]->tenant; }
-  std::optional<int64_t> Timestamp(size_t row) const { return rows_[row]->timestamp; }
 
  private:
   std::span<const Event* const> rows_;
@@ -75,10 +75,8 @@ class EventRows {
 class EncodedRows {
  public:
   explicit EncodedRows(std::span<const event::EncodedEventFields> rows) : rows_(rows) {
-    static const size_t tenant = FieldIndexOf("tenant"), timestamp = FieldIndexOf("timestamp"),
-                        details = FieldIndexOf("details");
+    static const size_t tenant = FieldIndexOf("tenant"), details = FieldIndexOf("details");
     tenant_index_ = tenant;
-    timestamp_index_ = timestamp;
     details_index_ = details;
   }
   size_t size() const { return rows_.size(); }
@@ -87,11 +85,16 @@ class EncodedRows {
     const event::EncodedEventFields& fields = rows_[row];
     if (field.type == FieldType::kKeyword || field.type == FieldType::kText)
       return fields.string(field_index);
-    if (field.type == FieldType::kDouble) {
-      const std::optional<double> number = fields.number(field_index);
-      return ScalarKey(field, fields.result(), fields.is_mobile(), &number, scratch);
+    switch (field.type) {
+      case FieldType::kDouble: {
+        const std::optional<double> number = fields.number(field_index);
+        return ScalarKey(field, event::Outcome::kUnset, std::nullopt, &number, scratch);
+      }
+      case FieldType::kOutcome:
+        return ScalarKey(field, fields.result(), std::nullopt, nullptr, scratch);
+      default:
+        return ScalarKey(field, event::Outcome::kUnset, fields.is_mobile(), nullptr, scratch);
     }
-    return ScalarKey(field, fields.result(), fields.is_mobile(), nullptr, scratch);
   }
   std::optional<int64_t> Time(size_t row, const FieldSpec&, size_t field_index) const {
     return rows_[row].time(field_index);
@@ -99,40 +102,58 @@ class EncodedRows {
   uint64_t Seq(size_t row) const { return rows_[row].seq(); }
   std::string_view Details(size_t row) const { return rows_[row].string(details_index_); }
   std::string_view Tenant(size_t row) const { return rows_[row].string(tenant_index_); }
-  std::optional<int64_t> Timestamp(size_t row) const { return rows_[row].time(timestamp_index_); }
 
  private:
   static size_t FieldIndexOf(std::string_view path) {
     return static_cast<size_t>(event::FindField(path) - event::AllFields().data());
   }
   std::span<const event::EncodedEventFields> rows_;
-  size_t tenant_index_, timestamp_index_, details_index_;
+  size_t tenant_index_, details_index_;
 };
 
 // The numbers 0..count-1 ordered by the bytes of string `at(number)`
-// (unsigned, as std::string_view compares). Each string's first 8 bytes are
-// kept beside its number as one big-endian integer, so most comparisons are
-// one integer compare in a contiguous array instead of a memcmp through a
-// pointer.
+// (unsigned, as std::string_view compares). Strings are compared eight bytes
+// at a time as big-endian integers kept beside their numbers in a
+// contiguous array, never by a memcmp through a pointer: a run of strings
+// equal in their first 8 bytes (ids generated in the same second share 8
+// and more) is ordered by the next 8, and so on.
 template <typename At>
 std::vector<uint32_t> OrderByBytes(size_t count, At at) {
   struct Keyed {
-    uint64_t prefix;
+    uint64_t chunk;  // bytes [depth, depth + 8) of the string, zero-padded
+    uint32_t ends;   // the string's size if it ends within those bytes, else UINT32_MAX
     uint32_t number;
   };
   std::vector<Keyed> keyed(count);
-  for (uint32_t number = 0; number < count; ++number) {
-    const std::string_view text = at(number);
-    unsigned char bytes[8] = {};
-    std::memcpy(bytes, text.data(), std::min<size_t>(8, text.size()));
-    uint64_t prefix = 0;
-    for (unsigned char byte : bytes) prefix = (prefix << 8) | byte;
-    keyed[number] = {prefix, number};
-  }
-  std::sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return at(a.number) < at(b.number);  // "ab" and "ab\0" share a prefix: bytes decide
-  });
+  for (uint32_t number = 0; number < count; ++number) keyed[number].number = number;
+  // Within equal chunks, a string that ends there sorts before one that goes
+  // on (it is a prefix of it), and of two that end, the shorter is first
+  // ("ab" < "ab\0"); two strings that go on are ordered by the next chunk.
+  auto order_run = [&](auto&& self, std::span<Keyed> run, size_t depth) -> void {
+    for (Keyed& entry : run) {
+      const std::string_view text = at(entry.number);
+      const size_t left = text.size() > depth ? text.size() - depth : 0;
+      unsigned char bytes[8] = {};
+      if (left > 0) std::memcpy(bytes, text.data() + depth, std::min<size_t>(8, left));
+      uint64_t chunk = 0;
+      for (unsigned char byte : bytes) chunk = (chunk << 8) | byte;
+      entry.chunk = chunk;
+      entry.ends = left <= 8 ? static_cast<uint32_t>(text.size()) : UINT32_MAX;
+    }
+    std::sort(run.begin(), run.end(), [](const Keyed& a, const Keyed& b) {
+      return a.chunk != b.chunk ? a.chunk < b.chunk : a.ends < b.ends;
+    });
+    for (size_t begin = 0; begin < run.size();) {
+      size_t end = begin + 1;
+      while (end < run.size() && run[end].chunk == run[begin].chunk &&
+             run[end].ends == run[begin].ends)
+        ++end;
+      if (end - begin > 1 && run[begin].ends == UINT32_MAX)
+        self(self, run.subspan(begin, end - begin), depth + 8);
+      begin = end;
+    }
+  };
+  order_run(order_run, std::span(keyed), 0);
   std::vector<uint32_t> order(count);
   for (size_t i = 0; i < count; ++i) order[i] = keyed[i].number;
   return order;
@@ -180,10 +201,90 @@ class Builder {
     PutFixed32(&out_, kFormatVersion);
   }
 
+  // Reads what every section needs from the rows, in one pass, before any
+  // section is stored: the values of the dictionary fields, numbered; times,
+  // seqs and details. The rows are visited in chunks, every field of a chunk
+  // before the next chunk, so a row's encoding and its location are brought
+  // into the cache once rather than once per field: field by field over all
+  // rows, each field's pass missed the cache on every row (a full segment's
+  // rows and their locations are ~150 MB).
+  void ReadRows(std::span<const FieldSpec> fields) {
+    constexpr size_t kChunkRows = 128;
+    const size_t row_count = rows_.size();
+    numberings_.resize(fields.size());
+    times_.resize(fields.size());
+    seqs_.resize(row_count);
+    details_.resize(row_count);
+    std::vector<size_t> dictionary_fields, time_fields;
+    for (size_t field_index = 0; field_index < fields.size(); ++field_index) {
+      const FieldSpec& field = fields[field_index];
+      if (field.type == FieldType::kTime) {
+        time_fields.push_back(field_index);
+        times_[field_index].resize(row_count);
+      }
+      if (!IsDictionaryField(field)) continue;
+      dictionary_fields.push_back(field_index);
+      Numbering& numbering = numberings_[field_index];
+      numbering.first_seen = StringIndex(std::min<size_t>(row_count, 1024));
+      numbering.appearance.assign(row_count, kAbsent);
+      if (field.type == FieldType::kDouble) numbering.scratch.resize(row_count);
+    }
+    const std::string_view tenant = row_count > 0 ? rows_.Tenant(0) : std::string_view();
+    for (size_t begin = 0; begin < row_count; begin += kChunkRows) {
+      const size_t end = std::min(row_count, begin + kChunkRows);
+      for (size_t row = begin; row < end; ++row) {
+        seqs_[row] = rows_.Seq(row);
+        details_[row] = rows_.Details(row);
+        if (!first_foreign_row_ && rows_.Tenant(row) != tenant) first_foreign_row_ = row;
+      }
+      for (size_t field_index : time_fields)
+        for (size_t row = begin; row < end; ++row)
+          times_[field_index][row] = rows_.Time(row, fields[field_index], field_index);
+      for (size_t field_index : dictionary_fields) {
+        Numbering& numbering = numberings_[field_index];
+        auto distinct_at = [&](uint32_t number) { return numbering.distinct[number]; };
+        for (size_t row = begin; row < end; ++row) {
+          const std::string_view key =
+              rows_.Key(row, fields[field_index], field_index,
+                        numbering.scratch.empty() ? nullptr : &numbering.scratch[row]);
+          if (key.empty()) continue;
+          auto [number, inserted] =
+              numbering.first_seen.FindOrInsert(key, StringIndex::Hash(key), distinct_at);
+          if (inserted) numbering.distinct.push_back(key);
+          numbering.appearance[row] = number;
+        }
+      }
+    }
+  }
+
+  // Checks what ReadRows read: one tenant, every row with a timestamp and a
+  // seq, in (timestamp, seq) order; fills the rest of `*meta`.
+  Status CheckRows(size_t timestamp_index, SegmentMeta* meta) const {
+    const std::vector<std::optional<int64_t>>& timestamps = times_[timestamp_index];
+    meta->tenant = std::string(rows_.Tenant(0));
+    meta->rows = static_cast<uint32_t>(rows_.size());
+    meta->min_seq = UINT64_MAX;
+    meta->max_seq = 0;
+    for (size_t row = 0; row < rows_.size(); ++row) {
+      const std::optional<int64_t> time = timestamps[row];
+      const uint64_t seq = seqs_[row];
+      if (row == first_foreign_row_ || !time || seq == 0)
+        return Status::InvalidArgument(
+            fmt::format("segment: row {} has another tenant, no timestamp or no seq", row));
+      if (row > 0 && std::pair(*timestamps[row - 1], seqs_[row - 1]) >= std::pair(*time, seq))
+        return Status::InvalidArgument(fmt::format("segment: row {} is out of order", row));
+      if (row == 0) meta->min_time = *time;
+      meta->max_time = *time;
+      meta->min_seq = std::min(meta->min_seq, seq);
+      meta->max_seq = std::max(meta->max_seq, seq);
+    }
+    return Status::OK();
+  }
+
   void AddField(size_t field_index, const FieldSpec& field) {
     switch (field.type) {
       case FieldType::kTime:
-        AddTimes(field_index, field);
+        AddTimes(field_index);
         break;
       case FieldType::kUint64:
         AddSeqs(field_index);
@@ -272,15 +373,16 @@ class Builder {
     out_.append(stored);
   }
 
-  void AddTimes(size_t field_index, const FieldSpec& field) {
+  void AddTimes(size_t field_index) {
     std::string raw;
     const size_t row_count = rows_.size();
     std::string presence((row_count + 7) / 8, '\0');
     bool all_present = true;
     std::string deltas;
     int64_t previous = 0;
+    const std::vector<std::optional<int64_t>> times = std::move(times_[field_index]);
     for (size_t row = 0; row < row_count; ++row) {
-      const std::optional<int64_t> time = rows_.Time(row, field, field_index);
+      const std::optional<int64_t> time = times[row];
       if (!time) {
         all_present = false;
         continue;
@@ -299,7 +401,7 @@ class Builder {
     std::string raw;
     int64_t previous = 0;
     for (size_t row = 0; row < rows_.size(); ++row) {
-      const auto seq = static_cast<int64_t>(rows_.Seq(row));
+      const auto seq = static_cast<int64_t>(seqs_[row]);
       PutVarintSigned64(&raw, seq - previous);
       previous = seq;
     }
@@ -308,29 +410,25 @@ class Builder {
 
   void AddRaw(size_t field_index) {
     std::string raw;
-    for (size_t row = 0; row < rows_.size(); ++row) PutLengthPrefixed(&raw, rows_.Details(row));
+    for (std::string_view details : details_) PutLengthPrefixed(&raw, details);
     AddSection(SectionKind::kRaw, field_index, raw);
   }
 
+  static bool IsDictionaryField(const FieldSpec& field) {
+    return field.type != FieldType::kTime && field.type != FieldType::kUint64 &&
+           field.type != FieldType::kJson;
+  }
+
+  // Distinct values first, in order of appearance (NumberDictionaryFields);
+  // then sorted, so codes follow value order and ranges and prefixes are
+  // code ranges.
   void AddDictionaryField(size_t field_index, const FieldSpec& field) {
     const size_t row_count = rows_.size();
-    // Distinct values first, in order of appearance; then sorted, so codes
-    // follow value order and ranges and prefixes are code ranges.
-    std::vector<std::string> scratch(field.type == FieldType::kDouble ? row_count : 0);
-    // One hash lookup per row: each row remembers the index of its value in
-    // order of appearance; sorting then maps appearance to rank.
-    StringIndex first_seen(std::min<size_t>(row_count, 1024));
-    std::vector<std::string_view> distinct;
-    std::vector<uint32_t> appearance(row_count, UINT32_MAX);  // UINT32_MAX: absent
-    auto distinct_at = [&](uint32_t number) { return distinct[number]; };
-    for (size_t row = 0; row < row_count; ++row) {
-      std::string_view key =
-          rows_.Key(row, field, field_index, scratch.empty() ? nullptr : &scratch[row]);
-      if (key.empty()) continue;
-      auto [number, inserted] = first_seen.FindOrInsert(key, StringIndex::Hash(key), distinct_at);
-      if (inserted) distinct.push_back(key);
-      appearance[row] = number;
-    }
+    // Released when this field is stored: the numbering of every field is
+    // held at once only between the two passes.
+    Numbering numbering = std::move(numberings_[field_index]);
+    std::vector<std::string_view>& distinct = numbering.distinct;
+    const std::vector<uint32_t>& appearance = numbering.appearance;
     const std::vector<uint32_t> order =
         OrderByBytes(distinct.size(), [&](uint32_t i) { return distinct[i]; });
     std::vector<uint32_t> code_of_appearance(distinct.size());
@@ -354,7 +452,7 @@ class Builder {
     std::vector<uint32_t> codes(row_count, 0);
     std::vector<uint32_t> occurrences(distinct.size() + 1, 0);
     for (size_t row = 0; row < row_count; ++row) {
-      if (appearance[row] == UINT32_MAX) continue;
+      if (appearance[row] == kAbsent) continue;
       codes[row] = code_of_appearance[appearance[row]];
       ++occurrences[codes[row]];
     }
@@ -462,14 +560,38 @@ class Builder {
     }
     std::string lists;
     std::vector<uint32_t> token_rows;
+    std::vector<uint64_t> row_bits;
     for (uint32_t number : order) {
       PutFixed64(&terms, lists.size());
+      const std::span<const uint32_t> token_codes =
+          std::span(codes).subspan(start[number], start[number + 1] - start[number]);
+      auto rows_of = [&](uint32_t code) {
+        return std::span(rows_by_code)
+            .subspan(code_start[code], code_start[code + 1] - code_start[code]);
+      };
+      if (token_codes.size() == 1) {  // one value's rows: already in order
+        PutPosting(&lists, rows_of(token_codes[0]));
+        continue;
+      }
       token_rows.clear();
-      for (uint32_t code :
-           std::span(codes).subspan(start[number], start[number + 1] - start[number]))
-        token_rows.insert(token_rows.end(), rows_by_code.begin() + code_start[code],
-                          rows_by_code.begin() + code_start[code + 1]);
-      std::sort(token_rows.begin(), token_rows.end());
+      for (uint32_t code : token_codes) {
+        const auto rows = rows_of(code);
+        token_rows.insert(token_rows.end(), rows.begin(), rows.end());
+      }
+      // The union of the values' rows, in row order: sorted when it is a
+      // small part of the rows, else marked in a bitmap of all rows and read
+      // back in order (a common token, e.g. of every user agent, spans most
+      // rows, which a sort would order in n log n).
+      if (token_rows.size() * 32 < row_codes.size()) {
+        std::sort(token_rows.begin(), token_rows.end());
+      } else {
+        row_bits.assign((row_codes.size() + 63) / 64, 0);
+        for (uint32_t row : token_rows) row_bits[row / 64] |= uint64_t{1} << (row % 64);
+        token_rows.clear();
+        for (size_t word = 0; word < row_bits.size(); ++word)
+          for (uint64_t bits = row_bits[word]; bits != 0; bits &= bits - 1)
+            token_rows.push_back(static_cast<uint32_t>(word * 64 + std::countr_zero(bits)));
+      }
       PutPosting(&lists, token_rows);
     }
     PutFixed64(&terms, lists.size());
@@ -485,8 +607,24 @@ class Builder {
     void operator()(ZSTD_CCtx* context) const { ZSTD_freeCCtx(context); }
   };
 
+  // A dictionary field's values numbered in order of appearance: one hash
+  // lookup per row, and each row remembers its value's number; sorting the
+  // distinct values then maps appearance to code.
+  static constexpr uint32_t kAbsent = UINT32_MAX;
+  struct Numbering {
+    StringIndex first_seen;
+    std::vector<std::string_view> distinct;  // by number
+    std::vector<uint32_t> appearance;        // per row: the number of its value, or kAbsent
+    std::vector<std::string> scratch;        // per row: a double's key bytes
+  };
+
   const Rows& rows_;
   const SegmentWriteOptions& options_;
+  std::vector<Numbering> numberings_;                       // by field index
+  std::vector<std::vector<std::optional<int64_t>>> times_;  // by field index: per row
+  std::vector<uint64_t> seqs_;                              // per row
+  std::vector<std::string_view> details_;                   // per row
+  std::optional<size_t> first_foreign_row_;                 // the first of another tenant
   std::string out_;
   std::string entries_;
   uint32_t section_count_ = 0;
@@ -503,30 +641,13 @@ Result<std::string> Build(const Rows& rows, event::UnixMicros window_start,
   if (rows.size() == 0 || rows.size() > kMaxSegmentRows)
     return Status::InvalidArgument(
         fmt::format("segment: {} rows (1..{})", rows.size(), kMaxSegmentRows));
-  meta->tenant = std::string(rows.Tenant(0));
-  meta->rows = static_cast<uint32_t>(rows.size());
   meta->window_start = window_start;
-  meta->min_seq = UINT64_MAX;
-  meta->max_seq = 0;
-  std::optional<int64_t> previous_time;
-  uint64_t previous_seq = 0;
-  for (size_t row = 0; row < rows.size(); ++row) {
-    const std::optional<int64_t> time = rows.Timestamp(row);
-    const uint64_t seq = rows.Seq(row);
-    if (rows.Tenant(row) != meta->tenant || !time || seq == 0)
-      return Status::InvalidArgument(
-          fmt::format("segment: row {} has another tenant, no timestamp or no seq", row));
-    if (row > 0 && std::pair(*previous_time, previous_seq) >= std::pair(*time, seq))
-      return Status::InvalidArgument(fmt::format("segment: row {} is out of order", row));
-    if (row == 0) meta->min_time = *time;
-    meta->max_time = *time;
-    meta->min_seq = std::min(meta->min_seq, seq);
-    meta->max_seq = std::max(meta->max_seq, seq);
-    previous_time = time;
-    previous_seq = seq;
-  }
+  static const size_t timestamp_index =
+      static_cast<size_t>(event::FindField("timestamp") - event::AllFields().data());
   Builder<Rows> builder(rows, options);
   auto fields = event::AllFields();
+  builder.ReadRows(fields);
+  AL_RETURN_IF_ERROR(builder.CheckRows(timestamp_index, meta));
   for (size_t i = 0; i < fields.size(); ++i) builder.AddField(i, fields[i]);
   return builder.Finish(*meta);
 }
