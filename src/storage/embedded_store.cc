@@ -567,11 +567,18 @@ Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view
   } unregister{in_flight_, &mine, state_changed_};
 
   const uint64_t tenant_seed = IdSet::TenantSeed(tenant);
+  std::vector<uint64_t> fingerprints(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!outcomes[i].status.ok()) continue;
     Event& event = batch[i];
     if (event.id.empty()) event.id = id_generator_.Next(*event.received_at / 1000);
-    const uint64_t fingerprint = IdSet::Fingerprint(tenant_seed, event.id);
+    fingerprints[i] = IdSet::Fingerprint(tenant_seed, event.id);
+    ids_.Prefetch(fingerprints[i]);
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!outcomes[i].status.ok()) continue;
+    Event& event = batch[i];
+    const uint64_t fingerprint = fingerprints[i];
     if (ids_.Contains(fingerprint)) {
       AL_ASSIGN_OR_RETURN(std::optional<Event> stored, FindStored(tenant, event.id, lock));
       if (stored) {
