@@ -22,6 +22,9 @@
 //                                  the events first (user agents from uap-core,
 //                                  GeoIP from AL_GEOIP_BENCH_DB when set): the
 //                                  cost of storing enrichment's ~20 fields.
+//   BM_EncodeRows/E                the same rows put into the row encoding, as
+//                                  Append does for the WAL and the memtable
+//                                  (inside the store's lock), 1,000 a batch.
 //   BM_WalSyncBaseline/B           the ceiling for the above: the store's own
 //                                  WAL writer appending one record of B encoded
 //                                  events and syncing it, with no store around it
@@ -378,14 +381,11 @@ std::vector<std::string> BenchGeoIpDatabases() {
   return files;
 }
 
-// The background flush's work for one full segment: the corpus repeated to
-// kMaxSegmentRows rows of one tenant (ids renewed per pass, times advancing),
-// held in a memtable as the store holds them, then located and built. The
-// counter is the bytes per event; the label ends with a checksum of the
-// segment's bytes, which says whether two builds of the writer produce the
-// same file.
-void BM_FlushSegment(benchmark::State& state) {
-  const bool enriched = state.range(0) != 0;
+// kMaxSegmentRows events of one tenant, sorted by time, with seqs: the corpus
+// repeated (ids renewed per pass, times advancing), enriched when asked
+// (user agents from uap-core, GeoIP from AL_GEOIP_BENCH_DB when set).
+// `*label` says what enrichment was on.
+std::vector<event::Event> SegmentRows(bool enriched, std::string* label) {
   const size_t row_count = storage::segment::kMaxSegmentRows;
   const TimeScale time = CorpusTimeScale();
   std::vector<event::Event> rows;
@@ -408,21 +408,54 @@ void BM_FlushSegment(benchmark::State& state) {
       rows.push_back(std::move(event));
     }
   }
-  std::string label;
+  label->clear();
   if (enriched) {
     enrich::EnrichOptions options;
     options.geoip_databases = BenchGeoIpDatabases();
     enrich::Enricher enricher(options);
     enricher.Enrich(rows);
-    label = fmt::format("geoip {}, user agents {}, ", enricher.geoip_enabled() ? "on" : "off",
-                        enricher.ua_enabled() ? "on" : "off");
+    *label = fmt::format("geoip {}, user agents {}, ", enricher.geoip_enabled() ? "on" : "off",
+                         enricher.ua_enabled() ? "on" : "off");
   }
-  std::string encoded;
   for (size_t index = 0; index < rows.size(); ++index) {
     rows[index].tenant = "bench";
     rows[index].seq = index + 1;
-    event::AppendEncodedEvent(rows[index], &encoded);
   }
+  return rows;
+}
+
+// Encoding events into their row encoding, as Append does for the WAL and
+// the memtable (inside the store's lock): batches of 1,000 into a fresh
+// string each. Arg: enriched.
+void BM_EncodeRows(benchmark::State& state) {
+  std::string label;
+  const std::vector<event::Event> rows = SegmentRows(state.range(0) != 0, &label);
+  size_t bytes = 0;
+  for (auto _ : state) {
+    bytes = 0;
+    for (size_t begin = 0; begin < rows.size(); begin += 1000) {
+      std::string encoded;
+      for (size_t index = begin; index < std::min(rows.size(), begin + 1000); ++index)
+        event::AppendEncodedEvent(rows[index], &encoded);
+      bytes += encoded.size();
+      benchmark::DoNotOptimize(encoded.data());
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * rows.size()));
+  state.counters["bytes_per_event"] = static_cast<double>(bytes) / static_cast<double>(rows.size());
+  state.SetLabel(label);
+}
+BENCHMARK(BM_EncodeRows)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The background flush's work for one full segment: SegmentRows held in a
+// memtable as the store holds them, then located and built. The counter is
+// the bytes per event; the label ends with a checksum of the segment's
+// bytes, which says whether two builds of the writer produce the same file.
+void BM_FlushSegment(benchmark::State& state) {
+  std::string label;
+  const std::vector<event::Event> rows = SegmentRows(state.range(0) != 0, &label);
+  std::string encoded;
+  for (const event::Event& row : rows) event::AppendEncodedEvent(row, &encoded);
   storage::Memtable memtable(1);
   if (Status added = memtable.Add("bench", encoded, rows.size()); !added.ok()) {
     state.SkipWithError(added.ToString().c_str());
@@ -447,7 +480,7 @@ void BM_FlushSegment(benchmark::State& state) {
     benchmark::DoNotOptimize(built->data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * rows.size()));
-  state.counters["bytes_per_event"] = static_cast<double>(bytes) / static_cast<double>(row_count);
+  state.counters["bytes_per_event"] = static_cast<double>(bytes) / static_cast<double>(rows.size());
   state.SetLabel(fmt::format("{}crc32c {:08x}", label, checksum));
 }
 BENCHMARK(BM_FlushSegment)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();

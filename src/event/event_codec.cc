@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cstddef>
+#include <cstring>
 #include <vector>
 
 #include "common/check.h"
@@ -208,56 +209,111 @@ inline void AppendVarint(std::string* out, uint64_t value) {
 
 }  // namespace
 
+namespace {
+// Writes `value` as a varint at `dst`; returns the byte after it.
+inline char* WriteVarint(char* dst, uint64_t value) {
+  while (value >= 0x80) {
+    *dst++ = static_cast<char>(value | 0x80);
+    value >>= 7;
+  }
+  *dst++ = static_cast<char>(value);
+  return dst;
+}
+}  // namespace
+
+// Two passes: the first finds each present value (through the registry's
+// accessors, once) and bounds the encoding's size; the second writes into
+// room made in one resize. Appending value by value checked the string's
+// capacity, and grew it, ~60 times an event, inside the store's lock.
 void AppendEncodedEvent(const Event& event, std::string* out) {
   const CodecTable& table = Table();
   // The registry's accessors take Event&; the encoder only reads through them.
   Event& source = const_cast<Event&>(event);
-  const size_t bitmap_pos = out->size();
-  out->append(table.bitmap_bytes, '\0');
+  const void* values[EncodedEventFields::kMaxFields];
+  size_t bound = table.bitmap_bytes;
   for (size_t field_idx = 0; field_idx < table.fields.size(); ++field_idx) {
     const FieldCodec& field = table.fields[field_idx];
-    bool present = true;
+    const void* value = nullptr;
     switch (field.type) {
       case FieldType::kKeyword:
       case FieldType::kText:
       case FieldType::kJson: {
-        const std::string& value = *field.string_member(source);
-        present = !value.empty();
-        if (!present) break;
+        const std::string* text = field.string_member(source);
+        if (text->empty()) break;
         // Validation caps events far below this; a longer string would be
         // written with a wrapped length and corrupt the WAL.
-        AL_CHECK(value.size() <= UINT32_MAX, "event strings fit a varint32 length");
-        AppendVarint(out, value.size());
-        out->append(value);
+        AL_CHECK(text->size() <= UINT32_MAX, "event strings fit a varint32 length");
+        value = text;
+        bound += kMaxVarint32Bytes + text->size();
         break;
       }
       case FieldType::kTime: {
-        const std::optional<UnixMicros>& value = *field.time_member(source);
-        present = value.has_value();
-        if (present) AppendVarint(out, ZigZagEncode64(*value));
+        const std::optional<UnixMicros>* time = field.time_member(source);
+        if (time->has_value()) value = time;
+        bound += kMaxVarint64Bytes;
         break;
       }
       case FieldType::kUint64:
-        present = event.seq != 0;
-        if (present) AppendVarint(out, event.seq);
+        if (event.seq != 0) value = &event.seq;
+        bound += kMaxVarint64Bytes;
         break;
       case FieldType::kOutcome:
-        present = event.result != Outcome::kUnset;
-        if (present) out->push_back(static_cast<char>(event.result));
+        if (event.result != Outcome::kUnset) value = &event.result;
+        bound += 1;
         break;
       case FieldType::kDouble: {
-        const std::optional<double>& value = *field.double_member(source);
-        present = value.has_value();
-        if (present) PutFixed64(out, std::bit_cast<uint64_t>(*value));
+        const std::optional<double>* number = field.double_member(source);
+        if (number->has_value()) value = number;
+        bound += 8;
         break;
       }
       case FieldType::kBool:
-        present = event.ua.is_mobile.has_value();
-        if (present) out->push_back(*event.ua.is_mobile ? '\1' : '\0');
+        if (event.ua.is_mobile.has_value()) value = &event.ua.is_mobile;
+        bound += 1;
         break;
     }
-    if (present) (*out)[bitmap_pos + field_idx / 8] |= static_cast<char>(1u << (field_idx % 8));
+    values[field_idx] = value;
   }
+
+  const size_t start = out->size();
+  out->resize(start + bound);  // zero-filled: the bitmap starts clear
+  char* const bitmap = out->data() + start;
+  char* pos = bitmap + table.bitmap_bytes;
+  for (size_t field_idx = 0; field_idx < table.fields.size(); ++field_idx) {
+    const void* value = values[field_idx];
+    if (value == nullptr) continue;
+    bitmap[field_idx / 8] = static_cast<char>(bitmap[field_idx / 8] | (1u << (field_idx % 8)));
+    switch (table.fields[field_idx].type) {
+      case FieldType::kKeyword:
+      case FieldType::kText:
+      case FieldType::kJson: {
+        const auto& text = *static_cast<const std::string*>(value);
+        pos = WriteVarint(pos, text.size());
+        std::memcpy(pos, text.data(), text.size());
+        pos += text.size();
+        break;
+      }
+      case FieldType::kTime:
+        pos = WriteVarint(pos,
+                          ZigZagEncode64(**static_cast<const std::optional<UnixMicros>*>(value)));
+        break;
+      case FieldType::kUint64:
+        pos = WriteVarint(pos, *static_cast<const uint64_t*>(value));
+        break;
+      case FieldType::kOutcome:
+        *pos++ = static_cast<char>(*static_cast<const Outcome*>(value));
+        break;
+      case FieldType::kDouble:
+        EncodeFixed64(pos,
+                      std::bit_cast<uint64_t>(**static_cast<const std::optional<double>*>(value)));
+        pos += 8;
+        break;
+      case FieldType::kBool:
+        *pos++ = **static_cast<const std::optional<bool>*>(value) ? '\1' : '\0';
+        break;
+    }
+  }
+  out->resize(static_cast<size_t>(pos - out->data()));
 }
 
 Status DecodeEvent(std::string_view* in, Event* event) {
