@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <functional>
+#include <string_view>
 #include <utility>
 
+#include "common/sharded_lru_cache.h"
 #include "enrich/geoip_database.h"
 #include "enrich/user_agent_parser.h"
 
@@ -12,6 +15,12 @@ namespace auditlog::enrich {
 
 struct Enricher::GeoIpSet {
   std::vector<std::unique_ptr<GeoIpDatabase>> databases;
+  // What the databases answered for recent addresses; null when disabled.
+  struct Located {
+    event::Geo geo;
+    bool found = false;
+  };
+  std::unique_ptr<ShardedLruCache<Located>> cache;
 };
 
 Enricher::Enricher(EnrichOptions options) : options_(std::move(options)) {
@@ -64,6 +73,9 @@ Result<std::shared_ptr<const Enricher::GeoIpSet>> Enricher::OpenGeoIp() const {
     AL_ASSIGN_OR_RETURN(auto database, GeoIpDatabase::Open(path));
     set->databases.push_back(std::move(database));
   }
+  if (options_.geoip_cache_entries > 0)
+    set->cache = std::make_unique<ShardedLruCache<GeoIpSet::Located>>(options_.geoip_cache_entries,
+                                                                      /*shards=*/16);
   return std::shared_ptr<const GeoIpSet>(std::move(set));
 }
 
@@ -71,14 +83,8 @@ void Enricher::Enrich(std::span<event::Event> events) {
   const std::shared_ptr<const GeoIpSet> geoip = geoip_.load();
   uint64_t located = 0, not_located = 0, parsed = 0;
   for (event::Event& event : events) {
-    if (geoip && !event.ip.empty() && event.geo.empty()) {
-      bool found = false;
-      if (const std::optional<IpAddress> address = ParseIpAddress(event.ip)) {
-        for (const auto& database : geoip->databases)
-          found |= database->Lookup(*address, &event.geo);
-      }
-      ++(found ? located : not_located);
-    }
+    if (geoip && !event.ip.empty() && event.geo.empty())
+      ++(Locate(*geoip, event.ip, &event.geo) ? located : not_located);
     if (ua_parser_ && !event.user_agent.empty() && event.ua.empty()) {
       event.ua = ToUserAgentInfo(ua_parser_->Parse(event.user_agent), event.user_agent);
       ++parsed;
@@ -87,6 +93,23 @@ void Enricher::Enrich(std::span<event::Event> events) {
   if (located) geo_located_.fetch_add(located, std::memory_order_relaxed);
   if (not_located) geo_not_located_.fetch_add(not_located, std::memory_order_relaxed);
   if (parsed) ua_parsed_.fetch_add(parsed, std::memory_order_relaxed);
+}
+
+bool Enricher::Locate(const GeoIpSet& set, std::string_view ip, event::Geo* geo) {
+  const uint64_t hash = set.cache != nullptr ? std::hash<std::string_view>{}(ip) : 0;
+  if (set.cache != nullptr) {
+    GeoIpSet::Located cached;
+    if (set.cache->Lookup(ip, hash, &cached)) {
+      *geo = std::move(cached.geo);
+      return cached.found;
+    }
+  }
+  bool found = false;
+  if (const std::optional<IpAddress> address = ParseIpAddress(ip)) {
+    for (const auto& database : set.databases) found |= database->Lookup(*address, geo);
+  }
+  if (set.cache != nullptr) set.cache->Insert(ip, hash, GeoIpSet::Located{*geo, found});
+  return found;
 }
 
 Status Enricher::LoadGeoIpLocked(std::vector<FileStamp> stamps) {

@@ -43,6 +43,11 @@ struct EnrichOptions {
   std::string uap_regexes = "/usr/share/uap-core/regexes.yaml";
   // Parsed user agents remembered (0: no cache).
   size_t ua_cache_entries = 100'000;
+  // Located addresses remembered, by the text of `ip` (0: no cache). Audit
+  // logs see the same addresses again and again (a user's, an office's);
+  // a hit copies the answer instead of searching every database and
+  // decoding its records. A reload starts with an empty cache.
+  size_t geoip_cache_entries = 100'000;
 };
 
 // Counters since start, for /metrics.
@@ -102,6 +107,9 @@ class Enricher {
   // Opens every file of options_.geoip_databases; null set with the error on failure.
   Result<std::shared_ptr<const GeoIpSet>> OpenGeoIp() const;
   std::vector<FileStamp> CurrentStamps() const;
+  // Fills `*geo` (empty on entry) for the address `ip` from `set`, through
+  // its cache; false when no database located it.
+  static bool Locate(const GeoIpSet& set, std::string_view ip, event::Geo* geo);
   // Opens the databases, records `stamps` as what was tried and, on success,
   // swaps the set in. REQUIRES: reload_mutex_ held.
   Status LoadGeoIpLocked(std::vector<FileStamp> stamps);

@@ -177,6 +177,40 @@ TEST_F(EnricherGeoIp, ReloadsAReplacedFileAndKeepsTheOldOneWhenTheNewIsBroken) {
   EXPECT_EQ(events[0].geo.country_code, testing::kTestCityCountry);
 }
 
+// Located addresses are remembered: the same answers as without the cache,
+// for addresses found and not found; a reload starts afresh.
+TEST_F(EnricherGeoIp, RemembersAddressesUntilAReload) {
+  const std::string live = dir_.path() + "/live.mmdb";
+  std::filesystem::copy_file(files_.maxmind_city, live);
+  Enricher cached(Options({live}));
+  EnrichOptions uncached_options = Options({live});
+  uncached_options.geoip_cache_entries = 0;
+  Enricher uncached(uncached_options);
+  auto batch = [] {
+    return std::vector<event::Event>{WithIp(testing::kTestCityIpv4), WithIp("10.1.2.3"),
+                                     WithIp(testing::kTestCityIpv4),
+                                     WithIp(testing::kTestCityIpv6)};
+  };
+  std::vector<event::Event> expected = batch();
+  uncached.Enrich(expected);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<event::Event> events = batch();
+    cached.Enrich(events);
+    for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].geo, expected[i].geo) << i;
+  }
+  EXPECT_EQ(cached.stats().geo_located, 6u);
+  EXPECT_EQ(cached.stats().geo_not_located, 2u);
+
+  // The ASN database in its place answers the same address differently.
+  std::filesystem::remove(live);
+  std::filesystem::copy_file(files_.asn, live);
+  AL_ASSERT_OK(cached.Reload());
+  std::vector<event::Event> events = {WithIp(testing::kTestCityIpv4)};
+  cached.Enrich(events);
+  EXPECT_EQ(events[0].geo.asn, testing::kTestAsn);
+  EXPECT_TRUE(events[0].geo.country_code.empty());
+}
+
 TEST_F(EnricherGeoIp, EnrichesWhileReloading) {
   Enricher enricher(Options({files_.maxmind_city}));
   ASSERT_TRUE(enricher.geoip_enabled());

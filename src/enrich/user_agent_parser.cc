@@ -18,16 +18,14 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <list>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <span>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "common/sharded_lru_cache.h"
 #include "enrich/literal_scanner.h"
 
 namespace auditlog::enrich {
@@ -887,106 +885,6 @@ ParseScratch& ThreadScratch() {
 // An LRU cache of parse results, split into shards by the user agent's hash;
 // each shard has its own mutex, list and map, so threads contend only when
 // their strings land in the same shard.
-class UserAgentParser::ResultCache {
- public:
-  ResultCache(size_t max_entries, size_t shard_count)
-      : shard_count_(std::max<size_t>(1, std::min(shard_count, max_entries))),
-        shards_(std::make_unique<Shard[]>(shard_count_)) {
-    for (size_t shard_idx = 0; shard_idx < shard_count_; ++shard_idx) {
-      const bool takes_remainder = shard_idx < max_entries % shard_count_;
-      shards_[shard_idx].capacity = max_entries / shard_count_ + (takes_remainder ? 1 : 0);
-    }
-  }
-  ResultCache(const ResultCache&) = delete;
-  ResultCache& operator=(const ResultCache&) = delete;
-
-  // Copies the cached result for `user_agent` to `out` and marks it most
-  // recently used; false (a miss) when it is not cached.
-  bool Lookup(std::string_view user_agent, size_t hash, ParsedUserAgent* out) {
-    Shard& shard = ShardFor(hash);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    const auto found = shard.index.find(KeyRef{user_agent, hash});
-    if (found == shard.index.end()) {
-      ++shard.misses;
-      return false;
-    }
-    ++shard.hits;
-    shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
-    *out = found->second->value;
-    return true;
-  }
-
-  // Caches `value` for `user_agent`, evicting the shard's least recently used
-  // entry when full. A string another thread cached meanwhile is refreshed.
-  void Insert(std::string_view user_agent, size_t hash, const ParsedUserAgent& value) {
-    Shard& shard = ShardFor(hash);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    const auto found = shard.index.find(KeyRef{user_agent, hash});
-    if (found != shard.index.end()) {
-      shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
-      return;
-    }
-    if (shard.lru.size() >= shard.capacity) {
-      const Entry& oldest = shard.lru.back();
-      // The map's key views the entry's string: erase it first.
-      shard.index.erase(KeyRef{oldest.user_agent, oldest.hash});
-      shard.lru.pop_back();
-    }
-    shard.lru.push_front(Entry{std::string(user_agent), hash, value});
-    const Entry& added = shard.lru.front();
-    shard.index.emplace(KeyRef{added.user_agent, added.hash}, shard.lru.begin());
-  }
-
-  void AddStats(Stats* stats) const {
-    for (size_t shard_idx = 0; shard_idx < shard_count_; ++shard_idx) {
-      const Shard& shard = shards_[shard_idx];
-      std::lock_guard<std::mutex> lock(shard.mu);
-      stats->cache_hits += shard.hits;
-      stats->cache_misses += shard.misses;
-      stats->cache_entries += shard.lru.size();
-    }
-  }
-
- private:
-  struct Entry {
-    std::string user_agent;
-    size_t hash;
-    ParsedUserAgent value;
-  };
-  using EntryList = std::list<Entry>;
-
-  // A key viewing either the caller's string (lookups) or an entry's string
-  // (stored keys, valid while the entry is in the list).
-  struct KeyRef {
-    std::string_view text;
-    size_t hash;
-    friend bool operator==(const KeyRef& a, const KeyRef& b) {
-      return a.hash == b.hash && a.text == b.text;
-    }
-  };
-  struct KeyRefHash {
-    size_t operator()(const KeyRef& key) const { return key.hash; }
-  };
-
-  struct alignas(64) Shard {  // its own cache line: no false sharing of mutexes
-    mutable std::mutex mu;
-    size_t capacity = 0;  // set once, before any use
-    EntryList lru;        // most recently used first; guarded by mu
-    std::unordered_map<KeyRef, EntryList::iterator, KeyRefHash> index;  // guarded by mu
-    uint64_t hits = 0;                                                  // guarded by mu
-    uint64_t misses = 0;                                                // guarded by mu
-  };
-
-  Shard& ShardFor(size_t hash) {
-    // The map buckets by the low bits (modulo a prime); pick shards by the
-    // high ones so that a shard's keys still spread over its buckets.
-    return shards_[(hash >> 40) % shard_count_];
-  }
-
-  const size_t shard_count_;
-  const std::unique_ptr<Shard[]> shards_;
-};
-
 namespace {
 
 // Reads one rule; `rule_name` is "<source>: <section>[<index>] (line <n>)".
@@ -1207,9 +1105,9 @@ UserAgentParser::UserAgentParser(std::unique_ptr<Section> ua, std::unique_ptr<Se
       os_(std::move(os)),
       device_(std::move(device)),
       prefilter_(std::move(prefilter)),
-      cache_(options.cache_entries == 0
-                 ? nullptr
-                 : std::make_unique<ResultCache>(options.cache_entries, options.cache_shards)),
+      cache_(options.cache_entries == 0 ? nullptr
+                                        : std::make_unique<ShardedLruCache<ParsedUserAgent>>(
+                                              options.cache_entries, options.cache_shards)),
       cache_max_user_agent_bytes_(options.cache_max_user_agent_bytes) {}
 
 UserAgentParser::~UserAgentParser() = default;
@@ -1355,7 +1253,12 @@ size_t UserAgentParser::rule_count() const {
 
 UserAgentParser::Stats UserAgentParser::stats() const {
   Stats stats;
-  if (cache_ != nullptr) cache_->AddStats(&stats);
+  if (cache_ != nullptr) {
+    const auto cache = cache_->stats();
+    stats.cache_hits = cache.hits;
+    stats.cache_misses = cache.misses;
+    stats.cache_entries = cache.entries;
+  }
   if (prefilter_ != nullptr) {
     stats.prefilter_fallbacks = prefilter_->fallbacks.load(std::memory_order_relaxed);
   }

@@ -62,6 +62,11 @@
 #include "common/result.h"
 #include "event/event.h"
 
+namespace auditlog {
+template <typename Value>
+class ShardedLruCache;  // common/sharded_lru_cache.h
+}  // namespace auditlog
+
 namespace auditlog::enrich {
 
 // Where Debian's uap-core package installs the rules.
@@ -189,9 +194,8 @@ class UserAgentParser {
   Stats stats() const;
 
   // Defined in user_agent_parser.cc.
-  struct Section;     // one section's rules
-  struct Prefilter;   // the RE2::Set of literals and which rules each one admits
-  class ResultCache;  // the sharded LRU cache
+  struct Section;    // one section's rules
+  struct Prefilter;  // the RE2::Set of literals and which rules each one admits
 
  private:
   UserAgentParser(std::unique_ptr<Section> ua, std::unique_ptr<Section> os,
@@ -204,8 +208,8 @@ class UserAgentParser {
   std::unique_ptr<Section> ua_;
   std::unique_ptr<Section> os_;
   std::unique_ptr<Section> device_;
-  std::unique_ptr<Prefilter> prefilter_;  // null when disabled
-  std::unique_ptr<ResultCache> cache_;    // null when disabled
+  std::unique_ptr<Prefilter> prefilter_;                     // null when disabled
+  std::unique_ptr<ShardedLruCache<ParsedUserAgent>> cache_;  // null when disabled
   size_t cache_max_user_agent_bytes_;
 };
 

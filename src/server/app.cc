@@ -113,6 +113,7 @@ Result<std::unique_ptr<App>> App::Start(const ServeConfig& config, Logger* log) 
   enrich_options.geoip_databases = config.geoip_db;
   enrich_options.uap_regexes = config.uap_regexes == "none" ? "" : config.uap_regexes;
   enrich_options.ua_cache_entries = config.ua_cache_entries;
+  enrich_options.geoip_cache_entries = config.geoip_cache_entries;
   parts->enricher = std::make_unique<enrich::Enricher>(enrich_options);
   LogEnrichment(*parts->enricher, config, *log);
 

@@ -262,6 +262,8 @@ std::vector<OptionSpec> BuildOptionSpecs() {
                    "`none` turns user-agent parsing off"),
       Uint64Option("ua_cache_entries", "--ua-cache-entries", "N", &C::ua_cache_entries, 0,
                    100'000'000, "Parsed user agents kept in memory; 0: no cache"),
+      Uint64Option("geoip_cache_entries", "--geoip-cache-entries", "N", &C::geoip_cache_entries, 0,
+                   100'000'000, "Located addresses kept in memory; 0: no cache"),
   };
   for (OptionSpec& spec : specs) {
     if (spec.key == "admin_token") spec.secret = true;

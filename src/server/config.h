@@ -101,11 +101,12 @@ struct ServeConfig {
   bool access_log = true;
   // Enrichment (enrich/enricher.h): GeoIP databases, how often to look for
   // a replaced file (0: only on SIGHUP), uap-core's rules ("none": off) and
-  // the parsed user agents kept.
+  // the parsed user agents and located addresses kept.
   std::vector<std::string> geoip_db;
   uint32_t geoip_check_seconds = 60;
   std::string uap_regexes = "/usr/share/uap-core/regexes.yaml";
   uint64_t ua_cache_entries = 100'000;
+  uint64_t geoip_cache_entries = 100'000;
 };
 
 struct ListenAddress {
