@@ -199,17 +199,6 @@ inline Status ParseString(const FieldCodec& field, const char** pos, const char*
   return Status::OK();
 }
 
-inline void AppendVarint(std::string* out, uint64_t value) {
-  if (value < 0x80) {
-    out->push_back(static_cast<char>(value));
-  } else {
-    PutVarint64(out, value);
-  }
-}
-
-}  // namespace
-
-namespace {
 // Writes `value` as a varint at `dst`; returns the byte after it.
 inline char* WriteVarint(char* dst, uint64_t value) {
   while (value >= 0x80) {
