@@ -16,13 +16,7 @@ void PutFixed64(std::string* dst, uint64_t value) {
 
 void PutVarint64(std::string* dst, uint64_t value) {
   char buf[kMaxVarint64Bytes];
-  int length = 0;
-  while (value >= 0x80) {
-    buf[length++] = static_cast<char>((value & 0x7f) | 0x80);
-    value >>= 7;
-  }
-  buf[length++] = static_cast<char>(value);
-  dst->append(buf, static_cast<size_t>(length));
+  dst->append(buf, static_cast<size_t>(EncodeVarint64(buf, value) - buf));
 }
 
 void PutVarint32(std::string* dst, uint32_t value) { PutVarint64(dst, value); }

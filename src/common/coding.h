@@ -27,6 +27,17 @@ inline void EncodeFixed64(char* dst, uint64_t value) {
   for (int byte_idx = 0; byte_idx < 8; ++byte_idx)
     dst[byte_idx] = static_cast<char>(value >> (8 * byte_idx));
 }
+// Writes `value` as a varint at `dst` (room for kMaxVarint64Bytes); returns
+// the byte after it.
+inline char* EncodeVarint64(char* dst, uint64_t value) {
+  while (value >= 0x80) {
+    *dst++ = static_cast<char>(value | 0x80);
+    value >>= 7;
+  }
+  *dst++ = static_cast<char>(value);
+  return dst;
+}
+
 inline uint32_t DecodeFixed32(const char* src) {
   uint32_t value = 0;
   for (int byte_idx = 0; byte_idx < 4; ++byte_idx)

@@ -199,15 +199,6 @@ inline Status ParseString(const FieldCodec& field, const char** pos, const char*
   return Status::OK();
 }
 
-// Writes `value` as a varint at `dst`; returns the byte after it.
-inline char* WriteVarint(char* dst, uint64_t value) {
-  while (value >= 0x80) {
-    *dst++ = static_cast<char>(value | 0x80);
-    value >>= 7;
-  }
-  *dst++ = static_cast<char>(value);
-  return dst;
-}
 }  // namespace
 
 // Two passes: the first finds each present value (through the registry's
@@ -277,17 +268,17 @@ void AppendEncodedEvent(const Event& event, std::string* out) {
       case FieldType::kText:
       case FieldType::kJson: {
         const auto& text = *static_cast<const std::string*>(value);
-        pos = WriteVarint(pos, text.size());
+        pos = EncodeVarint64(pos, text.size());
         std::memcpy(pos, text.data(), text.size());
         pos += text.size();
         break;
       }
       case FieldType::kTime:
-        pos = WriteVarint(pos,
-                          ZigZagEncode64(**static_cast<const std::optional<UnixMicros>*>(value)));
+        pos = EncodeVarint64(
+            pos, ZigZagEncode64(**static_cast<const std::optional<UnixMicros>*>(value)));
         break;
       case FieldType::kUint64:
-        pos = WriteVarint(pos, *static_cast<const uint64_t*>(value));
+        pos = EncodeVarint64(pos, *static_cast<const uint64_t*>(value));
         break;
       case FieldType::kOutcome:
         *pos++ = static_cast<char>(*static_cast<const Outcome*>(value));
