@@ -880,13 +880,6 @@ ParseScratch& ThreadScratch() {
   return scratch;
 }
 
-}  // namespace
-
-// An LRU cache of parse results, split into shards by the user agent's hash;
-// each shard has its own mutex, list and map, so threads contend only when
-// their strings land in the same shard.
-namespace {
-
 // Reads one rule; `rule_name` is "<source>: <section>[<index>] (line <n>)".
 Result<Rule> LoadRule(const YAML::Node& node, const SectionSpec& spec, const std::string& rule_name,
                       const UserAgentParser::Options& options) {

@@ -556,7 +556,7 @@ RC_GTEST_PROP(SegmentProperty, DictionariesAreInByteOrder, ()) {
   SegmentFile file;
   auto reader = WriteAndOpen(file, rows);
   RC_ASSERT(reader.ok());
-  const auto id_field = static_cast<size_t>(event::FindField("id") - event::AllFields().data());
+  const size_t id_field = event::FieldIndexOf(*event::FindField("id"));
   auto dictionary = (*reader)->GetDictionary(id_field);
   RC_ASSERT(dictionary.ok());
   std::vector<std::string> stored;

@@ -105,7 +105,7 @@ class EncodedRows {
 
  private:
   static size_t FieldIndexOf(std::string_view path) {
-    return static_cast<size_t>(event::FindField(path) - event::AllFields().data());
+    return event::FieldIndexOf(*event::FindField(path));
   }
   std::span<const event::EncodedEventFields> rows_;
   size_t tenant_index_, details_index_;
@@ -419,7 +419,7 @@ class Builder {
            field.type != FieldType::kJson;
   }
 
-  // Distinct values first, in order of appearance (NumberDictionaryFields);
+  // Distinct values first, in order of appearance (ReadRows);
   // then sorted, so codes follow value order and ranges and prefixes are
   // code ranges.
   void AddDictionaryField(size_t field_index, const FieldSpec& field) {
@@ -573,21 +573,23 @@ class Builder {
         PutPosting(&lists, rows_of(token_codes[0]));
         continue;
       }
-      token_rows.clear();
-      for (uint32_t code : token_codes) {
-        const auto rows = rows_of(code);
-        token_rows.insert(token_rows.end(), rows.begin(), rows.end());
-      }
       // The union of the values' rows, in row order: sorted when it is a
       // small part of the rows, else marked in a bitmap of all rows and read
       // back in order (a common token, e.g. of every user agent, spans most
       // rows, which a sort would order in n log n).
-      if (token_rows.size() * 32 < row_codes.size()) {
+      size_t union_size = 0;
+      for (uint32_t code : token_codes) union_size += rows_of(code).size();
+      token_rows.clear();
+      if (union_size * 32 < row_codes.size()) {
+        for (uint32_t code : token_codes) {
+          const auto rows = rows_of(code);
+          token_rows.insert(token_rows.end(), rows.begin(), rows.end());
+        }
         std::sort(token_rows.begin(), token_rows.end());
       } else {
         row_bits.assign((row_codes.size() + 63) / 64, 0);
-        for (uint32_t row : token_rows) row_bits[row / 64] |= uint64_t{1} << (row % 64);
-        token_rows.clear();
+        for (uint32_t code : token_codes)
+          for (uint32_t row : rows_of(code)) row_bits[row / 64] |= uint64_t{1} << (row % 64);
         for (size_t word = 0; word < row_bits.size(); ++word)
           for (uint64_t bits = row_bits[word]; bits != 0; bits &= bits - 1)
             token_rows.push_back(static_cast<uint32_t>(word * 64 + std::countr_zero(bits)));
@@ -642,8 +644,7 @@ Result<std::string> Build(const Rows& rows, event::UnixMicros window_start,
     return Status::InvalidArgument(
         fmt::format("segment: {} rows (1..{})", rows.size(), kMaxSegmentRows));
   meta->window_start = window_start;
-  static const size_t timestamp_index =
-      static_cast<size_t>(event::FindField("timestamp") - event::AllFields().data());
+  static const size_t timestamp_index = event::FieldIndexOf(*event::FindField("timestamp"));
   Builder<Rows> builder(rows, options);
   auto fields = event::AllFields();
   builder.ReadRows(fields);
