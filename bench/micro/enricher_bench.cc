@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/micro/geoip_bench_files.h"
 #include "enrich/enricher.h"
 #include "enrich/testing/test_mmdb.h"
 
@@ -48,15 +49,7 @@ constexpr const char* kUserAgents[] = {
 constexpr size_t kBatch = 1000;
 
 std::vector<std::string> GeoIpFiles() {
-  std::vector<std::string> files;
-  if (const char* list = std::getenv("AL_GEOIP_BENCH_DB"); list != nullptr && *list != '\0') {
-    std::string rest = list;
-    for (size_t comma; (comma = rest.find(',')) != std::string::npos; rest.erase(0, comma + 1)) {
-      files.push_back(rest.substr(0, comma));
-    }
-    files.push_back(rest);
-    return files;
-  }
+  if (std::vector<std::string> files = GeoIpBenchDatabases(); !files.empty()) return files;
   static testing::TempDir dir;
   auto made = testing::MakeTestMmdbFiles(dir.path());
   if (!made.ok()) {

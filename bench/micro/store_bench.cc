@@ -65,6 +65,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/micro/geoip_bench_files.h"
 #include "bench/micro/synthetic_events.h"
 #include "common/crc32c.h"
 #include "enrich/enricher.h"
@@ -369,18 +370,6 @@ BENCHMARK(BM_BuildSegment)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// AL_GEOIP_BENCH_DB: a comma-separated list of .mmdb files (none: GeoIP off).
-std::vector<std::string> BenchGeoIpDatabases() {
-  std::vector<std::string> files;
-  const char* list = std::getenv("AL_GEOIP_BENCH_DB");
-  if (list == nullptr || *list == '\0') return files;
-  std::string rest = list;
-  for (size_t comma; (comma = rest.find(',')) != std::string::npos; rest.erase(0, comma + 1))
-    files.push_back(rest.substr(0, comma));
-  files.push_back(rest);
-  return files;
-}
-
 // kMaxSegmentRows events of one tenant, sorted by time, with seqs: the corpus
 // repeated (ids renewed per pass, times advancing), enriched when asked
 // (user agents from uap-core, GeoIP from AL_GEOIP_BENCH_DB when set).
@@ -411,7 +400,7 @@ std::vector<event::Event> SegmentRows(bool enriched, std::string* label) {
   label->clear();
   if (enriched) {
     enrich::EnrichOptions options;
-    options.geoip_databases = BenchGeoIpDatabases();
+    options.geoip_databases = GeoIpBenchDatabases();
     enrich::Enricher enricher(options);
     enricher.Enrich(rows);
     *label = fmt::format("geoip {}, user agents {}, ", enricher.geoip_enabled() ? "on" : "off",
