@@ -920,13 +920,16 @@ class Searcher {
         by_segment[candidate.segment].emplace_back(candidate.row, i);
       }
     }
+    std::vector<uint32_t> rows;
+    std::vector<Event*> slots;
     for (const auto& [s, wanted_rows] : by_segment) {
-      std::vector<uint32_t> rows;
-      for (const auto& [row, slot] : wanted_rows) rows.push_back(row);
-      std::vector<Event> read;
-      AL_RETURN_IF_ERROR(sources_.segments[static_cast<size_t>(s)]->ReadRows(rows, fields, &read));
-      for (size_t i = 0; i < wanted_rows.size(); ++i)
-        (*events)[wanted_rows[i].second] = std::move(read[i]);
+      rows.clear();
+      slots.clear();
+      for (const auto& [row, slot] : wanted_rows) {
+        rows.push_back(row);
+        slots.push_back(&(*events)[slot]);
+      }
+      AL_RETURN_IF_ERROR(sources_.segments[static_cast<size_t>(s)]->ReadRows(rows, fields, slots));
     }
     return Status::OK();
   }

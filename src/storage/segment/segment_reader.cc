@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <roaring/roaring.hh>
 
 #include "common/coding.h"
@@ -23,6 +24,16 @@ bool GetValues(std::string_view* in, uint32_t count, std::vector<std::string_vie
     values->push_back(value);
   }
   return true;
+}
+
+// The first 8 bytes of `value` as a big-endian number, zero-padded: a < b
+// between two such numbers implies the same between their strings.
+uint64_t OrderedPrefix(std::string_view value) {
+  unsigned char bytes[8] = {};
+  std::memcpy(bytes, value.data(), std::min<size_t>(value.size(), 8));
+  uint64_t prefix = 0;
+  for (unsigned char byte : bytes) prefix = (prefix << 8) | byte;
+  return prefix;
 }
 
 // Checks an offset table of count+1 u32le entries into a data area of
@@ -50,12 +61,14 @@ Result<std::shared_ptr<const Dictionary>> Dictionary::Parse(std::string_view byt
   dictionary->values_.reserve(in.size() - count);  // each value has a length byte or more
   dictionary->offsets_.reserve(size_t{count} + 1);
   dictionary->offsets_.push_back(0);
+  dictionary->samples_.reserve(count / kSampleEvery + 1);
   std::string_view previous;
   for (uint32_t i = 0; i < count; ++i) {
     std::string_view value;
     if (!GetLengthPrefixed(&in, &value)) return Bad("dictionary is malformed");
     if (i > 0 && !(previous < value)) return Bad("dictionary is not sorted");
     previous = value;
+    if (i % kSampleEvery == 0) dictionary->samples_.push_back(OrderedPrefix(value));
     dictionary->values_.append(value);
     dictionary->offsets_.push_back(static_cast<uint32_t>(dictionary->values_.size()));
   }
@@ -64,8 +77,21 @@ Result<std::shared_ptr<const Dictionary>> Dictionary::Parse(std::string_view byt
 }
 
 uint32_t Dictionary::LowerBound(std::string_view key) const {
-  // The first code whose value is not below `key`, by binary search on codes.
-  uint32_t low = 1, count = size();
+  // Samples whose prefix is below the key's come before it, samples whose
+  // prefix is above after it: the answer lies in (the code of the last
+  // sample below, the code of the first above].
+  const uint64_t prefix = OrderedPrefix(key);
+  const auto below_end = std::lower_bound(samples_.begin(), samples_.end(), prefix);
+  const auto above = std::upper_bound(below_end, samples_.end(), prefix);
+  auto code_of = [](size_t sample) { return static_cast<uint32_t>(1 + sample * kSampleEvery); };
+  uint32_t low = below_end == samples_.begin()
+                     ? 1
+                     : code_of(static_cast<size_t>(below_end - samples_.begin()) - 1) + 1;
+  const uint32_t high =
+      above == samples_.end() ? size() + 1 : code_of(static_cast<size_t>(above - samples_.begin()));
+  // The first code in [low, high) whose value is not below `key`, by binary
+  // search on codes; `high` when none is.
+  uint32_t count = high - low;
   while (count > 0) {
     const uint32_t half = count / 2;
     if (value(low + half) < key) {
@@ -702,18 +728,26 @@ Status SegmentReader::ReadValues(size_t field, std::span<const uint32_t> rows,
 
 Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const size_t> fields,
                                std::vector<event::Event>* out) const {
-  using event::FieldType;
-  auto all_fields = event::AllFields();
-  static const size_t kIdField = event::FindField("id") - all_fields.data();
-  for (uint32_t row : rows)
-    if (row >= meta_.rows) return Status::InvalidArgument("segment: row out of range");
   const size_t first = out->size();
   out->resize(first + rows.size());
+  std::vector<event::Event*> slots(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) slots[i] = &(*out)[first + i];
+  return ReadRows(rows, fields, slots);
+}
+
+Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const size_t> fields,
+                               std::span<event::Event* const> out) const {
+  using event::FieldType;
+  auto all_fields = event::AllFields();
+  static const size_t kIdField = event::FieldIndexOf(*event::FindField("id"));
+  if (out.size() != rows.size()) return Status::InvalidArgument("segment: one event a row");
+  for (uint32_t row : rows)
+    if (row >= meta_.rows) return Status::InvalidArgument("segment: row out of range");
   if (fields.empty())
-    for (size_t i = 0; i < rows.size(); ++i) (*out)[first + i].tenant = meta_.tenant;
+    for (size_t i = 0; i < rows.size(); ++i) out[i]->tenant = meta_.tenant;
 
   AL_ASSIGN_OR_RETURN(auto seqs, GetSeqs());
-  for (size_t i = 0; i < rows.size(); ++i) (*out)[first + i].seq = (*seqs)[rows[i]];
+  for (size_t i = 0; i < rows.size(); ++i) out[i]->seq = (*seqs)[rows[i]];
 
   // One dictionary field's codes and values for `rows`, reused field to field.
   std::vector<uint32_t> codes;
@@ -728,7 +762,7 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
       case FieldType::kTime: {
         AL_ASSIGN_OR_RETURN(auto times, GetTimes(field_index));
         for (size_t i = 0; i < rows.size(); ++i) {
-          auto& target = *field.time_member((*out)[first + i]);
+          auto& target = *field.time_member(*out[i]);
           if (times->present(rows[i]))
             target = (*times)[rows[i]];
           else
@@ -744,12 +778,12 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
           for (size_t i = 0; i < rows.size(); ++i) {
             AL_ASSIGN_OR_RETURN(block, BlockHolding(static_cast<size_t>(index), *blocks, rows[i],
                                                     std::move(block)));
-            (*out)[first + i].details = block->item(rows[i]);
+            out[i]->details = block->item(rows[i]);
           }
           return Status::OK();
         }
         AL_ASSIGN_OR_RETURN(auto raw, GetRaw(field_index));
-        for (size_t i = 0; i < rows.size(); ++i) (*out)[first + i].details = (*raw)[rows[i]];
+        for (size_t i = 0; i < rows.size(); ++i) out[i]->details = (*raw)[rows[i]];
         return Status::OK();
       }
       default:
@@ -760,7 +794,7 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
     if (valueless_fields_[field_index]) return Status::OK();
     AL_RETURN_IF_ERROR(ReadValues(field_index, rows, &codes, &values, &held));
     for (size_t i = 0; i < rows.size(); ++i) {
-      event::Event& event = (*out)[first + i];
+      event::Event& event = *out[i];
       const uint32_t code = codes[i];
       const std::string_view value = values[i];
       switch (field.type) {
@@ -796,11 +830,11 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
     for (size_t field = 0; field < all_fields.size(); ++field)
       AL_RETURN_IF_ERROR(read_field(field));
   } else {
-    static const size_t kTenantField = event::FindField("tenant") - all_fields.data();
+    static const size_t kTenantField = event::FieldIndexOf(*event::FindField("tenant"));
     AL_RETURN_IF_ERROR(read_field(kIdField));
     for (size_t field : fields)
       if (field == kTenantField)
-        for (size_t i = 0; i < rows.size(); ++i) (*out)[first + i].tenant = meta_.tenant;
+        for (size_t i = 0; i < rows.size(); ++i) out[i]->tenant = meta_.tenant;
     for (size_t field : fields)
       if (field != kIdField) AL_RETURN_IF_ERROR(read_field(field));
   }

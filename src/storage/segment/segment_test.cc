@@ -15,10 +15,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
+#include <random>
 #include <roaring/roaring.hh>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/coding.h"
@@ -255,6 +258,127 @@ TEST(SectionCache, EraseSegmentDropsOnlyThatSegmentsSections) {
   }
   EXPECT_NE(cache.Lookup(7 + (1 << 16), 0), nullptr);
   EXPECT_EQ(cache.usage_bytes(), 6 * (10u + 64));
+}
+
+// Lookups narrow their search on sampled 8-byte prefixes first: values
+// sharing long prefixes (generated ids, addresses), shorter than 8 bytes,
+// holding zero bytes, and keys between and beyond them all find what a plain
+// binary search finds.
+TEST(Dictionary, LowerBoundAgreesWithABinarySearchOfTheValues) {
+  rc::check([](uint16_t seed) {
+    std::mt19937 random(seed);
+    const std::string alphabet = std::string("ab\0\xff", 4);
+    auto random_string = [&] {
+      std::string value(random() % 3 == 0 ? "2025-03-0" : "", 0);
+      if (random() % 2) value = std::string("01JQMPMX", random() % 9);
+      const size_t length = random() % 12;
+      for (size_t i = 0; i < length; ++i) value += alphabet[random() % alphabet.size()];
+      return value;
+    };
+    std::set<std::string> distinct;
+    const size_t count = random() % 300;
+    while (distinct.size() < count) distinct.insert(random_string());
+    const std::vector<std::string> values(distinct.begin(), distinct.end());
+    std::string bytes;
+    PutVarint32(&bytes, static_cast<uint32_t>(values.size()));
+    for (const std::string& value : values) PutLengthPrefixed(&bytes, value);
+    auto dictionary = Dictionary::Parse(bytes);
+    RC_ASSERT(dictionary.ok());
+    for (int probe = 0; probe < 200; ++probe) {
+      const std::string key =
+          probe % 2 == 0 && !values.empty() ? values[random() % values.size()] : random_string();
+      const auto expected = static_cast<uint32_t>(
+          std::lower_bound(values.begin(), values.end(), key) - values.begin() + 1);
+      RC_ASSERT((*dictionary)->LowerBound(key) == expected);
+      const bool present = distinct.count(key) != 0;
+      RC_ASSERT((*dictionary)->Find(key) == (present ? std::optional(expected) : std::nullopt));
+    }
+  });
+}
+
+// A random mix of inserts, hits, misses and erased segments against a
+// model of what the cache may hold: a hit returns what was inserted under
+// its key, the budget holds after every insert, and usage_bytes() is the sum
+// of what is still there. The table grows past its first size, and entries
+// probe past each other.
+TEST(SectionCache, StaysConsistentUnderRandomUse) {
+  rc::check([](uint8_t seed_byte) {
+    const size_t capacity = 64u << 20;
+    SectionCache cache(capacity);
+    std::mt19937_64 random(seed_byte);
+    std::map<std::pair<uint64_t, uint64_t>, std::shared_ptr<const SectionData>> inserted;
+    for (int step = 0; step < 4000; ++step) {
+      const uint64_t segment = random() % 24;
+      const uint64_t item = random() % 3 == 0 ? SectionCache::SectionItem(random() % 40)
+                                              : SectionCache::PartItem(random() % 8, random() % 64);
+      const int action = static_cast<int>(random() % 10);
+      if (action < 5) {
+        // Large entries make the budget evict; small ones, many, make the table grow.
+        const size_t bytes = random() % 2 ? 4096 + random() % (2u << 20) : random() % 256;
+        auto data = std::make_shared<FakeSection>(bytes);
+        cache.Insert(segment, item, data);
+        RC_ASSERT(cache.usage_bytes() <= capacity);
+        // The new entry, or one already there under the key: never none.
+        auto now = cache.Lookup(segment, item);
+        RC_ASSERT(now != nullptr);
+        auto it = inserted.find({segment, item});
+        RC_ASSERT(now == data || (it != inserted.end() && now == it->second));
+        inserted[{segment, item}] = now;
+      } else if (action < 9) {
+        if (auto hit = cache.Lookup(segment, item)) {
+          auto it = inserted.find({segment, item});
+          RC_ASSERT(it != inserted.end());
+          RC_ASSERT(hit == it->second);
+        }
+      } else {
+        cache.EraseSegment(segment);
+        for (uint64_t any = 0; any < 64; ++any)
+          RC_ASSERT(cache.Lookup(segment, SectionCache::PartItem(0, any)) == nullptr);
+      }
+    }
+    size_t held = 0;
+    for (const auto& [key, data] : inserted)
+      if (auto hit = cache.Lookup(key.first, key.second)) {
+        RC_ASSERT(hit == data);
+        held += data->memory_bytes() + SectionCache::kEntryOverheadBytes;
+      }
+    RC_ASSERT(cache.usage_bytes() == held);
+  });
+}
+
+TEST(SectionCache, KeepsAnEntryLargerThanItsBudget) {
+  SectionCache cache(1000);
+  cache.Insert(1, 0, std::make_shared<FakeSection>(100));
+  cache.Insert(1, 1, std::make_shared<FakeSection>(5000));
+  EXPECT_EQ(cache.Lookup(1, 0), nullptr);
+  EXPECT_NE(cache.Lookup(1, 1), nullptr);
+  EXPECT_EQ(cache.usage_bytes(), 5000u + SectionCache::kEntryOverheadBytes);
+}
+
+// Queries on several threads share the cache; run under the sanitizers.
+TEST(SectionCache, ServesSeveralThreadsAtOnce) {
+  SectionCache cache(64u << 20);
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937_64 random(t);
+      for (int step = 0; step < 20000; ++step) {
+        const uint64_t segment = random() % 16, item = random() % 256;
+        // An entry's size tells its key, so a hit can be checked.
+        const size_t bytes = 1024 * (1 + segment * 256 + item);
+        if (auto hit = cache.Lookup(segment, item)) {
+          if (hit->memory_bytes() != bytes) ++wrong;
+        } else {
+          cache.Insert(segment, item, std::make_shared<FakeSection>(bytes));
+        }
+        if (step % 5000 == 4999) cache.EraseSegment(segment);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_LE(cache.usage_bytes(), cache.capacity_bytes());
 }
 
 // ---- (a) round trip
