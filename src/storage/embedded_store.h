@@ -167,6 +167,9 @@ class EmbeddedStore final : public store::Store {
   // reference is used).
   const std::vector<std::shared_ptr<LiveSegment>>& SegmentsOf(std::string_view tenant) const;
   void IndexSegmentsByTenant();  // REQUIRES: mu_ held
+  // Get for one tenant, into `*found` (left empty when it holds no such id).
+  Status GetOfTenant(std::string_view tenant, std::string_view id,
+                     std::optional<event::Event>* found);
   // The readable segments of `tenant` whose time range holds ULID `id`'s
   // time (`by_ulid_time`), or the others. REQUIRES: mu_ held.
   std::vector<std::shared_ptr<const segment::SegmentReader>> IdLookupReaders(
