@@ -53,7 +53,7 @@ void SectionCache::Insert(uint64_t segment_id, uint64_t item,
   const size_t mask = slots_.size() - 1;
   size_t at = hash & mask;
   while (slots_[at].data) at = (at + 1) & mask;
-  slots_[at] = Slot{segment_id, item, std::move(data), bytes, false};
+  slots_[at] = Slot{segment_id, item, std::move(data), bytes, true};
   ++used_;
   usage_bytes_ += bytes;
   while (usage_bytes_ > capacity_bytes_ && EvictOne(segment_id, item)) {
