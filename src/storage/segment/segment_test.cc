@@ -283,7 +283,7 @@ TEST(SectionCache, EraseSegmentDropsOnlyThatSegmentsSections) {
 // holding zero bytes, and keys between and beyond them all find what a plain
 // binary search finds.
 TEST(Dictionary, LowerBoundAgreesWithABinarySearchOfTheValues) {
-  rc::check([](uint16_t seed) {
+  EXPECT_TRUE(rc::check([](uint16_t seed) {
     std::mt19937 random(seed);
     const std::string alphabet = std::string("ab\0\xff", 4);
     auto random_string = [&] {
@@ -311,7 +311,7 @@ TEST(Dictionary, LowerBoundAgreesWithABinarySearchOfTheValues) {
       const bool present = distinct.count(key) != 0;
       RC_ASSERT((*dictionary)->Find(key) == (present ? std::optional(expected) : std::nullopt));
     }
-  });
+  }));
 }
 
 // A random mix of inserts, hits, misses and erased segments against a
@@ -320,7 +320,7 @@ TEST(Dictionary, LowerBoundAgreesWithABinarySearchOfTheValues) {
 // of what is still there. The table grows past its first size, and entries
 // probe past each other.
 TEST(SectionCache, StaysConsistentUnderRandomUse) {
-  rc::check([](uint8_t seed_byte) {
+  EXPECT_TRUE(rc::check([](uint8_t seed_byte) {
     const size_t capacity = 64u << 20;
     SectionCache cache(capacity);
     std::mt19937_64 random(seed_byte);
@@ -361,7 +361,7 @@ TEST(SectionCache, StaysConsistentUnderRandomUse) {
         held += data->memory_bytes() + SectionCache::kEntryOverheadBytes;
       }
     RC_ASSERT(cache.usage_bytes() == held);
-  });
+  }));
 }
 
 TEST(SectionCache, KeepsAnEntryLargerThanItsBudget) {
