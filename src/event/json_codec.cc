@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include "common/no_destructor.h"
@@ -102,61 +104,108 @@ bool FieldPresent(const FieldSpec& spec, const Event& event) {
   return false;
 }
 
-// Writes the value of `spec`. REQUIRES: FieldPresent(spec, event).
-void WriteValue(const FieldSpec& spec, const Event& event, JsonWriter& writer) {
+// Appends the value of `spec` as JSON. REQUIRES: FieldPresent(spec, event).
+void AppendValue(const FieldSpec& spec, const Event& event, std::string* out) {
   switch (spec.type) {
     case FieldType::kKeyword:
     case FieldType::kText:
-      writer.String(StringField(spec, event));
+      AppendJsonString(out, StringField(spec, event));
       return;
     case FieldType::kTime:
-      writer.String(FormatRfc3339(**spec.time_member(const_cast<Event&>(event))));
+      AppendJsonString(out, FormatRfc3339(**spec.time_member(const_cast<Event&>(event))));
       return;
     case FieldType::kUint64:
-      writer.Uint(event.seq);
+      fmt::format_to(std::back_inserter(*out), "{}", event.seq);
       return;
     case FieldType::kOutcome:
-      writer.String(OutcomeName(event.result));
+      AppendJsonString(out, OutcomeName(event.result));
       return;
     case FieldType::kDouble:
-      writer.Double(**spec.double_member(const_cast<Event&>(event)));
+      fmt::format_to(std::back_inserter(*out), "{}",
+                     **spec.double_member(const_cast<Event&>(event)));
       return;
     case FieldType::kBool:
-      writer.Bool(*event.ua.is_mobile);
+      out->append(*event.ua.is_mobile ? "true" : "false");
       return;
     case FieldType::kJson:
-      writer.Raw(event.details);
+      out->append(event.details);
       return;
   }
+}
+
+// The native form's members in JSON order, worked out once: a grouped
+// field's group ("actor") and every member name already encoded. (Deriving
+// and escaping them for each field of each event was most of rendering a
+// page of events.)
+struct JsonLayout {
+  struct Member {
+    const FieldSpec* field;
+    int group;         // index into groups; -1: a top-level member
+    std::string name;  // `"id":`
+  };
+  std::vector<Member> members;
+  std::vector<std::string> groups;  // `"actor":{`
+
+  JsonLayout() {
+    std::string_view last_group;
+    for (const FieldSpec* field : FieldsInJsonOrder()) {
+      const size_t dot = field->path.find('.');
+      Member member{field, -1, {}};
+      std::string_view name = field->path;
+      if (dot != std::string_view::npos) {
+        const std::string_view group = field->path.substr(0, dot);
+        if (groups.empty() || group != last_group) {
+          std::string encoded;
+          AppendJsonString(&encoded, group);
+          groups.push_back(encoded + ":{");
+          last_group = group;
+        }
+        member.group = static_cast<int>(groups.size()) - 1;
+        name = field->path.substr(dot + 1);
+      }
+      AppendJsonString(&member.name, name);
+      member.name.push_back(':');
+      members.push_back(std::move(member));
+    }
+  }
+};
+
+const JsonLayout& Layout() {
+  static NoDestructor<JsonLayout> layout;
+  return *layout;
 }
 
 }  // namespace
 
 void AppendEventJson(const Event& event, std::string* out) {
-  JsonWriter writer(out);
-  writer.BeginObject();
-  // Grouped fields ("actor.id", ...) are contiguous in this order; a group's
-  // object is opened at its first present field and closed when the group ends.
-  std::string_view open_group;
-  for (const FieldSpec* field : FieldsInJsonOrder()) {
-    const FieldSpec& spec = *field;
-    const size_t dot = spec.path.find('.');
-    const std::string_view group = dot == std::string_view::npos ? "" : spec.path.substr(0, dot);
-    if (!open_group.empty() && group != open_group) {
-      writer.EndObject();
-      open_group = {};
+  // Grouped fields ("actor.id", ...) are contiguous in the layout; a group's
+  // object is opened at its first present field and closed when the group
+  // ends. Absent fields are left out, so are groups with none present.
+  out->push_back('{');
+  bool first = true;           // no member written yet at the top level
+  bool first_in_group = true;  // none yet in the open group
+  int open_group = -1;
+  for (const JsonLayout::Member& member : Layout().members) {
+    if (open_group >= 0 && member.group != open_group) {
+      out->push_back('}');
+      open_group = -1;
     }
-    if (!FieldPresent(spec, event)) continue;
-    if (!group.empty() && group != open_group) {
-      writer.Key(group);
-      writer.BeginObject();
-      open_group = group;
+    if (!FieldPresent(*member.field, event)) continue;
+    if (member.group >= 0 && member.group != open_group) {
+      if (!first) out->push_back(',');
+      first = false;
+      out->append(Layout().groups[static_cast<size_t>(member.group)]);
+      open_group = member.group;
+      first_in_group = true;
     }
-    writer.Key(group.empty() ? spec.path : spec.path.substr(dot + 1));
-    WriteValue(spec, event, writer);
+    bool& first_here = open_group >= 0 ? first_in_group : first;
+    if (!first_here) out->push_back(',');
+    first_here = false;
+    out->append(member.name);
+    AppendValue(*member.field, event, out);
   }
-  if (!open_group.empty()) writer.EndObject();
-  writer.EndObject();
+  if (open_group >= 0) out->push_back('}');
+  out->push_back('}');
 }
 
 std::string EventToJson(const Event& event) {
