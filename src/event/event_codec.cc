@@ -70,8 +70,8 @@ CodecTable BuildTable(size_t field_count) {
     }
     table.fields.push_back(codec);
   }
-  table.id_index = static_cast<size_t>(FindField("id") - AllFields().data());
-  table.timestamp_index = static_cast<size_t>(FindField("timestamp") - AllFields().data());
+  table.id_index = FieldIndexOf(*FindField("id"));
+  table.timestamp_index = FieldIndexOf(*FindField("timestamp"));
   for (size_t i = 0; i < field_count; ++i) {
     if (AllFields()[i].type == FieldType::kUint64) table.seq_index = i;
     if (AllFields()[i].type == FieldType::kOutcome) table.result_index = i;

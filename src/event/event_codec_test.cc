@@ -32,7 +32,7 @@ size_t BitmapBytes() { return (FieldCount() + 7) / 8; }
 size_t FieldIndex(std::string_view path) {
   const FieldSpec* spec = FindField(path);
   EXPECT_NE(spec, nullptr) << path;
-  return static_cast<size_t>(spec - AllFields().data());
+  return FieldIndexOf(*spec);
 }
 
 // A presence bitmap with the bits of `paths` set, for hand-built encodings.

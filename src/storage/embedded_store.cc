@@ -26,7 +26,7 @@ using query::Scalar;
 
 namespace {
 
-const size_t kIdField = static_cast<size_t>(event::FindField("id") - event::AllFields().data());
+const size_t kIdField = event::FieldIndexOf(*event::FindField("id"));
 
 // batch := codec_version:varint tenant:length-prefixed count:varint event*
 // `*events_offset` is where the events start.

@@ -97,7 +97,7 @@ TEST(Memtable, SortedRowsDecodeToTheSegmentOrder) {
   std::vector<event::EncodedEventFields> located;
   memtable.LocateRows("acme", std::span(keys).subspan(5, 200), &located);
   ASSERT_EQ(located.size(), 200u);
-  const size_t id_index = static_cast<size_t>(event::FindField("id") - event::AllFields().data());
+  const size_t id_index = event::FieldIndexOf(*event::FindField("id"));
   for (size_t i = 0; i < located.size(); ++i) {
     const Event& added = events[keys[5 + i].row];
     EXPECT_EQ(located[i].string(id_index), added.id);

@@ -84,7 +84,7 @@ Directory ReadDirectory(const std::string& bytes) {
 
 // The index of the section of `kind` for field `path`.
 size_t SectionIndex(const Directory& directory, SectionKind kind, std::string_view path) {
-  const size_t field = static_cast<size_t>(event::FindField(path) - event::AllFields().data());
+  const size_t field = event::FieldIndexOf(*event::FindField(path));
   for (size_t index = 0; index < directory.sections.size(); ++index)
     if (directory.sections[index].kind == kind && directory.sections[index].field == field)
       return index;
@@ -291,8 +291,7 @@ TEST(SegmentDump, TokenTermsThatDoNotDescribeTheirRowsAreReported) {
   };
   const std::string original = ExampleSegment();
   const Directory directory = ReadDirectory(original);
-  const size_t description =
-      static_cast<size_t>(event::FindField("description") - event::AllFields().data());
+  const size_t description = event::FieldIndexOf(*event::FindField("description"));
   const size_t index = SectionIndex(directory, SectionKind::kTokenTerms, "description");
   const SectionEntry& rows_entry =
       directory.sections[SectionIndex(directory, SectionKind::kTokenRows, "description")];
@@ -332,8 +331,7 @@ TEST(SegmentDump, DamagedTokenRowsFailTheirBlockChecksum) {
   WriteFile(fs, bytes);
   SectionCache cache(1 << 20);
   AL_ASSERT_OK_AND_ASSIGN(auto reader, SegmentReader::Open(fs, kPath, 1, &cache));
-  const size_t description =
-      static_cast<size_t>(event::FindField("description") - event::AllFields().data());
+  const size_t description = event::FieldIndexOf(*event::FindField("description"));
   AL_ASSERT_OK_AND_ASSIGN(auto terms, reader->GetTokenTerms(description));
   ASSERT_TRUE(terms);
   Roaring rows;

@@ -375,7 +375,7 @@ class Evaluator {
 
   Result<Roaring> EvaluateTime(const Filter& filter, size_t field_index) {
     AL_ASSIGN_OR_RETURN(auto times, segment_.GetTimes(field_index));
-    static const size_t kTimestampField = event::FindField("timestamp") - event::AllFields().data();
+    static const size_t kTimestampField = event::FieldIndexOf(*event::FindField("timestamp"));
     if (field_index == kTimestampField && filter.op != FilterOp::kExists) {
       // Sorted: each value or range is a run of rows.
       const auto& values = times->values();
@@ -500,7 +500,7 @@ Result<std::pair<uint32_t, uint32_t>> RowsInTimeRange(const SegmentReader& segme
                                                       const query::TimeRange& range) {
   const uint32_t rows = segment.meta().rows;
   if (!range.from && !range.to) return std::pair<uint32_t, uint32_t>(0, rows);
-  static const size_t kTimestampField = event::FindField("timestamp") - event::AllFields().data();
+  static const size_t kTimestampField = event::FieldIndexOf(*event::FindField("timestamp"));
   AL_ASSIGN_OR_RETURN(auto times, segment.GetTimes(kTimestampField));
   const auto& values = times->values();
   auto begin =

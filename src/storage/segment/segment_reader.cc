@@ -660,7 +660,7 @@ Result<std::shared_ptr<const TimeColumn>> SegmentReader::GetTimes(size_t field) 
 }
 
 Result<std::shared_ptr<const SeqColumn>> SegmentReader::GetSeqs() const {
-  static const size_t kSeqField = event::FindField("seq") - event::AllFields().data();
+  static const size_t kSeqField = event::FieldIndexOf(*event::FindField("seq"));
   return Load<SeqColumn>(SectionKind::kSeqs, kSeqField,
                          [&](std::string raw) { return SeqColumn::Parse(raw, meta_.rows); });
 }

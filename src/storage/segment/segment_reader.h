@@ -230,7 +230,8 @@ class SegmentReader {
   Status ReadRows(std::span<const uint32_t> rows, std::span<const size_t> fields,
                   std::vector<event::Event>* out) const;
   // The same into `out[i]` for `rows[i]`: events already in place (a page's
-  // slots), overwritten in the fields read.
+  // slots). REQUIRES: they are default-constructed; a field no row of the
+  // segment has a value of is not written.
   Status ReadRows(std::span<const uint32_t> rows, std::span<const size_t> fields,
                   std::span<event::Event* const> out) const;
 

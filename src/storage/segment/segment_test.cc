@@ -480,7 +480,7 @@ TEST(Segment, CodesWiderThanTwoBytesRoundTrip) {
   SegmentFile file;
   AL_ASSERT_OK(file.Write(bytes));
   AL_ASSERT_OK_AND_ASSIGN(auto reader, file.Open());
-  static const size_t kIdField = event::FindField("id") - event::AllFields().data();
+  static const size_t kIdField = event::FieldIndexOf(*event::FindField("id"));
   size_t codes_index = 0;
   while (codes_index < reader->sections().size() &&
          !(reader->sections()[codes_index].kind == SectionKind::kCodes &&
@@ -516,7 +516,7 @@ std::vector<Event> DistinctRows(size_t count) {
 
 // The index of the (kind, field) section; sections().size() when none.
 size_t SectionIndex(const SegmentReader& reader, SectionKind kind, std::string_view path) {
-  const size_t field = static_cast<size_t>(event::FindField(path) - event::AllFields().data());
+  const size_t field = event::FieldIndexOf(*event::FindField(path));
   for (size_t index = 0; index < reader.sections().size(); ++index)
     if (reader.sections()[index].kind == kind && reader.sections()[index].field == field)
       return index;
@@ -1194,8 +1194,7 @@ TEST(Segment, FieldsAppendedToTheRegistryReadAsAbsentInOlderSegments) {
   SegmentMeta meta;
   AL_ASSERT_OK_AND_ASSIGN(std::string bytes, BuildSegment(rows, 0, {}, &meta));
   AL_ASSERT_OK_AND_ASSIGN(ParsedSegment parsed, ParseSegment(bytes));
-  const size_t first_appended =
-      static_cast<size_t>(event::FindField("geo.asn") - event::AllFields().data());
+  const size_t first_appended = event::FieldIndexOf(*event::FindField("geo.asn"));
   ASSERT_EQ(first_appended, 54u);
   std::erase_if(parsed.entries,
                 [&](const SectionEntry& entry) { return entry.field >= first_appended; });
@@ -1214,8 +1213,7 @@ TEST(Segment, FieldsAppendedToTheRegistryReadAsAbsentInOlderSegments) {
 
   // A field the directory skips below its highest one is damage, not age.
   AL_ASSERT_OK_AND_ASSIGN(ParsedSegment gap, ParseSegment(bytes));
-  const size_t type_field =
-      static_cast<size_t>(event::FindField("type") - event::AllFields().data());
+  const size_t type_field = event::FieldIndexOf(*event::FindField("type"));
   std::erase_if(gap.entries, [&](const SectionEntry& entry) { return entry.field == type_field; });
   SegmentFile gap_file;
   AL_ASSERT_OK(gap_file.Write(Reassemble(gap)));
@@ -1247,7 +1245,7 @@ TEST(Segment, DamagedPostingListsAreCorruption) {
   SegmentMeta meta;
   AL_ASSERT_OK_AND_ASSIGN(std::string bytes, BuildSegment(rows, 0, {}, &meta));
   const FieldSpec& type = *event::FindField("type");
-  const size_t type_field = static_cast<size_t>(&type - event::AllFields().data());
+  const size_t type_field = event::FieldIndexOf(type);
   const std::string list_of_b = DeltaPosting(std::vector<uint32_t>{1});
   struct Case {
     std::string name;
