@@ -9,6 +9,8 @@
 // string_view and advance it; they return false on truncated or over-long
 // input and leave the view unspecified in that case.
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -70,6 +72,19 @@ bool GetVarint64(std::string_view* input, uint64_t* value);
 bool GetVarintSigned64(std::string_view* input, int64_t* value);
 // On success `value` views bytes inside the original input.
 bool GetLengthPrefixed(std::string_view* input, std::string_view* value);
+
+// Bytes [offset, offset + 8) of `text` as a big-endian number, zero-padded
+// past its end: two such chunks compare as those bytes do, so a < b between
+// the chunks of two strings at the same offset (equal before it) orders the
+// strings. Sorting and searching sorted strings 8 bytes at a time use it.
+inline uint64_t OrderedChunk(std::string_view text, size_t offset) {
+  unsigned char bytes[8] = {};
+  if (text.size() > offset)
+    std::memcpy(bytes, text.data() + offset, std::min<size_t>(8, text.size() - offset));
+  uint64_t chunk = 0;
+  for (unsigned char byte : bytes) chunk = (chunk << 8) | byte;
+  return chunk;
+}
 
 inline uint64_t ZigZagEncode64(int64_t value) {
   return (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);

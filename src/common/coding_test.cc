@@ -4,6 +4,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <limits>
+#include <string>
 
 namespace auditlog {
 namespace {
@@ -60,6 +61,21 @@ TEST(Coding, VarintRejectsTruncatedAndOverlong) {
   uint32_t narrow = 0;
   EXPECT_FALSE(GetVarint32(&input, &narrow));
   EXPECT_EQ(input.size(), too_big_for_32.size()) << "a failed read leaves the input alone";
+}
+
+TEST(Coding, OrderedChunkIsBigEndianAndZeroPadded) {
+  EXPECT_EQ(OrderedChunk("ab", 0), 0x6162000000000000u);
+  EXPECT_EQ(OrderedChunk("0123456789", 8), 0x3839000000000000u);
+  EXPECT_EQ(OrderedChunk("abc", 3), 0u);
+  EXPECT_EQ(OrderedChunk("abc", 7), 0u);
+  EXPECT_EQ(OrderedChunk(std::string("\xff\x01", 2), 0), 0xff01000000000000u);
+}
+
+// Unequal chunks order as the strings do (bytes compared unsigned).
+RC_GTEST_PROP(Coding, OrderedChunksOrderAsTheStringsDo, (std::string a, std::string b)) {
+  const uint64_t chunk_a = OrderedChunk(a, 0), chunk_b = OrderedChunk(b, 0);
+  if (chunk_a < chunk_b) RC_ASSERT(a < b);
+  if (chunk_b < chunk_a) RC_ASSERT(b < a);
 }
 
 TEST(Coding, LengthPrefixedRejectsShortPayload) {

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstring>
 #include <roaring/roaring.hh>
 
 #include "common/coding.h"
@@ -24,16 +23,6 @@ bool GetValues(std::string_view* in, uint32_t count, std::vector<std::string_vie
     values->push_back(value);
   }
   return true;
-}
-
-// The first 8 bytes of `value` as a big-endian number, zero-padded: a < b
-// between two such numbers implies the same between their strings.
-uint64_t OrderedPrefix(std::string_view value) {
-  unsigned char bytes[8] = {};
-  std::memcpy(bytes, value.data(), std::min<size_t>(value.size(), 8));
-  uint64_t prefix = 0;
-  for (unsigned char byte : bytes) prefix = (prefix << 8) | byte;
-  return prefix;
 }
 
 // Checks an offset table of count+1 u32le entries into a data area of
@@ -68,7 +57,7 @@ Result<std::shared_ptr<const Dictionary>> Dictionary::Parse(std::string_view byt
     if (!GetLengthPrefixed(&in, &value)) return Bad("dictionary is malformed");
     if (i > 0 && !(previous < value)) return Bad("dictionary is not sorted");
     previous = value;
-    if (i % kSampleEvery == 0) dictionary->samples_.push_back(OrderedPrefix(value));
+    if (i % kSampleEvery == 0) dictionary->samples_.push_back(OrderedChunk(value, 0));
     dictionary->values_.append(value);
     dictionary->offsets_.push_back(static_cast<uint32_t>(dictionary->values_.size()));
   }
@@ -80,7 +69,7 @@ uint32_t Dictionary::LowerBound(std::string_view key) const {
   // Samples whose prefix is below the key's come before it, samples whose
   // prefix is above after it: the answer lies in (the code of the last
   // sample below, the code of the first above].
-  const uint64_t prefix = OrderedPrefix(key);
+  const uint64_t prefix = OrderedChunk(key, 0);
   const auto below_end = std::lower_bound(samples_.begin(), samples_.end(), prefix);
   const auto above = std::upper_bound(below_end, samples_.end(), prefix);
   auto code_of = [](size_t sample) { return static_cast<uint32_t>(1 + sample * kSampleEvery); };

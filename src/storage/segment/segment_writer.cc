@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 #include <map>
 #include <roaring/roaring.hh>
 
@@ -133,11 +132,7 @@ std::vector<uint32_t> OrderByBytes(size_t count, At at) {
     for (Keyed& entry : run) {
       const std::string_view text = at(entry.number);
       const size_t left = text.size() > depth ? text.size() - depth : 0;
-      unsigned char bytes[8] = {};
-      if (left > 0) std::memcpy(bytes, text.data() + depth, std::min<size_t>(8, left));
-      uint64_t chunk = 0;
-      for (unsigned char byte : bytes) chunk = (chunk << 8) | byte;
-      entry.chunk = chunk;
+      entry.chunk = OrderedChunk(text, depth);
       entry.ends = left <= 8 ? static_cast<uint32_t>(text.size()) : UINT32_MAX;
     }
     std::sort(run.begin(), run.end(), [](const Keyed& a, const Keyed& b) {
