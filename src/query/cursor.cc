@@ -1,8 +1,6 @@
 #include "query/cursor.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <array>
 #include <bit>
@@ -11,6 +9,7 @@
 #include "common/base64.h"
 #include "common/check.h"
 #include "common/coding.h"
+#include "common/hmac.h"
 #include "event/fields.h"
 
 namespace auditlog::query {
@@ -106,18 +105,17 @@ std::string QueryIdentity(const Query& query) {
 
 }  // namespace
 
-CursorCodec::CursorCodec(std::string key) : key_(std::move(key)) {
-  AL_CHECK(key_.size() >= 16, "a cursor key has at least 16 bytes");
+CursorCodec::CursorCodec(std::string key) {
+  AL_CHECK(key.size() >= 16, "a cursor key has at least 16 bytes");
+  signer_ = std::make_unique<HmacSha256>(key);
 }
+
+CursorCodec::~CursorCodec() = default;
 
 std::string CursorCodec::Mac(const Query& query, std::string_view payload) const {
   std::string message = QueryIdentity(query);
   message.append(payload);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest;
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(),
-       &length);
+  const HmacSha256::Digest digest = signer_->Sign(message);
   return std::string(reinterpret_cast<const char*>(digest.data()), kMacBytes);
 }
 

@@ -22,11 +22,16 @@
 //
 // Thread-safety: CursorCodec is immutable after construction.
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "common/status.h"
 #include "query/query.h"
+
+namespace auditlog {
+class HmacSha256;
+}  // namespace auditlog
 
 namespace auditlog::query {
 
@@ -34,6 +39,7 @@ class CursorCodec {
  public:
   // `key`: the server's secret, at least 16 bytes.
   explicit CursorCodec(std::string key);
+  ~CursorCodec();
 
   // The token for the page after `position` of `query` pinned to `watermark`.
   std::string Encode(const Query& query, const Position& position, uint64_t watermark) const;
@@ -44,7 +50,7 @@ class CursorCodec {
 
  private:
   std::string Mac(const Query& query, std::string_view payload) const;
-  std::string key_;
+  std::unique_ptr<HmacSha256> signer_;
 };
 
 // The position of `event` in the order of `query` (its effective sort).
