@@ -82,64 +82,19 @@ Status ReadGroup(const NativeNames::Group& group, od::value& value, Event* event
   return Status::OK();
 }
 
-// Whether `spec` holds a value in `event`; absent fields are not written.
-bool FieldPresent(const FieldSpec& spec, const Event& event) {
-  switch (spec.type) {
-    case FieldType::kKeyword:
-    case FieldType::kText:
-      return !StringField(spec, event).empty();
-    case FieldType::kTime:
-      return spec.time_member(const_cast<Event&>(event))->has_value();
-    case FieldType::kUint64:
-      return event.seq != 0;
-    case FieldType::kOutcome:
-      return event.result != Outcome::kUnset;
-    case FieldType::kDouble:
-      return spec.double_member(const_cast<Event&>(event))->has_value();
-    case FieldType::kBool:
-      return event.ua.is_mobile.has_value();
-    case FieldType::kJson:
-      return !event.details.empty();
-  }
-  return false;
-}
-
-// Appends the value of `spec` as JSON. REQUIRES: FieldPresent(spec, event).
-void AppendValue(const FieldSpec& spec, const Event& event, std::string* out) {
-  switch (spec.type) {
-    case FieldType::kKeyword:
-    case FieldType::kText:
-      AppendJsonString(out, StringField(spec, event));
-      return;
-    case FieldType::kTime:
-      AppendJsonString(out, FormatRfc3339(**spec.time_member(const_cast<Event&>(event))));
-      return;
-    case FieldType::kUint64:
-      fmt::format_to(std::back_inserter(*out), "{}", event.seq);
-      return;
-    case FieldType::kOutcome:
-      AppendJsonString(out, OutcomeName(event.result));
-      return;
-    case FieldType::kDouble:
-      fmt::format_to(std::back_inserter(*out), "{}",
-                     **spec.double_member(const_cast<Event&>(event)));
-      return;
-    case FieldType::kBool:
-      out->append(*event.ua.is_mobile ? "true" : "false");
-      return;
-    case FieldType::kJson:
-      out->append(event.details);
-      return;
-  }
-}
-
 // The native form's members in JSON order, worked out once: a grouped
-// field's group ("actor") and every member name already encoded. (Deriving
-// and escaping them for each field of each event was most of rendering a
-// page of events.)
+// field's group ("actor") and every member name already encoded, and where
+// each member lies in an Event. (Deriving and escaping the names for each
+// field of each event was most of rendering a page of events; then reaching
+// each member through its FieldSpec accessor, an indirect call to a
+// different function for every field, which the CPU mispredicts, was a third
+// of what remained.)
 struct JsonLayout {
   struct Member {
-    const FieldSpec* field;
+    FieldType type;
+    // Bytes from an Event's start to the member, for string, time and
+    // double fields (the singleton types are addressed by name).
+    ptrdiff_t offset;
     int group;         // index into groups; -1: a top-level member
     std::string name;  // `"id":`
   };
@@ -147,10 +102,17 @@ struct JsonLayout {
   std::vector<std::string> groups;  // `"actor":{`
 
   JsonLayout() {
+    Event probe;
+    auto offset_of = [&](const void* member) {
+      return reinterpret_cast<const char*>(member) - reinterpret_cast<const char*>(&probe);
+    };
     std::string_view last_group;
     for (const FieldSpec* field : FieldsInJsonOrder()) {
       const size_t dot = field->path.find('.');
-      Member member{field, -1, {}};
+      Member member{field->type, 0, -1, {}};
+      if (field->string_member != nullptr) member.offset = offset_of(field->string_member(probe));
+      if (field->time_member != nullptr) member.offset = offset_of(field->time_member(probe));
+      if (field->double_member != nullptr) member.offset = offset_of(field->double_member(probe));
       std::string_view name = field->path;
       if (dot != std::string_view::npos) {
         const std::string_view group = field->path.substr(0, dot);
@@ -175,26 +137,68 @@ const JsonLayout& Layout() {
   return *layout;
 }
 
+template <typename T>
+const T& MemberAt(const Event& event, ptrdiff_t offset) {
+  return *reinterpret_cast<const T*>(reinterpret_cast<const char*>(&event) + offset);
+}
+
 }  // namespace
 
 void AppendEventJson(const Event& event, std::string* out) {
   // Grouped fields ("actor.id", ...) are contiguous in the layout; a group's
   // object is opened at its first present field and closed when the group
-  // ends. Absent fields are left out, so are groups with none present.
+  // ends. Absent fields (empty text, no value) are left out, so are groups
+  // with none present.
+  const JsonLayout& layout = Layout();
+  char number[kRfc3339MaxBytes];  // a time's or a number's text
   out->push_back('{');
   bool first = true;           // no member written yet at the top level
   bool first_in_group = true;  // none yet in the open group
   int open_group = -1;
-  for (const JsonLayout::Member& member : Layout().members) {
+  for (const JsonLayout::Member& member : layout.members) {
     if (open_group >= 0 && member.group != open_group) {
       out->push_back('}');
       open_group = -1;
     }
-    if (!FieldPresent(*member.field, event)) continue;
+    // The value: a string to write quoted and escaped, or JSON as it is.
+    std::string_view text;
+    bool quoted = true;
+    switch (member.type) {
+      case FieldType::kKeyword:
+      case FieldType::kText:
+        text = MemberAt<std::string>(event, member.offset);
+        break;
+      case FieldType::kTime:
+        if (const auto& time = MemberAt<std::optional<UnixMicros>>(event, member.offset))
+          text = std::string_view(number, FormatRfc3339To(*time, number));
+        break;
+      case FieldType::kUint64:
+        quoted = false;
+        if (event.seq != 0)
+          text = std::string_view(number, fmt::format_to(number, "{}", event.seq) - number);
+        break;
+      case FieldType::kOutcome:
+        text = OutcomeName(event.result);
+        break;
+      case FieldType::kDouble:
+        quoted = false;
+        if (const auto& value = MemberAt<std::optional<double>>(event, member.offset))
+          text = std::string_view(number, fmt::format_to(number, "{}", *value) - number);
+        break;
+      case FieldType::kBool:
+        quoted = false;
+        if (event.ua.is_mobile) text = *event.ua.is_mobile ? "true" : "false";
+        break;
+      case FieldType::kJson:
+        quoted = false;
+        text = event.details;
+        break;
+    }
+    if (text.empty()) continue;
     if (member.group >= 0 && member.group != open_group) {
       if (!first) out->push_back(',');
       first = false;
-      out->append(Layout().groups[static_cast<size_t>(member.group)]);
+      out->append(layout.groups[static_cast<size_t>(member.group)]);
       open_group = member.group;
       first_in_group = true;
     }
@@ -202,7 +206,10 @@ void AppendEventJson(const Event& event, std::string* out) {
     if (!first_here) out->push_back(',');
     first_here = false;
     out->append(member.name);
-    AppendValue(*member.field, event, out);
+    if (quoted)
+      AppendJsonString(out, text);
+    else
+      out->append(text);
   }
   if (open_group >= 0) out->push_back('}');
   out->push_back('}');

@@ -241,7 +241,7 @@ Result<UnixMicros> ParseTimeText(std::string_view text, EpochUnit unit) {
   return ParseDateTime(text);
 }
 
-std::string FormatRfc3339(UnixMicros micros) {
+size_t FormatRfc3339To(UnixMicros micros, char* buf) {
   const int64_t seconds_total = micros / kMicrosPerSecond;
   const int64_t sub_micros = micros % kMicrosPerSecond;
   int64_t days = seconds_total / kSecondsPerDay;
@@ -259,7 +259,6 @@ std::string FormatRfc3339(UnixMicros micros) {
   const unsigned month = month_index < 10 ? month_index + 3 : month_index - 9;
   const int64_t year = static_cast<int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0);
 
-  char buf[40];
   const int hour = static_cast<int>(second_of_day / 3600);
   const int minute = static_cast<int>(second_of_day % 3600 / 60);
   const int second = static_cast<int>(second_of_day % 60);
@@ -287,19 +286,24 @@ std::string FormatRfc3339(UnixMicros micros) {
     const int fraction_digits = millis ? 3 : 6;
     put(buf + 20, static_cast<uint64_t>(millis ? sub_micros / 1000 : sub_micros), fraction_digits);
     buf[20 + fraction_digits] = 'Z';
-    return std::string(buf, static_cast<size_t>(21 + fraction_digits));
+    return static_cast<size_t>(21 + fraction_digits);
   }
   int length;
   if (sub_micros % 1000 == 0) {
-    length = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%03lldZ",
+    length = std::snprintf(buf, kRfc3339MaxBytes, "%04lld-%02u-%02uT%02d:%02d:%02d.%03lldZ",
                            static_cast<long long>(year), month, day, hour, minute, second,
                            static_cast<long long>(sub_micros / 1000));
   } else {
-    length = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ",
+    length = std::snprintf(buf, kRfc3339MaxBytes, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ",
                            static_cast<long long>(year), month, day, hour, minute, second,
                            static_cast<long long>(sub_micros));
   }
-  return std::string(buf, static_cast<size_t>(length));
+  return static_cast<size_t>(length);
+}
+
+std::string FormatRfc3339(UnixMicros micros) {
+  char buf[kRfc3339MaxBytes];
+  return std::string(buf, FormatRfc3339To(micros, buf));
 }
 
 }  // namespace auditlog::event

@@ -40,6 +40,10 @@ Result<UnixMicros> ParseTimeText(std::string_view text, EpochUnit unit);
 // Formats as RFC 3339 UTC with millisecond precision ("2025-03-16T00:01:42.549Z"),
 // or microsecond precision when the value has sub-millisecond digits.
 std::string FormatRfc3339(UnixMicros micros);
+// The same text written to `out`, which has room for kRfc3339MaxBytes; returns
+// its length. For rendering many events without an allocation per time.
+inline constexpr size_t kRfc3339MaxBytes = 40;
+size_t FormatRfc3339To(UnixMicros micros, char* out);
 
 // Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm).
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
