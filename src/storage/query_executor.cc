@@ -242,8 +242,7 @@ class Searcher {
       for (std::string& name : memtable->Tenants()) tenants_.push_back(std::move(name));
     std::sort(tenants_.begin(), tenants_.end());
     tenants_.erase(std::unique(tenants_.begin(), tenants_.end()), tenants_.end());
-    rankers_.resize(sources.segments.size());
-    for (auto& per_segment : rankers_) per_segment.resize(sort_.size());
+    rankers_.resize(sources.segments.size() * sort_.size());
   }
 
   Result<query::SearchResult> Run() {
@@ -309,7 +308,7 @@ class Searcher {
   // The ranker of sort key `k` in segment `segment`, made on first use;
   // null (and lazy_status_ set) when its sections cannot be read.
   const KeyRanker* RankerFor(int segment, size_t k) {
-    auto& slot = rankers_[static_cast<size_t>(segment)][k];
+    auto& slot = rankers_[static_cast<size_t>(segment) * sort_.size() + k];
     if (!slot) {
       auto ranker = KeyRanker::Make(*sources_.segments[static_cast<size_t>(segment)], sort_[k]);
       if (!ranker.ok()) {
@@ -940,8 +939,9 @@ class Searcher {
   const bool by_time_;
   const Deadline deadline_;
   std::vector<std::string> tenants_;
-  // [segment][sort key]: rankers made on first use.
-  std::vector<std::vector<std::unique_ptr<KeyRanker>>> rankers_;
+  // Rankers made on first use, segment by segment, a slot per sort key (one
+  // vector: a query over a hundred segments made a hundred small ones).
+  std::vector<std::unique_ptr<KeyRanker>> rankers_;
   Status lazy_status_;  // the first failure to read a sort key
   uint64_t total_ = 0;
 };

@@ -663,7 +663,8 @@ Result<std::shared_ptr<const RawColumn>> SegmentReader::GetRaw(size_t field) con
 Status SegmentReader::ReadValues(size_t field, std::span<const uint32_t> rows,
                                  std::vector<uint32_t>* codes,
                                  std::vector<std::string_view>* values,
-                                 std::vector<std::shared_ptr<const SectionData>>* held) const {
+                                 std::vector<std::shared_ptr<const SectionData>>* held,
+                                 std::vector<uint32_t>* items) const {
   codes->assign(rows.size(), 0);
   values->assign(rows.size(), std::string_view());
   held->clear();
@@ -683,10 +684,10 @@ Status SegmentReader::ReadValues(size_t field, std::span<const uint32_t> rows,
   }
   // The values: from the dictionary's blocks holding the codes, or whole.
   const int dictionary_index = Find(SectionKind::kDictionary, field);
-  std::vector<uint32_t> items;
+  items->clear();
   for (uint32_t code : *codes)
-    if (code != 0) items.push_back(code - 1);
-  AL_ASSIGN_OR_RETURN(auto blocks, BlocksToRead(dictionary_index, items));
+    if (code != 0) items->push_back(code - 1);
+  AL_ASSIGN_OR_RETURN(auto blocks, BlocksToRead(dictionary_index, *items));
   if (blocks) {
     std::shared_ptr<const ItemBlock> block;
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -742,6 +743,7 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
   std::vector<uint32_t> codes;
   std::vector<std::string_view> values;
   std::vector<std::shared_ptr<const SectionData>> held;
+  std::vector<uint32_t> items;
 
   auto read_field = [&](size_t field_index) -> Status {
     const event::FieldSpec& field = all_fields[field_index];
@@ -781,7 +783,7 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
     // The new events already read as absent there (enrichment fields of an
     // unenriched store, say): nothing to look up.
     if (valueless_fields_[field_index]) return Status::OK();
-    AL_RETURN_IF_ERROR(ReadValues(field_index, rows, &codes, &values, &held));
+    AL_RETURN_IF_ERROR(ReadValues(field_index, rows, &codes, &values, &held, &items));
     for (size_t i = 0; i < rows.size(); ++i) {
       event::Event& event = *out[i];
       const uint32_t code = codes[i];

@@ -284,10 +284,12 @@ class SegmentReader {
   // The value count of field `field`'s dictionary.
   Result<uint32_t> DictionarySize(size_t field) const;
   // The codes and values (`held` keeps them alive) of dictionary field
-  // `field` in `rows`.
+  // `field` in `rows`. `items` is scratch: the caller reuses every vector
+  // field to field, so reading a page does not allocate for each field.
   Status ReadValues(size_t field, std::span<const uint32_t> rows, std::vector<uint32_t>* codes,
                     std::vector<std::string_view>* values,
-                    std::vector<std::shared_ptr<const SectionData>>* held) const;
+                    std::vector<std::shared_ptr<const SectionData>>* held,
+                    std::vector<uint32_t>* items) const;
   // The (kind, field) section when the cache holds it, else null.
   template <typename T>
   std::shared_ptr<const T> Cached(SectionKind kind, size_t field) const;
