@@ -47,6 +47,7 @@ bench: deps
 	build/release/bench/micro/store_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 	build/release/bench/micro/geoip_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 	build/release/bench/micro/enrich_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+	build/release/bench/micro/native_search_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 
 fuzz: deps
 	cmake --preset fuzz $(CMAKE_EXTRA)
