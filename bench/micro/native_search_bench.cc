@@ -102,18 +102,16 @@ std::string TopValue(storage::EmbeddedStore& store, std::string_view field) {
 }
 
 Fixture& Shared() {
-  static Fixture* fixture = [] {
-    auto* f = new Fixture();
+  // Destroyed at exit, which removes a store it built. (On the heap: the
+  // router's handlers hold the address of `options`.)
+  static const std::unique_ptr<Fixture> fixture = [] {
+    auto f = std::make_unique<Fixture>();
     storage::EmbeddedStoreOptions options;
     options.background = false;
     if (const char* dir = std::getenv("AL_BENCH_STORE"); dir != nullptr && *dir != '\0') {
       options.dir = dir;
     } else {
-      const char* root = std::getenv("AL_BENCH_DIR");
-      f->built_dir = std::filesystem::path(root != nullptr && *root != '\0'
-                                               ? root
-                                               : std::filesystem::temp_directory_path().c_str()) /
-                     fmt::format("native_search_bench.{}", getpid());
+      f->built_dir = BenchRoot() / fmt::format("native_search_bench.{}", getpid());
       std::filesystem::remove_all(f->built_dir);
       options.dir = f->built_dir.string();
     }

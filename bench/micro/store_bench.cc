@@ -186,12 +186,6 @@ void Renew(int thread_index, uint64_t append_number, event::UnixMicros shift_mic
   }
 }
 
-std::filesystem::path BenchRoot() {
-  const char* dir = std::getenv("AL_BENCH_DIR");
-  return dir != nullptr && *dir != '\0' ? std::filesystem::path(dir)
-                                        : std::filesystem::temp_directory_path();
-}
-
 // Shared by the threads of one run: thread 0 opens it before the timed loop
 // (the loop's start is a barrier for all threads) and closes it after.
 std::unique_ptr<storage::EmbeddedStore>& SharedStore() {

@@ -180,4 +180,10 @@ std::string NdjsonFromEnvironment() {
   return contents.str();
 }
 
+std::filesystem::path BenchRoot() {
+  const char* dir = std::getenv("AL_BENCH_DIR");
+  return dir != nullptr && *dir != '\0' ? std::filesystem::path(dir)
+                                        : std::filesystem::temp_directory_path();
+}
+
 }  // namespace auditlog::bench

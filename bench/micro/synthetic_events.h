@@ -7,6 +7,7 @@
 // on it instead.
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 namespace auditlog::bench {
@@ -22,5 +23,9 @@ std::string SyntheticAuthingLines(size_t count, uint64_t seed);
 
 // AL_BENCH_NDJSON's contents if set (empty string otherwise).
 std::string NdjsonFromEnvironment();
+
+// Where benchmarks put the stores they build: AL_BENCH_DIR if set, else the
+// system's temp directory.
+std::filesystem::path BenchRoot();
 
 }  // namespace auditlog::bench
