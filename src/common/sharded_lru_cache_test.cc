@@ -41,8 +41,8 @@ TEST(ShardedLruCache, KeysWithOneHashStayApart) {
   EXPECT_FALSE(cache.Lookup("c", 7, &value));
 }
 
-// One shard of three entries: the least recently used one goes first, and a
-// lookup or a repeated insert counts as a use.
+// One shard of three entries: one not used since the others goes first, and
+// a lookup or a repeated insert counts as a use.
 TEST(ShardedLruCache, EvictsTheLeastRecentlyUsed) {
   ShardedLruCache<int> cache(3, 1);
   int value = 0;
@@ -58,6 +58,52 @@ TEST(ShardedLruCache, EvictsTheLeastRecentlyUsed) {
   ASSERT_TRUE(cache.Lookup("c", HashOf("c"), &value));
   EXPECT_EQ(value, 3);
   EXPECT_EQ(cache.stats().entries, 3u);
+}
+
+// Keys whose hashes share their low bits all probe from one slot; evicting
+// and reusing entries among them must keep every cached key reachable and
+// answer each with its own value (the index shifts entries back when one
+// leaves, without tombstones).
+TEST(ShardedLruCache, ChurnKeepsEveryCachedKeyReachable) {
+  ShardedLruCache<int> cache(50, 1);
+  std::vector<std::string> keys;
+  // Low 32 bits from a handful of values, so probes collide and wrap.
+  auto hash_of = [](int i) { return (uint64_t{static_cast<uint32_t>(i)} << 32) | (i % 5); };
+  for (int i = 0; i < 2'000; ++i) {
+    keys.push_back("key-" + std::to_string(i));
+    cache.Insert(keys.back(), hash_of(i), i);
+    int value = -1;
+    ASSERT_TRUE(cache.Lookup(keys.back(), hash_of(i), &value)) << i;
+    ASSERT_EQ(value, i);
+    // Some keys are used again (when still cached), so sweeps skip them.
+    if (i >= 3 && i % 3 == 0) (void)cache.Lookup(keys[i - 1], hash_of(i - 1), &value);
+  }
+  size_t found = 0;
+  for (int i = 0; i < 2'000; ++i) {
+    int value = -1;
+    if (!cache.Lookup(keys[i], hash_of(i), &value)) continue;
+    ++found;
+    EXPECT_EQ(value, i);
+  }
+  EXPECT_EQ(found, 50u);
+  EXPECT_EQ(cache.stats().entries, 50u);
+}
+
+// A used entry survives a sweep that evicts its unused neighbours.
+TEST(ShardedLruCache, UsedEntriesOutliveUnusedOnes) {
+  ShardedLruCache<int> cache(4, 1);
+  for (int i = 0; i < 4; ++i) cache.Insert(std::to_string(i), HashOf(std::to_string(i)), i);
+  int value = 0;
+  ASSERT_TRUE(cache.Lookup("0", HashOf("0"), &value));
+  ASSERT_TRUE(cache.Lookup("2", HashOf("2"), &value));
+  cache.Insert("4", HashOf("4"), 4);  // evicts 1
+  cache.Insert("5", HashOf("5"), 5);  // evicts 3
+  EXPECT_TRUE(cache.Lookup("0", HashOf("0"), &value));
+  EXPECT_TRUE(cache.Lookup("2", HashOf("2"), &value));
+  EXPECT_FALSE(cache.Lookup("1", HashOf("1"), &value));
+  EXPECT_FALSE(cache.Lookup("3", HashOf("3"), &value));
+  EXPECT_TRUE(cache.Lookup("4", HashOf("4"), &value));
+  EXPECT_TRUE(cache.Lookup("5", HashOf("5"), &value));
 }
 
 // Never more than the entries asked for, however they fall into shards.

@@ -3,15 +3,46 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
-#include <functional>
 #include <string_view>
 #include <utility>
 
 #include "common/sharded_lru_cache.h"
+#include "common/string_index.h"
 #include "enrich/geoip_database.h"
 #include "enrich/user_agent_parser.h"
 
 namespace auditlog::enrich {
+
+namespace {
+
+// The events of one batch that were enriched, by the text they were enriched
+// from (`ip` or `user_agent`), so that later events of the batch with the
+// same text copy their answer. A batch usually comes from one service, whose
+// events share a few addresses and user agents; a copy from the batch skips
+// the shared caches' hashing, locking and probing. Direct-mapped: a slot
+// keeps the last text that hashed to it.
+class BatchMemo {
+ public:
+  struct Entry {
+    uint64_t hash = 0;
+    std::string_view text;  // a view of a member of `source`
+    const event::Event* source = nullptr;
+    bool found = false;  // for addresses: whether a database located it
+  };
+  // What was remembered for `text` (whose StringIndex::Hash is `hash`)
+  // earlier in the batch, or null.
+  const Entry* Find(std::string_view text, uint64_t hash) const {
+    const Entry& entry = entries_[hash % kEntries];
+    return entry.source != nullptr && entry.hash == hash && entry.text == text ? &entry : nullptr;
+  }
+  void Remember(const Entry& entry) { entries_[entry.hash % kEntries] = entry; }
+
+ private:
+  static constexpr size_t kEntries = 64;
+  Entry entries_[kEntries];
+};
+
+}  // namespace
 
 struct Enricher::GeoIpSet {
   std::vector<std::unique_ptr<GeoIpDatabase>> databases;
@@ -82,11 +113,28 @@ Result<std::shared_ptr<const Enricher::GeoIpSet>> Enricher::OpenGeoIp() const {
 void Enricher::Enrich(std::span<event::Event> events) {
   const std::shared_ptr<const GeoIpSet> geoip = geoip_.load();
   uint64_t located = 0, not_located = 0, parsed = 0;
+  BatchMemo addresses, user_agents;
   for (event::Event& event : events) {
-    if (geoip && !event.ip.empty() && event.geo.empty())
-      ++(Locate(*geoip, event.ip, &event.geo) ? located : not_located);
+    if (geoip && !event.ip.empty() && event.geo.empty()) {
+      const uint64_t hash = StringIndex::Hash(event.ip);
+      bool found;
+      if (const BatchMemo::Entry* earlier = addresses.Find(event.ip, hash)) {
+        event.geo = earlier->source->geo;
+        found = earlier->found;
+      } else {
+        found = Locate(*geoip, event.ip, hash, &event.geo);
+        addresses.Remember({hash, event.ip, &event, found});
+      }
+      ++(found ? located : not_located);
+    }
     if (ua_parser_ && !event.user_agent.empty() && event.ua.empty()) {
-      event.ua = ToUserAgentInfo(ua_parser_->Parse(event.user_agent), event.user_agent);
+      const uint64_t hash = StringIndex::Hash(event.user_agent);
+      if (const BatchMemo::Entry* earlier = user_agents.Find(event.user_agent, hash)) {
+        event.ua = earlier->source->ua;
+      } else {
+        event.ua = ToUserAgentInfo(ua_parser_->Parse(event.user_agent), event.user_agent);
+        user_agents.Remember({hash, event.user_agent, &event});
+      }
       ++parsed;
     }
   }
@@ -95,8 +143,7 @@ void Enricher::Enrich(std::span<event::Event> events) {
   if (parsed) ua_parsed_.fetch_add(parsed, std::memory_order_relaxed);
 }
 
-bool Enricher::Locate(const GeoIpSet& set, std::string_view ip, event::Geo* geo) {
-  const uint64_t hash = set.cache != nullptr ? std::hash<std::string_view>{}(ip) : 0;
+bool Enricher::Locate(const GeoIpSet& set, std::string_view ip, uint64_t hash, event::Geo* geo) {
   if (set.cache != nullptr) {
     GeoIpSet::Located cached;
     if (set.cache->Lookup(ip, hash, &cached)) {

@@ -107,9 +107,10 @@ class Enricher {
   // Opens every file of options_.geoip_databases; null set with the error on failure.
   Result<std::shared_ptr<const GeoIpSet>> OpenGeoIp() const;
   std::vector<FileStamp> CurrentStamps() const;
-  // Fills `*geo` (empty on entry) for the address `ip` from `set`, through
-  // its cache; false when no database located it.
-  static bool Locate(const GeoIpSet& set, std::string_view ip, event::Geo* geo);
+  // Fills `*geo` (empty on entry) for the address `ip`, whose
+  // StringIndex::Hash is `hash`, from `set`, through its cache; false when
+  // no database located it.
+  static bool Locate(const GeoIpSet& set, std::string_view ip, uint64_t hash, event::Geo* geo);
   // Opens the databases, records `stamps` as what was tried and, on success,
   // swaps the set in. REQUIRES: reload_mutex_ held.
   Status LoadGeoIpLocked(std::vector<FileStamp> stamps);

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -68,6 +70,39 @@ TEST(Enricher, KeepsWhatTheClientSent) {
   enricher.Enrich(events);
   EXPECT_EQ(events, before);
   EXPECT_EQ(enricher.stats().ua_parsed, 0u);
+}
+
+// Events of one batch that share a user agent copy the first one's answer
+// (the batch's memo): with more distinct agents than the memo holds, and an
+// event whose client sent its own `ua`, every event must get what it would
+// get alone, through no cache at all.
+TEST(Enricher, EventsOfABatchGetWhatEachWouldGetAlone) {
+  std::vector<event::Event> batch;
+  for (int round = 0; round < 2; ++round)
+    for (int version = 0; version < 150; ++version)
+      batch.push_back(WithAgent(
+          "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like "
+          "Gecko) Chrome/118.0." +
+          std::to_string(version) + ".88 Safari/537.36"));
+  batch.push_back(WithAgent(kSafariOnIphone));
+  batch.push_back(WithAgent(kSafariOnIphone));
+  batch.back().ua.name = "Sent By Client";
+  batch.push_back(WithAgent(kSafariOnIphone));
+
+  EnrichOptions uncached_options;
+  uncached_options.ua_cache_entries = 0;
+  Enricher uncached(uncached_options);
+  std::vector<event::Event> expected = batch;
+  for (event::Event& event : expected) uncached.Enrich(std::span(&event, 1));
+
+  Enricher enricher(UaOnly());
+  enricher.Enrich(batch);
+  ASSERT_EQ(batch.size(), expected.size());
+  for (size_t i = 0; i < batch.size(); ++i) EXPECT_EQ(batch[i].ua, expected[i].ua) << i;
+  EXPECT_EQ(batch[0].ua.major, "118");
+  EXPECT_EQ(batch[301].ua.name, "Sent By Client");
+  EXPECT_EQ(batch[302].ua.name, "Mobile Safari");
+  EXPECT_EQ(enricher.stats().ua_parsed, batch.size() - 1);
 }
 
 TEST(Enricher, PartsAreOffWithAReason) {
@@ -209,6 +244,32 @@ TEST_F(EnricherGeoIp, RemembersAddressesUntilAReload) {
   cached.Enrich(events);
   EXPECT_EQ(events[0].geo.asn, testing::kTestAsn);
   EXPECT_TRUE(events[0].geo.country_code.empty());
+}
+
+// Addresses repeated within a batch: each event gets what it would get
+// alone, an event whose client sent its own `geo` keeps it, and the counts
+// count every event.
+TEST_F(EnricherGeoIp, EventsOfABatchGetWhatEachWouldGetAlone) {
+  const std::vector<std::string> addresses = {testing::kTestCityIpv4, "10.1.2.3",
+                                              testing::kTestCityIpv6, "10.8.xxx.x"};
+  std::vector<event::Event> batch;
+  for (int i = 0; i < 40; ++i) batch.push_back(WithIp(addresses[i % addresses.size()]));
+  batch[4].geo.city_name = "Sent By Client";  // an address the batch also locates
+
+  EnrichOptions uncached_options = Options({files_.maxmind_city, files_.asn});
+  uncached_options.geoip_cache_entries = 0;
+  Enricher uncached(uncached_options);
+  std::vector<event::Event> expected = batch;
+  for (event::Event& event : expected) uncached.Enrich(std::span(&event, 1));
+
+  Enricher enricher(Options({files_.maxmind_city, files_.asn}));
+  enricher.Enrich(batch);
+  for (size_t i = 0; i < batch.size(); ++i) EXPECT_EQ(batch[i].geo, expected[i].geo) << i;
+  EXPECT_EQ(batch[8].geo.country_code, testing::kTestCityCountry);
+  EXPECT_EQ(batch[4].geo.city_name, "Sent By Client");
+  EXPECT_TRUE(batch[4].geo.country_code.empty());
+  EXPECT_EQ(enricher.stats().geo_located, 19u);  // 10 + 10 located, less the one sent
+  EXPECT_EQ(enricher.stats().geo_not_located, 20u);
 }
 
 TEST_F(EnricherGeoIp, EnrichesWhileReloading) {

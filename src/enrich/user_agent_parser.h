@@ -40,8 +40,8 @@
 // bounded repetitions (`.{0,200}`) is tried first without those bounds, and
 // on text too short to reach them that unbounded twin is the rule itself and
 // gives the groups (see struct Rule in the .cc). Results of recent user
-// agents are kept in an LRU cache, sharded by hash so that threads rarely
-// wait on one another.
+// agents are kept in a cache (CLOCK eviction, an approximate LRU), sharded
+// by hash so that threads rarely wait on one another.
 //
 // Memory: about 20 MiB once loaded; RE2 builds programs and DFA states as
 // strings need them, and after a broad mix (all of uap-core's test strings)
@@ -108,8 +108,8 @@ class UserAgentParser {
  public:
   struct Options {
     // The most distinct user agents whose results are cached (over all
-    // shards; each shard holds its share and evicts its least recently used
-    // entry). 0 disables the cache. Each entry costs about 0.55 KiB plus the
+    // shards; each shard holds its share and evicts an entry not used
+    // recently). 0 disables the cache. Each entry costs about 0.55 KiB plus the
     // length of the user agent.
     // Default: 100000 (about 70 MiB when full of typical browser strings).
     size_t cache_entries = 100000;
