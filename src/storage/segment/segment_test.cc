@@ -17,6 +17,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <roaring/roaring.hh>
 #include <set>
@@ -464,6 +465,46 @@ RC_GTEST_PROP(SegmentProperty, ReadRowsReturnsWhatWasWritten, ()) {
     }
     RC_ASSERT(partial[i] == expected);
   }
+}
+
+// geo.* and ua.* are numbered by guessing from the row's ip and user_agent
+// (the writer's Numbering): rows that share an address or an agent but not
+// its enrichment (a client's own geo, a database replaced between events)
+// must still keep their own values, and absent ones stay absent.
+TEST(Segment, RowsSharingASourceKeepTheirOwnDerivedValues) {
+  struct Derived {
+    std::string ip, country;
+    std::optional<double> latitude;
+    std::string user_agent, browser;
+  };
+  const std::vector<Derived> derived = {
+      {"198.51.100.7", "DE", 52.5, "agent-a", "Chrome"},
+      {"198.51.100.7", "DE", 52.5, "agent-a", "Chrome"},
+      {"198.51.100.7", "FR", 48.9, "agent-a", "Firefox"},
+      {"198.51.100.7", "DE", 52.5, "agent-b", "Chrome"},
+      {"198.51.100.7", "", std::nullopt, "agent-a", ""},
+      {"203.0.113.9", "DE", 48.9, "agent-b", "Chrome"},
+      {"198.51.100.7", "FR", 52.5, "agent-a", "Chrome"},
+      {"", "FR", std::nullopt, "", "Safari"},
+  };
+  std::vector<Event> rows(derived.size());
+  for (size_t row = 0; row < rows.size(); ++row) {
+    rows[row].tenant = "t";
+    rows[row].seq = row + 1;
+    rows[row].id = fmt::format("id-{}", row);
+    rows[row].timestamp = kBaseMicros + static_cast<int64_t>(row);
+    rows[row].ip = derived[row].ip;
+    rows[row].geo.country_code = derived[row].country;
+    rows[row].geo.latitude = derived[row].latitude;
+    rows[row].user_agent = derived[row].user_agent;
+    rows[row].ua.name = derived[row].browser;
+  }
+  SegmentFile file;
+  auto reader = WriteAndOpen(file, rows);
+  AL_ASSERT_OK(reader);
+  std::vector<Event> read;
+  AL_ASSERT_OK(ReadAll(**reader, &read));
+  EXPECT_EQ(read, rows);
 }
 
 TEST(Segment, CodesWiderThanTwoBytesRoundTrip) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <map>
+#include <optional>
 #include <roaring/roaring.hh>
 
 #include "common/check.h"
@@ -211,6 +212,7 @@ class Builder {
     seqs_.resize(row_count);
     details_.resize(row_count);
     std::vector<size_t> dictionary_fields, time_fields;
+    std::vector<const Numbering*> sources(fields.size(), nullptr);
     for (size_t field_index = 0; field_index < fields.size(); ++field_index) {
       const FieldSpec& field = fields[field_index];
       if (field.type == FieldType::kTime) {
@@ -223,7 +225,15 @@ class Builder {
       numbering.first_seen = StringIndex(std::min<size_t>(row_count, 1024));
       numbering.appearance.assign(row_count, kAbsent);
       if (field.type == FieldType::kDouble) numbering.scratch.resize(row_count);
+      if (const std::optional<size_t> source = DerivedFrom(field)) {
+        AL_CHECK(IsDictionaryField(fields[*source]), "a derived field's source is numbered");
+        sources[field_index] = &numberings_[*source];
+      }
     }
+    // Sources before the fields derived from them: a chunk's derived values
+    // are guessed from its rows' source numbers.
+    std::stable_partition(dictionary_fields.begin(), dictionary_fields.end(),
+                          [&](size_t field_index) { return sources[field_index] == nullptr; });
     const std::string_view tenant = row_count > 0 ? rows_.Tenant(0) : std::string_view();
     for (size_t begin = 0; begin < row_count; begin += kChunkRows) {
       const size_t end = std::min(row_count, begin + kChunkRows);
@@ -237,16 +247,30 @@ class Builder {
           times_[field_index][row] = rows_.Time(row, fields[field_index], field_index);
       for (size_t field_index : dictionary_fields) {
         Numbering& numbering = numberings_[field_index];
+        const Numbering* source = sources[field_index];
         auto distinct_at = [&](uint32_t number) { return numbering.distinct[number]; };
         for (size_t row = begin; row < end; ++row) {
           const std::string_view key =
               rows_.Key(row, fields[field_index], field_index,
                         numbering.scratch.empty() ? nullptr : &numbering.scratch[row]);
           if (key.empty()) continue;
+          const uint32_t source_number = source != nullptr ? source->appearance[row] : kAbsent;
+          std::vector<uint32_t>& by_source = numbering.by_source;
+          if (source_number < by_source.size()) {
+            const uint32_t guess = by_source[source_number];
+            if (guess != kAbsent && numbering.distinct[guess] == key) {
+              numbering.appearance[row] = guess;
+              continue;
+            }
+          }
           auto [number, inserted] =
               numbering.first_seen.FindOrInsert(key, StringIndex::Hash(key), distinct_at);
           if (inserted) numbering.distinct.push_back(key);
           numbering.appearance[row] = number;
+          if (source_number == kAbsent) continue;
+          if (source_number >= by_source.size())
+            by_source.resize(std::max<size_t>(source_number + 1, 2 * by_source.size()), kAbsent);
+          by_source[source_number] = number;
         }
       }
     }
@@ -407,6 +431,17 @@ class Builder {
     std::string raw;
     for (std::string_view details : details_) PutLengthPrefixed(&raw, details);
     AddSection(SectionKind::kRaw, field_index, raw);
+  }
+
+  // The field that enrichment derives `field` from (`ip` for geo.*,
+  // `user_agent` for ua.*), as an index into AllFields(); nullopt for the
+  // rest. Rows with one source value nearly always hold one derived value.
+  static std::optional<size_t> DerivedFrom(const FieldSpec& field) {
+    static const size_t ip = event::FieldIndexOf(*event::FindField("ip"));
+    static const size_t user_agent = event::FieldIndexOf(*event::FindField("user_agent"));
+    if (field.path.starts_with("geo.")) return ip;
+    if (field.path.starts_with("ua.")) return user_agent;
+    return std::nullopt;
   }
 
   static bool IsDictionaryField(const FieldSpec& field) {
@@ -606,13 +641,16 @@ class Builder {
 
   // A dictionary field's values numbered in order of appearance: one hash
   // lookup per row, and each row remembers its value's number; sorting the
-  // distinct values then maps appearance to code.
+  // distinct values then maps appearance to code. A field derived from
+  // another (DerivedFrom) first tries the number last seen with the row's
+  // source number, which needs a comparison of bytes but no hash or probe.
   static constexpr uint32_t kAbsent = UINT32_MAX;
   struct Numbering {
     StringIndex first_seen;
     std::vector<std::string_view> distinct;  // by number
     std::vector<uint32_t> appearance;        // per row: the number of its value, or kAbsent
     std::vector<std::string> scratch;        // per row: a double's key bytes
+    std::vector<uint32_t> by_source;         // per source number: the number last seen with it
   };
 
   const Rows& rows_;
