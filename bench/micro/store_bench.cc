@@ -26,17 +26,17 @@
 //                                  Append does for the WAL and the memtable
 //                                  (inside the store's lock), 1,000 a batch.
 //   BM_IngestEnrichment/E          what enrichment costs ingest (issue #6's
-//                                 "loses <= 15%"): batches of 1,000 events
-//                                 appended durably, each enriched first when
-//                                 E=1 (user agents; GeoIP from AL_GEOIP_BENCH_DB)
-//                                 and stored with their ~20 more fields, on a
-//                                 store as the server opens it; the last
-//                                 iteration flushes and settles compaction, so
-//                                 every event's flush and compaction is in.
-//                                 Timed in the process's CPU time over all its
-//                                 threads: the ratio of E=1 to E=0 is what
-//                                 enrichment costs the CPU, whatever else the
-//                                 host runs.
+//                                  "loses <= 15%"): batches of 1,000 events
+//                                  appended durably, each enriched first when
+//                                  E=1 (user agents; GeoIP from AL_GEOIP_BENCH_DB)
+//                                  and stored with their ~20 more fields, on a
+//                                  store as the server opens it; the last
+//                                  iteration flushes and settles compaction, so
+//                                  every event's flush and compaction is in.
+//                                  Timed in the process's CPU time over all its
+//                                  threads: the ratio of E=1 to E=0 is what
+//                                  enrichment costs the CPU, whatever else the
+//                                  host runs.
 //   BM_WalSyncBaseline/B           the ceiling for the above: the store's own
 //                                  WAL writer appending one record of B encoded
 //                                  events and syncing it, with no store around it
@@ -209,6 +209,13 @@ std::filesystem::path& SharedStoreDir() {
   return *dir;
 }
 
+// Whether Append stored every event of its batch as a new one.
+bool AllStoredAsNew(const std::vector<store::AppendOutcome>& outcomes) {
+  return std::all_of(outcomes.begin(), outcomes.end(), [](const store::AppendOutcome& outcome) {
+    return outcome.status.ok() && !outcome.duplicate;
+  });
+}
+
 // Arg: events per Append. Threads: concurrent appenders on one store.
 void RunAppend(benchmark::State& state, size_t memtable_bytes) {
   const size_t batch_events = static_cast<size_t>(state.range(0));
@@ -243,9 +250,7 @@ void RunAppend(benchmark::State& state, size_t memtable_bytes) {
       state.SkipWithError(outcomes.status().ToString().c_str());
       break;
     }
-    if (std::any_of(outcomes->begin(), outcomes->end(), [](const store::AppendOutcome& outcome) {
-          return !outcome.status.ok() || outcome.duplicate;
-        })) {
+    if (!AllStoredAsNew(*outcomes)) {
       state.SkipWithError("an event was not stored as new");
       break;
     }
@@ -333,6 +338,10 @@ void BM_IngestEnrichment(benchmark::State& state) {
     auto outcomes = (*store)->Append(batch.events[0].tenant, batch.events);
     if (!outcomes.ok()) {
       state.SkipWithError(outcomes.status().ToString().c_str());
+      break;
+    }
+    if (!AllStoredAsNew(*outcomes)) {
+      state.SkipWithError("an event was not stored as new");
       break;
     }
     if (appends == static_cast<uint64_t>(state.max_iterations)) {
