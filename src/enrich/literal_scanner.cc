@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <type_traits>
 
 namespace auditlog::enrich {
 namespace {
@@ -67,6 +68,8 @@ LiteralScanner::LiteralScanner(std::span<const Literal> literals)
   next_report_.assign(state_count, kNoReport);
   report_from_[0] = ends_at[0].empty() ? kNoReport : 0;
   std::deque<uint32_t> queue;
+  std::vector<uint32_t> breadth_first_order = {0};
+  breadth_first_order.reserve(state_count);
   for (uint32_t cls = 0; cls < class_count_; ++cls) {
     uint32_t& edge = transitions_[cls];
     if (edge == kAbsent) {
@@ -79,6 +82,7 @@ LiteralScanner::LiteralScanner(std::span<const Literal> literals)
   while (!queue.empty()) {
     const uint32_t state = queue.front();
     queue.pop_front();
+    breadth_first_order.push_back(state);
     const uint32_t fail = failure[state];
     next_report_[state] = report_from_[fail];
     report_from_[state] = ends_at[state].empty() ? report_from_[fail] : state;
@@ -94,23 +98,72 @@ LiteralScanner::LiteralScanner(std::span<const Literal> literals)
     }
   }
 
+  // Renumber the states breadth first: the shallow states, which every text
+  // visits, then share cache lines.
+  std::vector<uint32_t> new_id(state_count);
+  for (uint32_t idx = 0; idx < state_count; ++idx) new_id[breadth_first_order[idx]] = idx;
+  const auto renumbered = [&](uint32_t state) {
+    return state == kNoReport ? state : new_id[state];
+  };
+  std::vector<uint32_t> report_from(state_count), next_report(state_count);
+  std::vector<uint32_t> transitions(transitions_.size());
+  for (uint32_t old_state = 0; old_state < state_count; ++old_state) {
+    const uint32_t state = new_id[old_state];
+    report_from[state] = renumbered(report_from_[old_state]);
+    next_report[state] = renumbered(next_report_[old_state]);
+    for (uint32_t cls = 0; cls < class_count_; ++cls) {
+      transitions[size_t{state} * class_count_ + cls] =
+          new_id[transitions_[size_t{old_state} * class_count_ + cls]];
+    }
+  }
+  report_from_ = std::move(report_from);
+  next_report_ = std::move(next_report);
   ends_begin_.reserve(state_count + 1);
-  for (const std::vector<uint32_t>& ids : ends_at) {
+  for (const uint32_t old_state : breadth_first_order) {
     ends_begin_.push_back(static_cast<uint32_t>(ends_.size()));
-    ends_.insert(ends_.end(), ids.begin(), ids.end());
+    ends_.insert(ends_.end(), ends_at[old_state].begin(), ends_at[old_state].end());
   }
   ends_begin_.push_back(static_cast<uint32_t>(ends_.size()));
+
+  // The table the scan reads: each entry the next state, its top bit set
+  // when some literal ends there; in 16 bits when the states allow.
+  const auto fill = [&](auto* table) {
+    using Entry = typename std::remove_reference_t<decltype(*table)>::value_type;
+    constexpr Entry kEnds = Entry{1} << (sizeof(Entry) * 8 - 1);
+    table->resize(transitions.size());
+    for (size_t idx = 0; idx < transitions.size(); ++idx) {
+      const uint32_t next = transitions[idx];
+      (*table)[idx] = static_cast<Entry>(next | (report_from_[next] != kNoReport ? kEnds : 0));
+    }
+  };
+  if (state_count < (size_t{1} << 15)) {
+    fill(&narrow_table_);
+  } else {
+    fill(&wide_table_);
+  }
+  transitions_.clear();
+  transitions_.shrink_to_fit();
 }
 
 void LiteralScanner::FindAll(std::string_view text, std::vector<int>* found,
                              std::span<uint64_t> seen) const {
-  const uint32_t* transitions = transitions_.data();
-  const uint32_t* report_from = report_from_.data();
+  if (!narrow_table_.empty()) {
+    Scan(narrow_table_.data(), text, found, seen);
+  } else {
+    Scan(wide_table_.data(), text, found, seen);
+  }
+}
+
+template <typename Entry>
+void LiteralScanner::Scan(const Entry* table, std::string_view text, std::vector<int>* found,
+                          std::span<uint64_t> seen) const {
+  constexpr Entry kEnds = Entry{1} << (sizeof(Entry) * 8 - 1);
   uint32_t state = 0;
   for (size_t pos = 0; pos < text.size(); ++pos) {
     const uint8_t cls = byte_class_[static_cast<unsigned char>(text[pos])];
-    state = transitions[size_t{state} * class_count_ + cls];
-    if (report_from[state] != kNoReport) Report(report_from[state], text, pos + 1, found, seen);
+    const Entry next = table[size_t{state} * class_count_ + cls];
+    state = next & ~kEnds;
+    if ((next & kEnds) != 0) Report(report_from_[state], text, pos + 1, found, seen);
   }
 }
 

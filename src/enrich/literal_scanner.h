@@ -60,6 +60,9 @@ class LiteralScanner {
   size_t class_count() const { return class_count_; }
 
  private:
+  template <typename Entry>
+  void Scan(const Entry* table, std::string_view text, std::vector<int>* found,
+            std::span<uint64_t> seen) const;
   void Report(uint32_t state, std::string_view text, size_t end, std::vector<int>* found,
               std::span<uint64_t> seen) const;
 
@@ -68,8 +71,14 @@ class LiteralScanner {
   // occur in no literal share class 0, which always leads back to the root.
   uint8_t byte_class_[256] = {};
   uint32_t class_count_ = 1;
-  // transitions_[state * class_count_ + class] is the next state.
+  // transitions_[state * class_count_ + class] is the next state; used while
+  // building only.
   std::vector<uint32_t> transitions_;
+  // The same for the scan, with states numbered breadth first and the top
+  // bit of an entry set when some literal ends at its state: in 16 bits when
+  // there are fewer than 2^15 states (half the cache footprint), else in 32.
+  std::vector<uint16_t> narrow_table_;
+  std::vector<uint32_t> wide_table_;
   // Per state: the first state on its suffix chain (itself included) at which
   // some literal ends, or kNoReport.
   std::vector<uint32_t> report_from_;

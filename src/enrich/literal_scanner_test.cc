@@ -130,5 +130,30 @@ TEST(LiteralScannerTest, AgreesWithBruteForceOnRandomLiteralsAndTexts) {
   }
 }
 
+TEST(LiteralScannerTest, LargeAutomataTakeTheWideTable) {
+  // Over 2^15 states do not fit the 16-bit table: the scanner must switch
+  // to 32-bit entries and still agree with brute force, on literals deep in
+  // the trie as well as near its root.
+  std::mt19937 random(20261208);
+  const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::vector<LiteralScanner::Literal> literals(4000);
+  for (LiteralScanner::Literal& literal : literals) {
+    literal.text.resize(6 + random() % 10);
+    for (char& c : literal.text) c = alphabet[random() % alphabet.size()];
+    literal.case_insensitive = random() % 2 == 0;
+  }
+  const LiteralScanner scanner(literals);
+  ASSERT_GE(scanner.state_count(), size_t{1} << 15);
+  for (int text_idx = 0; text_idx < 200; ++text_idx) {
+    std::string text;
+    for (int part = 0; part < 4; ++part) {
+      text += literals[random() % literals.size()].text;
+      if (random() % 2 == 0) text[text.size() - 1 - random() % 3] ^= 0x20;  // flip a letter's case
+      text += alphabet[random() % alphabet.size()];
+    }
+    ASSERT_EQ(Find(scanner, text), FindNaively(literals, text)) << "text \"" << text << "\"";
+  }
+}
+
 }  // namespace
 }  // namespace auditlog::enrich
