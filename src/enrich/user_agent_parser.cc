@@ -163,55 +163,241 @@ std::string RewriteOutsideClasses(std::string_view pattern, Rewrite rewrite) {
 // RelaxRepetitions); smaller ones (" {0,2}") cost the DFA little.
 constexpr size_t kMinRelaxedBound = 20;
 
+// Capture groups a relaxed twin may have: the rule's own (at most
+// kMaxGroupRef are ever read, but a rule may have more) and one per relaxed
+// repetition. Twins with more do not stand in for their rule.
+constexpr int kMaxRelaxedGroups = 31;
+using RelaxedGroups = std::array<re2::StringPiece, kMaxRelaxedGroups + 1>;
+
+// A relaxed repetition's group in the twin and the bound it had in the rule.
+struct RelaxedBound {
+  std::string group_name;
+  size_t max_repeats = 0;
+};
+
+// A pattern with its large bounded repetitions relaxed (RelaxRepetitions()).
+struct RelaxedPattern {
+  std::string pattern;  // equal to the original when nothing was relaxed
+  // One per relaxed repetition, in pattern order, when each is wrapped in a
+  // named group of its own (see `checkable`); empty otherwise.
+  std::vector<RelaxedBound> bounds;
+  // Whether a match of the twin in which every bound group is no longer
+  // than its bound is exactly the rule's own match, groups included.
+  bool checkable = false;
+  // On ASCII text of at most this many bytes the twin matches exactly where
+  // the rule does, with the same groups: each relaxed repetition repeats one
+  // character, so it cannot repeat more times than the text has bytes. The
+  // smallest relaxed bound; 0 when a relaxed repetition repeats something
+  // else (a group, whose iterations may be empty) or nothing was relaxed.
+  size_t exact_up_to_bytes = 0;
+};
+
+// `pattern` with each bounded repetition {m,n}, n >= kMinRelaxedBound,
+// written {m,}, and nothing else changed. Braces inside classes, escaped ones
+// and ones that are not repetitions stay as they are.
+std::string WidenLargeBounds(std::string_view pattern) {
+  return RewriteOutsideClasses(pattern, [&](std::string_view text, size_t* pos, std::string* out) {
+    if (text[*pos] != '{') return false;
+    // "{m,n}" with digits on both sides: keep "{m,", drop "n".
+    const auto skip_digits = [&](size_t at) {
+      while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) ++at;
+      return at;
+    };
+    const size_t comma = skip_digits(*pos + 1);
+    if (comma == *pos + 1 || comma >= text.size() || text[comma] != ',') return false;
+    const size_t close = skip_digits(comma + 1);
+    if (close == comma + 1 || close >= text.size() || text[close] != '}') return false;
+    // A bound too large for size_t stays SIZE_MAX: out of reach all the same.
+    size_t bound = SIZE_MAX;
+    std::from_chars(text.data() + comma + 1, text.data() + close, bound);
+    if (bound < kMinRelaxedBound) return false;
+    out->append(text.substr(*pos, comma + 1 - *pos));
+    out->push_back('}');
+    *pos = close;
+    return true;
+  });
+}
+
+// Escapes that stand for one character: a class (\d \w \s and negations) or
+// an escaped punctuation character. Assertions (\b \A \z), hex and octal
+// forms and \p{..} are not followed (a repetition of them is not checked).
+bool EscapeIsOneCharacter(char escaped) {
+  return std::string_view("dDwWsS").find(escaped) != std::string_view::npos ||
+         std::ispunct(static_cast<unsigned char>(escaped)) != 0;
+}
+
 // `pattern` with each bounded repetition {m,n}, n >= kMinRelaxedBound,
 // written {m,}: a pattern that matches every string the original matches
-// (and more). Braces inside classes, escaped ones and ones that are not
-// repetitions stay as they are.
+// (and more), and whose DFA stays small. Braces inside classes, escaped ones
+// and ones that are not repetitions stay as they are.
 //
-// On a text of at most `*exact_up_to_bytes` bytes the two patterns match
-// alike, with the same groups: each relaxed repetition repeats one
-// character (a literal, a class, '.' or an escape), so it cannot repeat
-// more times than the text has characters (one byte each, in Latin-1), and
-// never reaches its bound. `*exact_up_to_bytes` is the smallest relaxed
-// bound, or 0 when a relaxed repetition repeats a group (whose iterations
-// may be empty) or nothing was relaxed.
-std::string RelaxRepetitions(std::string_view pattern, size_t* exact_up_to_bytes) {
+// Each relaxed repetition of one character (a literal, a class, '.' or a
+// one-character escape) is also wrapped in a named group, `(?P<bN>x{m,})`,
+// so that a match of the twin tells how often it repeated: one byte per
+// repeat on ASCII text in Latin-1. The twin then stands in for the rule:
+// when its match repeats each relaxed repetition at most n times, that
+// match is the rule's, groups included. (RE2 picks the match a backtracking
+// engine would find first. Relaxing a bound only adds choices, which the
+// backtracker tries in the same order among the old ones; the first match
+// of the twin, being within every bound, is a path of the rule, and no path
+// of the rule comes before it, for that path would be a match of the twin
+// that comes before its first.) The check is impossible, and `checkable`
+// false, when a relaxed repetition repeats a group (its iterations may be
+// empty or long) or lies inside a group that repeats (the group captures
+// only its last iteration).
+RelaxedPattern RelaxRepetitions(std::string_view pattern) {
+  RelaxedPattern relaxed;
+  std::string& out = relaxed.pattern;
   size_t smallest_bound = SIZE_MAX;
-  bool relaxed_any = false;
-  bool repeats_group = false;
-  std::string relaxed =
-      RewriteOutsideClasses(pattern, [&](std::string_view text, size_t* pos, std::string* out) {
-        if (text[*pos] != '{') return false;
-        // "{m,n}" with digits on both sides: keep "{m,", drop "n".
-        const auto skip_digits = [&](size_t at) {
-          while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) ++at;
-          return at;
-        };
-        const size_t comma = skip_digits(*pos + 1);
-        if (comma == *pos + 1 || comma >= text.size() || text[comma] != ',') return false;
-        const size_t close = skip_digits(comma + 1);
-        if (close == comma + 1 || close >= text.size() || text[close] != '}') return false;
-        // A bound too large for size_t stays SIZE_MAX: out of reach all the same.
-        size_t bound = SIZE_MAX;
-        std::from_chars(text.data() + comma + 1, text.data() + close, bound);
-        if (bound < kMinRelaxedBound) return false;
-        relaxed_any = true;
-        smallest_bound = std::min(smallest_bound, bound);
-        // What is repeated ends the output so far: a group when that is a ')'
-        // after an even number of backslashes.
-        if (!out->empty() && out->back() == ')') {
-          size_t backslashes = 0;
-          while (backslashes + 1 < out->size() && (*out)[out->size() - 2 - backslashes] == '\\') {
-            ++backslashes;
-          }
-          if (backslashes % 2 == 0) repeats_group = true;
+  bool repeats_one_character = true;  // every relaxed repetition
+  out.reserve(pattern.size() + 16);
+  bool checkable = true;
+  // What the last element copied was, for a repetition that follows it.
+  enum class Atom { kNone, kOneCharacter, kGroup, kOther };
+  Atom atom = Atom::kNone;
+  size_t atom_start = 0;          // where it begins in `out`
+  bool atom_holds_bound = false;  // a group holding a relaxed repetition
+  struct OpenGroup {
+    size_t out_pos;
+    bool holds_bound;
+  };
+  std::vector<OpenGroup> open_groups;
+
+  for (size_t pos = 0; pos < pattern.size(); ++pos) {
+    const char c = pattern[pos];
+    if (c == '\\') {  // an escape: copy it and what it escapes
+      atom_start = out.size();
+      out.push_back(c);
+      if (pos + 1 < pattern.size()) out.push_back(pattern[++pos]);
+      atom = EscapeIsOneCharacter(out.back()) ? Atom::kOneCharacter : Atom::kOther;
+      continue;
+    }
+    if (c == '[') {  // a class, copied to its end; "[]a]" and "[^]a]" hold a ']'
+      atom_start = out.size();
+      out.push_back(c);
+      if (pos + 1 < pattern.size() && pattern[pos + 1] == '^') out.push_back(pattern[++pos]);
+      if (pos + 1 < pattern.size() && pattern[pos + 1] == ']') out.push_back(pattern[++pos]);
+      bool posix_class = false;  // "[[:alpha:]]" is not followed
+      while (pos + 1 < pattern.size() && pattern[pos + 1] != ']') {
+        out.push_back(pattern[++pos]);
+        if (out.back() == '\\' && pos + 1 < pattern.size()) out.push_back(pattern[++pos]);
+        if (out.back() == '[' && pos + 1 < pattern.size() && pattern[pos + 1] == ':') {
+          posix_class = true;
         }
-        out->append(text.substr(*pos, comma + 1 - *pos));
-        out->push_back('}');
-        *pos = close;
-        return true;
-      });
-  *exact_up_to_bytes = repeats_group || !relaxed_any ? 0 : smallest_bound;
+      }
+      if (pos + 1 < pattern.size()) out.push_back(pattern[++pos]);
+      atom = posix_class ? Atom::kOther : Atom::kOneCharacter;
+      if (posix_class) checkable = false;
+      continue;
+    }
+    if (c == '(') {
+      const size_t group_start = out.size();
+      out.push_back(c);
+      if (pos + 1 < pattern.size() && pattern[pos + 1] == '?') {
+        // "(?:", "(?P<name>", "(?i:" open a group; "(?i)" only sets flags.
+        while (pos + 1 < pattern.size()) {
+          out.push_back(pattern[++pos]);
+          if (out.back() == ':' || out.back() == '>' || out.back() == ')') break;
+        }
+        if (out.back() == ')') {
+          atom = Atom::kNone;
+          continue;
+        }
+      }
+      open_groups.push_back({group_start, false});
+      atom = Atom::kNone;
+      continue;
+    }
+    if (c == ')') {
+      out.push_back(c);
+      if (open_groups.empty()) {  // unbalanced: RE2 rejects it anyway
+        checkable = false;
+        atom = Atom::kOther;
+        continue;
+      }
+      const OpenGroup group = open_groups.back();
+      open_groups.pop_back();
+      if (group.holds_bound && !open_groups.empty()) open_groups.back().holds_bound = true;
+      atom = Atom::kGroup;
+      atom_start = group.out_pos;
+      atom_holds_bound = group.holds_bound;
+      continue;
+    }
+    // A repetition operator: *, +, ? or {m}, {m,}, {m,n}.
+    size_t repeats_up_to = 0;  // SIZE_MAX for no bound
+    size_t op_end = pos;       // its last character
+    std::string_view min_text;
+    bool bounded_pair = false;
+    if (c == '*' || c == '+') {
+      repeats_up_to = SIZE_MAX;
+    } else if (c == '?') {
+      repeats_up_to = 1;
+    } else if (c == '{') {
+      const auto skip_digits = [&](size_t at) {
+        while (at < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[at]))) ++at;
+        return at;
+      };
+      const size_t min_end = skip_digits(pos + 1);
+      if (min_end > pos + 1 && min_end < pattern.size()) {
+        min_text = pattern.substr(pos + 1, min_end - pos - 1);
+        if (pattern[min_end] == '}') {  // {m}
+          op_end = min_end;
+          std::from_chars(min_text.data(), min_text.data() + min_text.size(), repeats_up_to);
+        } else if (pattern[min_end] == ',') {
+          const size_t max_end = skip_digits(min_end + 1);
+          if (max_end < pattern.size() && pattern[max_end] == '}') {
+            op_end = max_end;
+            repeats_up_to = SIZE_MAX;  // {m,}, or a bound too large for size_t
+            if (max_end > min_end + 1) {
+              std::from_chars(pattern.data() + min_end + 1, pattern.data() + max_end,
+                              repeats_up_to);
+              bounded_pair = true;
+            }
+          }
+        }
+      }
+    }
+    const bool is_repetition = c == '*' || c == '+' || c == '?' || op_end > pos;
+    if (!is_repetition) {  // a character standing for itself
+      atom_start = out.size();
+      out.push_back(c);
+      atom = c == '|' ? Atom::kNone : c == '^' || c == '$' ? Atom::kOther : Atom::kOneCharacter;
+      continue;
+    }
+    if (atom == Atom::kNone) checkable = false;  // nothing to repeat: RE2 rejects it
+    if (atom == Atom::kGroup && atom_holds_bound && repeats_up_to > 1) checkable = false;
+    const bool lazy = op_end + 1 < pattern.size() && pattern[op_end + 1] == '?';
+    if (bounded_pair && repeats_up_to >= kMinRelaxedBound) {
+      smallest_bound = std::min(smallest_bound, repeats_up_to);
+      if (atom != Atom::kOneCharacter) repeats_one_character = false;
+      if (atom == Atom::kOneCharacter && relaxed.bounds.size() < kMaxRelaxedGroups) {
+        RelaxedBound bound{fmt::format("b{}", relaxed.bounds.size()), repeats_up_to};
+        out.insert(atom_start, fmt::format("(?P<{}>", bound.group_name));
+        relaxed.bounds.push_back(std::move(bound));
+        out.append(fmt::format("{{{},}}", min_text));
+        if (lazy) out.push_back('?');
+        out.push_back(')');
+        if (!open_groups.empty()) open_groups.back().holds_bound = true;
+      } else {
+        checkable = false;
+        out.append(fmt::format("{{{},}}", min_text));
+        if (lazy) out.push_back('?');
+      }
+    } else {
+      out.append(pattern.substr(pos, op_end + 1 - pos));
+      if (lazy) out.push_back('?');
+    }
+    pos = lazy ? op_end + 1 : op_end;
+    atom = Atom::kNone;  // RE2 takes no repetition of a repetition
+  }
+  if (smallest_bound != SIZE_MAX && repeats_one_character) {
+    relaxed.exact_up_to_bytes = smallest_bound;
+  }
+  relaxed.checkable = checkable && !relaxed.bounds.empty();
+  if (!relaxed.checkable) {
+    relaxed.bounds.clear();
+    relaxed.pattern = WidenLargeBounds(pattern);
+  }
   return relaxed;
 }
 
@@ -232,53 +418,86 @@ struct Rule {
   // costly step on patterns like `[^;/]{0,100}`, up to four times faster
   // (about 6% of a whole parse, over uap-core's test strings).
   std::unique_ptr<RE2> ascii_regex;
-  // For ASCII text, a quick test that must pass before `ascii_regex` runs:
-  // the pattern with its large bounded repetitions {m,n} widened to {m,}
-  // (RelaxRepetitions()), so it matches wherever the rule does. uap-core
-  // bounds its wildcards (`^.{0,100}(bot|...)`, `Version/.{1,300}(Chrome)`)
-  // to keep backtracking engines safe; in a DFA those bounds make the states
-  // count positions, so nearly every new string builds new states and a
-  // failing try costs microseconds. Without the bounds the DFA stays small
-  // and warm (another 6%). Null when the pattern has no large bounded
-  // repetition.
+  // For ASCII text, the relaxed twin of `ascii_regex` (RelaxRepetitions()):
+  // its large bounded repetitions {m,n} widened to {m,}, so it matches
+  // wherever the rule does. uap-core bounds its wildcards
+  // (`^.{0,100}(bot|...)`, `Version/.{1,300}(Chrome)`) to keep backtracking
+  // engines safe; in RE2 those bounds unroll into that many instructions, so
+  // the DFA's states count positions (nearly every new string builds new
+  // ones) and extracting groups, which visits text length x instructions,
+  // costs up to 100 us a match. Without the bounds the twin is small and
+  // warm. Null when the pattern has no large bounded repetition.
   std::unique_ptr<RE2> ascii_relaxed;
-  // ASCII text of at most this many bytes cannot reach a relaxed bound:
-  // there `ascii_relaxed` is the rule itself, groups included, and runs
-  // alone. Extracting groups is what the bounds make costly (each bound
-  // unrolls into that many instructions, and RE2's backtracker visits
-  // text length x instructions): up to 30 us a match for the `.{0,200}`
-  // rules, a few for their twins. 0 when the twin never stands in.
+  // On ASCII text of at most this many bytes the twin is the rule itself,
+  // groups included (RelaxedPattern::exact_up_to_bytes), and runs alone.
   size_t relaxed_exact_up_to_bytes = 0;
+  // For a rule that reads groups: when the twin's match shows how often each
+  // relaxed repetition repeated (RelaxedPattern::checkable), the twin stands
+  // in for the rule on text of any length: a match within every bound is the
+  // rule's own, groups included, and only a match beyond a bound runs the
+  // rule. (A rule that reads no groups asks only whether it matches: a
+  // boolean DFA search, which those extra groups would make costlier.)
+  // Otherwise, on longer text, the twin is a quick test that must pass
+  // before the rule runs.
+  bool relaxed_stands_in = false;
+  // With relaxed_stands_in: the twin's group for each of the rule's groups
+  // (index 0 is the whole match), the twin's group of each relaxed
+  // repetition with its bound, and how many groups to ask the twin for.
+  std::array<int, kMaxGroupRef + 1> relaxed_group_of{};
+  std::vector<std::pair<int, size_t>> relaxed_bounds;
+  int relaxed_submatch_count = 0;
   // Per field; empty means the field takes its default group (uap-core, like
   // its reference implementation, treats an empty replacement as none).
   std::array<std::string, kMaxFields> replacements;
   // Capture groups to ask RE2 for: the highest any field reads, capped at the
   // regex's own count. Asking for fewer makes matching cheaper.
   int groups_needed = 0;
-  // RequiredLiterals() of the regex, and the same as ids of the prefilter's
-  // literals: the item that admits the rule as a candidate comes first, the
-  // others are checked once it is admitted.
+  // RequiredLiterals() of the regex; once the prefilter is built, the item
+  // that admits the rule as a candidate comes first, and the others are
+  // checked once it is admitted (Section::requirement_begin).
   std::vector<std::vector<RequiredLiteral>> required_literals;
-  std::vector<std::vector<uint32_t>> required_literal_ids;
 
   // Fills `outputs` from this rule when its regex matches `text`.
   // `text_is_ascii` is IsAscii(text).
   bool Apply(std::string_view text, bool text_is_ascii, const SectionSpec& spec,
              const Outputs& outputs) const {
+    const re2::StringPiece piece(text.data(), text.size());
     const RE2* matcher = text_is_ascii && ascii_regex != nullptr ? ascii_regex.get() : regex.get();
+    Groups groups;
     if (text_is_ascii && ascii_relaxed != nullptr) {
-      if (text.size() <= relaxed_exact_up_to_bytes) {
+      if (text.size() <= relaxed_exact_up_to_bytes && !relaxed_stands_in) {
         matcher = ascii_relaxed.get();
-      } else if (!RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *ascii_relaxed)) {
+      } else if (relaxed_stands_in) {
+        RelaxedGroups relaxed_groups;
+        if (!ascii_relaxed->Match(piece, 0, text.size(), RE2::UNANCHORED, relaxed_groups.data(),
+                                  relaxed_submatch_count)) {
+          return false;
+        }
+        const bool within_bounds = std::all_of(
+            relaxed_bounds.begin(), relaxed_bounds.end(),
+            [&](const auto& bound) { return relaxed_groups[bound.first].size() <= bound.second; });
+        if (within_bounds) {
+          for (int group = 1; group <= groups_needed; ++group) {
+            groups[group] = relaxed_groups[relaxed_group_of[group]];
+          }
+          FillOutputs(groups, spec, outputs);
+          return true;
+        }
+        // A relaxed repetition went past its bound: the rule itself decides.
+      } else if (!RE2::PartialMatch(piece, *ascii_relaxed)) {
         return false;
       }
     }
-    Groups groups;
     const int submatch_count = groups_needed == 0 ? 0 : groups_needed + 1;
-    if (!matcher->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED,
-                        groups.data(), submatch_count)) {
+    if (!matcher->Match(piece, 0, text.size(), RE2::UNANCHORED, groups.data(), submatch_count)) {
       return false;
     }
+    FillOutputs(groups, spec, outputs);
+    return true;
+  }
+
+ private:
+  void FillOutputs(const Groups& groups, const SectionSpec& spec, const Outputs& outputs) const {
     for (int field_idx = 0; field_idx < spec.field_count; ++field_idx) {
       std::string* out = outputs[field_idx];
       out->clear();
@@ -291,7 +510,6 @@ struct Rule {
       }
       TrimAsciiWhitespace(out);
     }
-    return true;
   }
 };
 
@@ -793,6 +1011,15 @@ Result<std::string> ReadRegexesFile(const std::string& path) {
 struct UserAgentParser::Section {
   const SectionSpec* spec = nullptr;
   std::vector<Rule> rules;
+  // The requirements each admitted rule is checked against (all but the
+  // first, which admitted it), as literal ids of the prefilter. Flat, since
+  // a parse reads those of every candidate: rule r's requirements are
+  // requirement_begin[r] up to requirement_begin[r + 1], and requirement q
+  // is met by any of requirement_literals[literal_begin[q]] up to
+  // literal_begin[q + 1]. Empty without a prefilter.
+  std::vector<uint32_t> requirement_begin;
+  std::vector<uint32_t> literal_begin;
+  std::vector<uint32_t> requirement_literals;
   // Bit i set when rule i has no required literal: a candidate for every
   // string. One bit per rule, in 64-bit words.
   std::vector<uint64_t> unfiltered_rules;
@@ -821,7 +1048,7 @@ struct UserAgentParser::Section {
         const size_t rule_idx = word_idx * 64 + static_cast<size_t>(std::countr_zero(word));
         word &= word - 1;
         const Rule& rule = rules[rule_idx];
-        matched = MeetsRequiredLiterals(rule, found_bits) &&
+        matched = MeetsRequiredLiterals(rule_idx, found_bits) &&
                   rule.Apply(text, text_is_ascii, *spec, outputs);
       }
     }
@@ -829,12 +1056,12 @@ struct UserAgentParser::Section {
   }
 
  private:
-  static bool MeetsRequiredLiterals(const Rule& rule, const std::vector<uint64_t>& found_bits) {
-    // Requirement 0 admitted the rule; the others are checked here.
-    for (size_t requirement_idx = 1; requirement_idx < rule.required_literal_ids.size();
-         ++requirement_idx) {
+  bool MeetsRequiredLiterals(size_t rule_idx, const std::vector<uint64_t>& found_bits) const {
+    for (uint32_t requirement = requirement_begin[rule_idx];
+         requirement < requirement_begin[rule_idx + 1]; ++requirement) {
       bool met = false;
-      for (const uint32_t literal_id : rule.required_literal_ids[requirement_idx]) {
+      for (uint32_t idx = literal_begin[requirement]; idx < literal_begin[requirement + 1]; ++idx) {
+        const uint32_t literal_id = requirement_literals[idx];
         if ((found_bits[literal_id / 64] >> (literal_id % 64)) & 1) {
           met = true;
           break;
@@ -860,8 +1087,11 @@ struct UserAgentParser::Prefilter {
   std::unique_ptr<LiteralScanner> scanner;
   std::unique_ptr<RE2::Set> set;
   size_t literal_count = 0;
-  // Per literal id: the rules whose first requirement it meets.
-  std::vector<std::vector<Admission>> admits;
+  // Per literal id: the rules whose first requirement it meets, flat (a
+  // parse reads those of every literal found): literal i admits
+  // admissions[admission_begin[i]] up to admission_begin[i + 1].
+  std::vector<uint32_t> admission_begin;
+  std::vector<Admission> admissions;
   mutable std::atomic<uint64_t> fallbacks{0};
 };
 
@@ -878,6 +1108,55 @@ struct ParseScratch {
 ParseScratch& ThreadScratch() {
   thread_local ParseScratch scratch;
   return scratch;
+}
+
+// Gives `rule` the relaxed twin of its ASCII regex `pattern` (compiled with
+// `latin1_options`), when the pattern has a large bounded repetition; the twin
+// stands in for the rule when its bound groups are found where expected.
+void AddRelaxedTwin(const std::string& pattern, const RE2::Options& latin1_options, Rule* rule) {
+  RelaxedPattern relaxed = RelaxRepetitions(pattern);
+  if (rule->groups_needed == 0 && relaxed.checkable) {
+    // Only whether the rule matches is asked: the twin needs no bound groups.
+    relaxed.pattern = WidenLargeBounds(pattern);
+    relaxed.bounds.clear();
+    relaxed.checkable = false;
+  }
+  if (relaxed.pattern == pattern) return;
+  auto twin = std::make_unique<RE2>(relaxed.pattern, latin1_options);
+  if (!twin->ok()) return;  // the exact regex suffices
+  const int rule_groups = rule->ascii_regex->NumberOfCapturingGroups();
+  const int twin_groups = twin->NumberOfCapturingGroups();
+  rule->relaxed_exact_up_to_bytes = twin_groups == rule_groups ? relaxed.exact_up_to_bytes : 0;
+  if (relaxed.checkable && twin_groups <= kMaxRelaxedGroups &&
+      twin_groups == rule_groups + static_cast<int>(relaxed.bounds.size())) {
+    const std::map<std::string, int>& named = twin->NamedCapturingGroups();
+    std::vector<bool> is_bound_group(twin_groups + 1, false);
+    bool found_all = true;
+    for (const RelaxedBound& bound : relaxed.bounds) {
+      const auto it = named.find(bound.group_name);
+      if (it == named.end()) {
+        found_all = false;
+        break;
+      }
+      is_bound_group[it->second] = true;
+      rule->relaxed_bounds.emplace_back(it->second, bound.max_repeats);
+      rule->relaxed_submatch_count = std::max(rule->relaxed_submatch_count, it->second + 1);
+    }
+    // The rule's groups are the twin's others, in order.
+    int rule_group = 0;
+    for (int twin_group = 1; found_all && twin_group <= twin_groups; ++twin_group) {
+      if (is_bound_group[twin_group]) continue;
+      if (++rule_group > rule->groups_needed) break;
+      rule->relaxed_group_of[rule_group] = twin_group;
+      rule->relaxed_submatch_count = std::max(rule->relaxed_submatch_count, twin_group + 1);
+    }
+    rule->relaxed_stands_in = found_all;
+    if (!found_all) {
+      rule->relaxed_bounds.clear();
+      rule->relaxed_submatch_count = 0;
+    }
+  }
+  rule->ascii_relaxed = std::move(twin);
 }
 
 // Reads one rule; `rule_name` is "<source>: <section>[<index>] (line <n>)".
@@ -938,17 +1217,6 @@ Result<Rule> LoadRule(const YAML::Node& node, const SectionSpec& spec, const std
     // A pattern valid in UTF-8 is valid in Latin-1; if RE2 ever disagrees,
     // the UTF-8 regex alone is still right.
     if (!rule.ascii_regex->ok()) rule.ascii_regex.reset();
-    size_t exact_up_to_bytes = 0;
-    const std::string relaxed = RelaxRepetitions(translated, &exact_up_to_bytes);
-    if (rule.ascii_regex != nullptr && relaxed != translated) {
-      rule.ascii_relaxed = std::make_unique<RE2>(relaxed, latin1_options);
-      if (!rule.ascii_relaxed->ok()) {
-        rule.ascii_relaxed.reset();  // the exact regex suffices
-      } else if (rule.ascii_relaxed->NumberOfCapturingGroups() ==
-                 rule.ascii_regex->NumberOfCapturingGroups()) {
-        rule.relaxed_exact_up_to_bytes = exact_up_to_bytes;
-      }
-    }
   }
 
   int highest_group_read = 0;
@@ -959,6 +1227,7 @@ Result<Rule> LoadRule(const YAML::Node& node, const SectionSpec& spec, const std
                                                          : HighestGroupRef(replacement));
   }
   rule.groups_needed = std::min(highest_group_read, rule.regex->NumberOfCapturingGroups());
+  if (rule.ascii_regex != nullptr) AddRelaxedTwin(translated, rule.ascii_regex->options(), &rule);
   rule.required_literals = RequiredLiterals(translated);
   return rule;
 }
@@ -1023,12 +1292,20 @@ Result<std::unique_ptr<UserAgentParser::Prefilter>> BuildPrefilter(
   // Case-sensitive literals are compared as bytes; the others with RE2's own
   // case folding, as their rules are.
   std::map<LiteralKey, uint32_t> literal_ids;
-  std::vector<LiteralScanner::Literal> literals;  // by id
+  std::vector<LiteralScanner::Literal> literals;                           // by id
+  std::vector<std::vector<UserAgentParser::Prefilter::Admission>> admits;  // by literal id
   for (uint32_t section_idx = 0; section_idx < kSectionCount; ++section_idx) {
-    std::vector<Rule>& rules = sections[section_idx]->rules;
+    UserAgentParser::Section& section = *sections[section_idx];
+    std::vector<Rule>& rules = section.rules;
+    section.requirement_begin.assign(1, 0);
+    section.literal_begin.assign(1, 0);
+    section.requirement_literals.clear();
     for (uint32_t rule_idx = 0; rule_idx < rules.size(); ++rule_idx) {
       Rule& rule = rules[rule_idx];
-      if (rule.required_literals.empty()) continue;
+      if (rule.required_literals.empty()) {
+        section.requirement_begin.push_back(section.requirement_begin.back());
+        continue;
+      }
       const auto sharing = [&](const std::vector<RequiredLiteral>& alternatives) {
         size_t total = 0;
         for (const RequiredLiteral& literal : alternatives) {
@@ -1045,25 +1322,34 @@ Result<std::unique_ptr<UserAgentParser::Prefilter>> BuildPrefilter(
                        });
       for (size_t requirement_idx = 0; requirement_idx < rule.required_literals.size();
            ++requirement_idx) {
-        std::vector<uint32_t> ids;
         for (const RequiredLiteral& literal : rule.required_literals[requirement_idx]) {
           const LiteralKey key = key_of(rule, literal);
           const auto [entry, added] =
               literal_ids.try_emplace(key, static_cast<uint32_t>(literals.size()));
           if (added) {
             literals.push_back({key.second, key.first});
-            prefilter->admits.emplace_back();
+            admits.emplace_back();
           }
-          ids.push_back(entry->second);
           if (requirement_idx == 0) {
-            prefilter->admits[entry->second].push_back({section_idx, rule_idx});
+            admits[entry->second].push_back({section_idx, rule_idx});
+          } else {
+            section.requirement_literals.push_back(entry->second);
           }
         }
-        rule.required_literal_ids.push_back(std::move(ids));
+        if (requirement_idx > 0) {
+          section.literal_begin.push_back(
+              static_cast<uint32_t>(section.requirement_literals.size()));
+        }
       }
+      section.requirement_begin.push_back(static_cast<uint32_t>(section.literal_begin.size() - 1));
     }
   }
   prefilter->literal_count = literals.size();
+  prefilter->admission_begin.push_back(0);
+  for (const auto& admitted : admits) {
+    prefilter->admissions.insert(prefilter->admissions.end(), admitted.begin(), admitted.end());
+    prefilter->admission_begin.push_back(static_cast<uint32_t>(prefilter->admissions.size()));
+  }
   if (literals.empty()) return prefilter;
   prefilter->scanner = std::make_unique<LiteralScanner>(literals);
 
@@ -1211,7 +1497,9 @@ void UserAgentParser::ParseUncached(std::string_view user_agent, ParsedUserAgent
       }
       for (const int literal_id : scratch.found_literals) {
         scratch.found_bits[literal_id / 64] |= uint64_t{1} << (literal_id % 64);
-        for (const Prefilter::Admission& admission : prefilter_->admits[literal_id]) {
+        for (uint32_t idx = prefilter_->admission_begin[literal_id];
+             idx < prefilter_->admission_begin[literal_id + 1]; ++idx) {
+          const Prefilter::Admission admission = prefilter_->admissions[idx];
           scratch.candidates[admission.section_idx][admission.rule_idx / 64] |=
               uint64_t{1} << (admission.rule_idx % 64);
         }

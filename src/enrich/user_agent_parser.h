@@ -36,12 +36,14 @@
 // explodes on uap-core's hundreds of unanchored patterns and rebuilds states
 // for nearly every new string (hundreds of microseconds per user agent).
 // ASCII user agents, nearly all of them, then run each rule as a Latin-1 twin
-// (smaller programs, the same answers on ASCII text); a rule with large
-// bounded repetitions (`.{0,200}`) is tried first without those bounds, and
-// on text too short to reach them that unbounded twin is the rule itself and
-// gives the groups (see struct Rule in the .cc). Results of recent user
-// agents are kept in a cache (CLOCK eviction, an approximate LRU), sharded
-// by hash so that threads rarely wait on one another.
+// (smaller programs, the same answers on ASCII text). A rule with large
+// bounded repetitions (`.{0,200}`, costly in RE2, which unrolls each bound)
+// runs as a twin without those bounds that also captures what each relaxed
+// repetition matched: when every one stayed within its bound, the twin's
+// match is the rule's own, groups included, and only otherwise does the rule
+// itself run (see RelaxRepetitions() and struct Rule in the .cc). Results
+// of recent user agents are kept in a cache (CLOCK eviction, an approximate
+// LRU), sharded by hash so that threads rarely wait on one another.
 //
 // Memory: about 20 MiB once loaded; RE2 builds programs and DFA states as
 // strings need them, and after a broad mix (all of uap-core's test strings)

@@ -525,6 +525,57 @@ TEST(UserAgentParser, RelaxedTwinGivesTheRulesGroupsOnShortText) {
   EXPECT_EQ(rules.Parse(bar_at_21).ua, Software("Other"));
 }
 
+TEST(UserAgentParser, RelaxedTwinStandsInOnLongTextWithinTheBounds) {
+  // The text is longer than the smallest relaxed bound ({1,20}), but each
+  // relaxed repetition of the match stays within its own: the twin's
+  // answer is the rule's, including groups after the twin's bound groups.
+  const SmallRules rules(RegexesYaml(
+      "    - regex: '(Foo)[a-z]{1,20}/(.{0,200}?) (\\d+)\\w{1,30}(End)'\n", "[]", "[]"));
+  const std::string middle(150, '-');
+  EXPECT_EQ(rules.Parse("x Foo" + std::string(20, 'q') + "/" + middle + " 42abcEnd").ua,
+            Software("Foo", middle, "42", "End"));
+  // One repeat too many for [a-z]{1,20}: the twin's match is past the bound
+  // and the rule itself decides (here: no match).
+  EXPECT_EQ(rules.Parse("x Foo" + std::string(21, 'q') + "/" + middle + " 42abcEnd").ua,
+            Software("Other"));
+  // Past the bound of \w{1,30} in the twin's first match, while the rule
+  // matches with a later "End".
+  EXPECT_EQ(rules.Parse("Foob/a 1" + std::string(40, 'w') + "End 7vEnd").ua,
+            Software("Foo", "a 1" + std::string(40, 'w') + "End", "7", "End"));
+}
+
+TEST(UserAgentParser, RelaxedTwinKeepsEveryKindOfRepetitionExact) {
+  // Classes, escapes, lazy and greedy repetitions, case-insensitive rules
+  // and relaxed repetitions inside repeated groups (which the twin cannot
+  // check, so the rule decides); SmallRules compares each answer with the
+  // rule-by-rule scan.
+  const SmallRules rules(
+      RegexesYaml("    - regex: '(S)(?:ab.{0,20}?c)+(Rep)'\n"
+                  "    - regex: '(Lazy)(.{0,25}?)(X)'\n"
+                  "    - regex: '(Cls)([^;]{1,22});'\n"
+                  "    - regex: '(?:(Opt).{0,20})?(Tail)'\n"
+                  "    - regex: '(case)\\s{0,20}(\\d+)'\n"
+                  "      regex_flag: 'i'\n",
+                  "[]", "[]"));
+  for (const size_t length : {0, 1, 19, 20, 21, 22, 23, 24, 25, 26, 40}) {
+    const std::string run(length, 'r');
+    const std::string spaces(length, ' ');
+    rules.Parse("Sab" + run + "cab" + run + "cRep");
+    rules.Parse("Sab" + run + "cabcRep");
+    rules.Parse("Lazy" + run + "X" + run + "X");
+    rules.Parse("Cls" + run + ";" + run + ";");
+    rules.Parse("Opt" + run + "Tail" + run + "Tail");
+    rules.Parse("CASE" + spaces + "12 case" + spaces + "3");
+  }
+  EXPECT_EQ(rules.Parse("Lazy" + std::string(24, 'r') + "X" + "rX").ua,
+            Software("Lazy", std::string(24, 'r'), "X"));
+  // The group captures only its last iteration: a long first one must
+  // still fail the rule.
+  EXPECT_EQ(rules.Parse("Sab" + std::string(21, 'r') + "cabcRep").ua, Software("Other"));
+  EXPECT_EQ(rules.Parse("CASE" + std::string(20, ' ') + "12").ua, Software("CASE", "12"));
+  EXPECT_EQ(rules.Parse("CASE" + std::string(21, ' ') + "12").ua, Software("Other"));
+}
+
 TEST(UserAgentParser, PrefilterAgreesWhereRequirementsAreSubtle) {
   // Every rule here has a requirement the prefilter uses; SmallRules checks
   // each answer against the rule-by-rule scan.
