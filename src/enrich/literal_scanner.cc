@@ -23,7 +23,22 @@ bool IsUsable(const LiteralScanner::Literal& literal) {
 }  // namespace
 
 LiteralScanner::LiteralScanner(std::span<const Literal> literals)
-    : literals_(literals.begin(), literals.end()) {
+    : literal_count_(literals.size()) {
+  // What a report confirms: the exact bytes of each case-sensitive literal
+  // that has a letter (the automaton compared its folded bytes), side by
+  // side; the others need nothing.
+  exact_begin_.reserve(literals.size() + 1);
+  for (const Literal& literal : literals) {
+    exact_begin_.push_back(static_cast<uint32_t>(exact_texts_.size()));
+    const bool has_letter = std::any_of(literal.text.begin(), literal.text.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    });
+    if (!literal.case_insensitive && has_letter && IsUsable(literal)) {
+      exact_texts_ += literal.text;
+    }
+  }
+  exact_begin_.push_back(static_cast<uint32_t>(exact_texts_.size()));
+
   // One class per folded byte that some literal uses; an upper-case letter
   // shares its lower-case letter's class.
   for (const Literal& literal : literals) {
@@ -177,11 +192,12 @@ void LiteralScanner::Report(uint32_t state, std::string_view text, size_t end,
       uint64_t& word = seen[literal_id / 64];
       const uint64_t bit = uint64_t{1} << (literal_id % 64);
       if ((word & bit) != 0) continue;
-      const Literal& literal = literals_[literal_id];
-      // The automaton matched the folded bytes; an exact literal must match
-      // the text's own.
-      if (!literal.case_insensitive && std::memcmp(text.data() + end - literal.text.size(),
-                                                   literal.text.data(), literal.text.size()) != 0) {
+      // The automaton matched the folded bytes; an exact literal with
+      // letters must match the text's own.
+      const uint32_t exact_begin = exact_begin_[literal_id];
+      const uint32_t exact_size = exact_begin_[literal_id + 1] - exact_begin;
+      if (exact_size != 0 && std::memcmp(text.data() + end - exact_size,
+                                         exact_texts_.data() + exact_begin, exact_size) != 0) {
         continue;
       }
       word |= bit;

@@ -53,7 +53,7 @@ class LiteralScanner {
   // of the ids appended set, for the caller to use and then clear.
   void FindAll(std::string_view text, std::vector<int>* found, std::span<uint64_t> seen) const;
 
-  size_t literal_count() const { return literals_.size(); }
+  size_t literal_count() const { return literal_count_; }
   // Automaton states (trie nodes), for sizing; the table holds
   // state_count() * byte classes entries.
   size_t state_count() const { return report_from_.size(); }
@@ -66,7 +66,12 @@ class LiteralScanner {
   void Report(uint32_t state, std::string_view text, size_t end, std::vector<int>* found,
               std::span<uint64_t> seen) const;
 
-  std::vector<Literal> literals_;  // as given
+  size_t literal_count_;
+  // Per literal id: its exact bytes, exact_texts_[exact_begin_[id]] up to
+  // exact_begin_[id + 1], when it is case-sensitive and has a letter (a
+  // match of the folded bytes must be confirmed); empty otherwise.
+  std::string exact_texts_;
+  std::vector<uint32_t> exact_begin_;
   // Byte -> class: ASCII letters fold to one class per letter; bytes that
   // occur in no literal share class 0, which always leads back to the root.
   uint8_t byte_class_[256] = {};
