@@ -1114,6 +1114,9 @@ ParseScratch& ThreadScratch() {
 // `latin1_options`), when the pattern has a large bounded repetition; the twin
 // stands in for the rule when its bound groups are found where expected.
 void AddRelaxedTwin(const std::string& pattern, const RE2::Options& latin1_options, Rule* rule) {
+  // Between \Q and \E braces are text, which RelaxRepetitions() does not
+  // follow: no twin (uap-core uses no \Q).
+  if (pattern.find("\\Q") != std::string::npos) return;
   RelaxedPattern relaxed = RelaxRepetitions(pattern);
   if (rule->groups_needed == 0 && relaxed.checkable) {
     // Only whether the rule matches is asked: the twin needs no bound groups.

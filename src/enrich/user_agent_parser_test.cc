@@ -555,7 +555,8 @@ TEST(UserAgentParser, RelaxedTwinKeepsEveryKindOfRepetitionExact) {
                   "    - regex: '(Cls)([^;]{1,22});'\n"
                   "    - regex: '(?:(Opt).{0,20})?(Tail)'\n"
                   "    - regex: '(case)\\s{0,20}(\\d+)'\n"
-                  "      regex_flag: 'i'\n",
+                  "      regex_flag: 'i'\n"
+                  "    - regex: '(Quo)\\Q.{0,25}\\E(t)'\n",
                   "[]", "[]"));
   for (const size_t length : {0, 1, 19, 20, 21, 22, 23, 24, 25, 26, 40}) {
     const std::string run(length, 'r');
@@ -574,6 +575,9 @@ TEST(UserAgentParser, RelaxedTwinKeepsEveryKindOfRepetitionExact) {
   EXPECT_EQ(rules.Parse("Sab" + std::string(21, 'r') + "cabcRep").ua, Software("Other"));
   EXPECT_EQ(rules.Parse("CASE" + std::string(20, ' ') + "12").ua, Software("CASE", "12"));
   EXPECT_EQ(rules.Parse("CASE" + std::string(21, ' ') + "12").ua, Software("Other"));
+  // Between \Q and \E a brace is text, not a repetition.
+  EXPECT_EQ(rules.Parse("Quo.{0,25}t").ua, Software("Quo", "t"));
+  EXPECT_EQ(rules.Parse("Quo" + std::string(10, '.') + "t").ua, Software("Other"));
 }
 
 TEST(UserAgentParser, PrefilterAgreesWhereRequirementsAreSubtle) {
