@@ -188,7 +188,9 @@ struct RelaxedPattern {
   // the rule does, with the same groups: each relaxed repetition repeats one
   // character, so it cannot repeat more times than the text has bytes. The
   // smallest relaxed bound; 0 when a relaxed repetition repeats something
-  // else (a group, whose iterations may be empty) or nothing was relaxed.
+  // else (a group, whose iterations may be empty) or lies inside a group
+  // that repeats, when the pattern has a construct RelaxRepetitions() does
+  // not follow, or when nothing was relaxed.
   size_t exact_up_to_bytes = 0;
 };
 
@@ -218,12 +220,21 @@ std::string WidenLargeBounds(std::string_view pattern) {
   });
 }
 
-// Escapes that stand for one character: a class (\d \w \s and negations) or
-// an escaped punctuation character. Assertions (\b \A \z), hex and octal
-// forms and \p{..} are not followed (a repetition of them is not checked).
-bool EscapeIsOneCharacter(char escaped) {
-  return std::string_view("dDwWsS").find(escaped) != std::string_view::npos ||
-         std::ispunct(static_cast<unsigned char>(escaped)) != 0;
+// How RelaxRepetitions() reads the escape `\escaped`: one character (a
+// class such as \d or \S, a control character such as \t, an escaped
+// punctuation character), an assertion (\b \B \A \z: nothing after it
+// belongs to it), or neither: escapes that go on past their letter (octal
+// \101, hex \x41, \pL and \p{Greek}, \Q...\E), which it does not follow.
+enum class EscapeKind { kOneCharacter, kAssertion, kNotFollowed };
+EscapeKind KindOfEscape(char escaped) {
+  if (std::string_view("dDwWsSfnrtv").find(escaped) != std::string_view::npos ||
+      std::ispunct(static_cast<unsigned char>(escaped)) != 0) {
+    return EscapeKind::kOneCharacter;
+  }
+  if (std::string_view("bBAz").find(escaped) != std::string_view::npos) {
+    return EscapeKind::kAssertion;
+  }
+  return EscapeKind::kNotFollowed;
 }
 
 // `pattern` with each bounded repetition {m,n}, n >= kMinRelaxedBound,
@@ -244,7 +255,10 @@ bool EscapeIsOneCharacter(char escaped) {
 // that comes before its first.) The check is impossible, and `checkable`
 // false, when a relaxed repetition repeats a group (its iterations may be
 // empty or long) or lies inside a group that repeats (the group captures
-// only its last iteration).
+// only its last iteration; and there RE2 is not quite a backtracker: a loop
+// whose body can match empty takes other paths in the two programs, even
+// on text too short to reach a bound, so `exact_up_to_bytes` is 0 too), and
+// when the pattern has an escape this reading does not follow.
 RelaxedPattern RelaxRepetitions(std::string_view pattern) {
   RelaxedPattern relaxed;
   std::string& out = relaxed.pattern;
@@ -252,6 +266,8 @@ RelaxedPattern RelaxRepetitions(std::string_view pattern) {
   bool repeats_one_character = true;  // every relaxed repetition
   out.reserve(pattern.size() + 16);
   bool checkable = true;
+  bool followed = true;  // every construct was read as RE2 reads it
+  bool bound_in_repeated_group = false;
   // What the last element copied was, for a repetition that follows it.
   enum class Atom { kNone, kOneCharacter, kGroup, kOther };
   Atom atom = Atom::kNone;
@@ -269,7 +285,20 @@ RelaxedPattern RelaxRepetitions(std::string_view pattern) {
       atom_start = out.size();
       out.push_back(c);
       if (pos + 1 < pattern.size()) out.push_back(pattern[++pos]);
-      atom = EscapeIsOneCharacter(out.back()) ? Atom::kOneCharacter : Atom::kOther;
+      switch (KindOfEscape(out.back())) {
+        case EscapeKind::kOneCharacter:
+          atom = Atom::kOneCharacter;
+          break;
+        case EscapeKind::kAssertion:
+          atom = Atom::kOther;
+          break;
+        case EscapeKind::kNotFollowed:
+          // What follows may still belong to the escape ("\101"): nothing
+          // read from here on can be trusted.
+          atom = Atom::kOther;
+          followed = false;
+          break;
+      }
       continue;
     }
     if (c == '[') {  // a class, copied to its end; "[]a]" and "[^]a]" hold a ']'
@@ -287,7 +316,7 @@ RelaxedPattern RelaxRepetitions(std::string_view pattern) {
       }
       if (pos + 1 < pattern.size()) out.push_back(pattern[++pos]);
       atom = posix_class ? Atom::kOther : Atom::kOneCharacter;
-      if (posix_class) checkable = false;
+      if (posix_class) followed = false;
       continue;
     }
     if (c == '(') {
@@ -311,7 +340,7 @@ RelaxedPattern RelaxRepetitions(std::string_view pattern) {
     if (c == ')') {
       out.push_back(c);
       if (open_groups.empty()) {  // unbalanced: RE2 rejects it anyway
-        checkable = false;
+        followed = false;
         atom = Atom::kOther;
         continue;
       }
@@ -365,7 +394,9 @@ RelaxedPattern RelaxRepetitions(std::string_view pattern) {
       continue;
     }
     if (atom == Atom::kNone) checkable = false;  // nothing to repeat: RE2 rejects it
-    if (atom == Atom::kGroup && atom_holds_bound && repeats_up_to > 1) checkable = false;
+    if (atom == Atom::kGroup && atom_holds_bound && repeats_up_to > 1) {
+      bound_in_repeated_group = true;
+    }
     const bool lazy = op_end + 1 < pattern.size() && pattern[op_end + 1] == '?';
     if (bounded_pair && repeats_up_to >= kMinRelaxedBound) {
       smallest_bound = std::min(smallest_bound, repeats_up_to);
@@ -390,10 +421,10 @@ RelaxedPattern RelaxRepetitions(std::string_view pattern) {
     pos = lazy ? op_end + 1 : op_end;
     atom = Atom::kNone;  // RE2 takes no repetition of a repetition
   }
-  if (smallest_bound != SIZE_MAX && repeats_one_character) {
+  if (smallest_bound != SIZE_MAX && repeats_one_character && followed && !bound_in_repeated_group) {
     relaxed.exact_up_to_bytes = smallest_bound;
   }
-  relaxed.checkable = checkable && !relaxed.bounds.empty();
+  relaxed.checkable = checkable && followed && !bound_in_repeated_group && !relaxed.bounds.empty();
   if (!relaxed.checkable) {
     relaxed.bounds.clear();
     relaxed.pattern = WidenLargeBounds(pattern);
@@ -1118,8 +1149,14 @@ void AddRelaxedTwin(const std::string& pattern, const RE2::Options& latin1_optio
   // follow: no twin (uap-core uses no \Q).
   if (pattern.find("\\Q") != std::string::npos) return;
   RelaxedPattern relaxed = RelaxRepetitions(pattern);
-  if (rule->groups_needed == 0 && relaxed.checkable) {
-    // Only whether the rule matches is asked: the twin needs no bound groups.
+  const std::map<std::string, int>& rule_names = rule->ascii_regex->NamedCapturingGroups();
+  const bool names_collide =
+      std::any_of(relaxed.bounds.begin(), relaxed.bounds.end(),
+                  [&](const RelaxedBound& bound) { return rule_names.contains(bound.group_name); });
+  if ((rule->groups_needed == 0 || names_collide) && relaxed.checkable) {
+    // Only whether the rule matches is asked, or the rule has a group named
+    // like a bound group (RE2 accepts the same name twice, and the twin's
+    // groups could not be told apart): the twin needs no bound groups.
     relaxed.pattern = WidenLargeBounds(pattern);
     relaxed.bounds.clear();
     relaxed.checkable = false;

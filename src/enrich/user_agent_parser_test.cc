@@ -580,6 +580,40 @@ TEST(UserAgentParser, RelaxedTwinKeepsEveryKindOfRepetitionExact) {
   EXPECT_EQ(rules.Parse("Quo" + std::string(10, '.') + "t").ua, Software("Other"));
 }
 
+TEST(UserAgentParser, RelaxedTwinIsNotTrustedWhereItCannotReadThePattern) {
+  // Escapes that go on past their letter: "\101" is the letter A, not a
+  // backspace and a "1" repeated. Loops whose body can match empty take
+  // other paths in RE2 once a bound is relaxed, even on short text. A rule's
+  // own group named like the twin's bound groups. SmallRules compares each
+  // answer with the rule-by-rule scan.
+  {
+    const SmallRules rules(
+        RegexesYaml("    - regex: '(X)\\101{0,20}(Y)'\n"
+                    "    - regex: '(P)\\123{0,20}(Q)'\n"
+                    "    - regex: '(H)\\x41{0,20}(J)'\n",
+                    "[]", "[]"));
+    EXPECT_EQ(rules.Parse("XAAY").ua, Software("X", "Y"));
+    EXPECT_EQ(rules.Parse("XY").ua, Software("X", "Y"));
+    EXPECT_EQ(rules.Parse("X" + std::string(21, 'A') + "Y").ua, Software("Other"));
+    EXPECT_EQ(rules.Parse("PSSQ").ua, Software("P", "Q"));
+    EXPECT_EQ(rules.Parse("P\n33Q").ua, Software("Other"));
+    EXPECT_EQ(rules.Parse("HAAJ").ua, Software("H", "J"));
+  }
+  {
+    const SmallRules rules(RegexesYaml("    - regex: '(?:(b{0,20}?))*(c)'\n", "[]", "[]"));
+    EXPECT_EQ(rules.Parse("bbc").ua.family, "b");
+  }
+  {
+    const SmallRules rules(RegexesYaml("    - regex: '([^a]{0,23}?)*(\\.)'\n", "[]", "[]"));
+    EXPECT_EQ(rules.Parse("bc.").ua.family, "c");
+  }
+  {
+    const SmallRules rules(RegexesYaml("    - regex: '(?P<b0>Nm)[a-z]{1,30}(Q)'\n", "[]", "[]"));
+    EXPECT_EQ(rules.Parse("NmabcQ").ua, Software("Nm", "Q"));
+    EXPECT_EQ(rules.Parse("Nm" + std::string(31, 'z') + "Q").ua, Software("Other"));
+  }
+}
+
 TEST(UserAgentParser, PrefilterAgreesWhereRequirementsAreSubtle) {
   // Every rule here has a requirement the prefilter uses; SmallRules checks
   // each answer against the rule-by-rule scan.
