@@ -155,5 +155,22 @@ TEST(LiteralScannerTest, LargeAutomataTakeTheWideTable) {
   }
 }
 
+TEST(LiteralScannerTest, TablesAtTheBoundaryOfSixteenBits) {
+  // One literal of n letters makes a trie of n + 1 states (a second one,
+  // its prefix, adds none): 2^15 - 1 states take the 16-bit table; 2^15 + 1
+  // the wide one, whose last state's number needs the bit the narrow table
+  // uses as its flag. Both find the long literal, and not in a text one
+  // letter short of it.
+  for (const size_t states : {(size_t{1} << 15) - 1, (size_t{1} << 15) + 1}) {
+    const std::vector<LiteralScanner::Literal> literals = {{std::string(states - 1, 'a'), false},
+                                                           {"AA", true}};
+    const LiteralScanner scanner(literals);
+    ASSERT_EQ(scanner.state_count(), states);
+    EXPECT_EQ(Find(scanner, "x" + std::string(states - 1, 'a') + "b"), (std::vector<int>{0, 1}))
+        << states;
+    EXPECT_EQ(Find(scanner, std::string(states - 2, 'a') + "b"), (std::vector<int>{1})) << states;
+  }
+}
+
 }  // namespace
 }  // namespace auditlog::enrich
