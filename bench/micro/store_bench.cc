@@ -80,6 +80,7 @@
 #include "bench/micro/geoip_bench_files.h"
 #include "bench/micro/synthetic_events.h"
 #include "common/crc32c.h"
+#include "common/status.h"
 #include "enrich/enricher.h"
 #include "env/file_system.h"
 #include "event/event_codec.h"
@@ -209,11 +210,16 @@ std::filesystem::path& SharedStoreDir() {
   return *dir;
 }
 
-// Whether Append stored every event of its batch as a new one.
-bool AllStoredAsNew(const std::vector<store::AppendOutcome>& outcomes) {
-  return std::all_of(outcomes.begin(), outcomes.end(), [](const store::AppendOutcome& outcome) {
-    return outcome.status.ok() && !outcome.duplicate;
-  });
+// Appends `batch` and checks that every event was stored as a new one (a
+// benchmark that renews its ids must never see a duplicate or an error).
+Status AppendAllNew(storage::EmbeddedStore& store, Batch& batch) {
+  auto outcomes = store.Append(batch.events[0].tenant, batch.events);
+  if (!outcomes.ok()) return outcomes.status();
+  const bool all_new =
+      std::all_of(outcomes->begin(), outcomes->end(), [](const store::AppendOutcome& outcome) {
+        return outcome.status.ok() && !outcome.duplicate;
+      });
+  return all_new ? Status::OK() : Status::Internal("an event was not stored as new");
 }
 
 // Arg: events per Append. Threads: concurrent appenders on one store.
@@ -245,13 +251,8 @@ void RunAppend(benchmark::State& state, size_t memtable_bytes) {
     const auto pass = static_cast<event::UnixMicros>(next_batch / batches.size());
     next_batch += static_cast<size_t>(state.threads());
     Renew(state.thread_index(), appends++, pass * span_micros, &batch);
-    auto outcomes = SharedStore()->Append(batch.events[0].tenant, batch.events);
-    if (!outcomes.ok()) {
-      state.SkipWithError(outcomes.status().ToString().c_str());
-      break;
-    }
-    if (!AllStoredAsNew(*outcomes)) {
-      state.SkipWithError("an event was not stored as new");
+    if (Status appended = AppendAllNew(*SharedStore(), batch); !appended.ok()) {
+      state.SkipWithError(appended.ToString().c_str());
       break;
     }
   }
@@ -335,13 +336,8 @@ void BM_IngestEnrichment(benchmark::State& state) {
       event.ua = {};
     }
     if (enricher) enricher->Enrich(batch.events);
-    auto outcomes = (*store)->Append(batch.events[0].tenant, batch.events);
-    if (!outcomes.ok()) {
-      state.SkipWithError(outcomes.status().ToString().c_str());
-      break;
-    }
-    if (!AllStoredAsNew(*outcomes)) {
-      state.SkipWithError("an event was not stored as new");
+    if (Status appended = AppendAllNew(**store, batch); !appended.ok()) {
+      state.SkipWithError(appended.ToString().c_str());
       break;
     }
     if (appends == static_cast<uint64_t>(state.max_iterations)) {
