@@ -194,28 +194,54 @@ struct RelaxedPattern {
   size_t exact_up_to_bytes = 0;
 };
 
+// A counted repetition at text[pos]: "{m}", "{m,}" or "{m,n}" (RE2 reads
+// any other brace as a character).
+struct CountedRepetition {
+  std::string_view min_text;  // "m"
+  // The most repeats: m for "{m}", n for "{m,n}"; SIZE_MAX for "{m,}", and
+  // for a number too large for size_t (out of reach all the same).
+  size_t max = SIZE_MAX;
+  bool bounded_range = false;  // "{m,n}"
+  size_t end = 0;              // where its '}' is
+};
+std::optional<CountedRepetition> ParseCountedRepetition(std::string_view text, size_t pos) {
+  if (text[pos] != '{') return std::nullopt;
+  const auto skip_digits = [&](size_t at) {
+    while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) ++at;
+    return at;
+  };
+  const size_t min_end = skip_digits(pos + 1);
+  if (min_end == pos + 1 || min_end >= text.size()) return std::nullopt;
+  CountedRepetition counted;
+  counted.min_text = text.substr(pos + 1, min_end - pos - 1);
+  if (text[min_end] == '}') {
+    std::from_chars(counted.min_text.data(), counted.min_text.data() + counted.min_text.size(),
+                    counted.max);
+    counted.end = min_end;
+    return counted;
+  }
+  if (text[min_end] != ',') return std::nullopt;
+  const size_t max_end = skip_digits(min_end + 1);
+  if (max_end >= text.size() || text[max_end] != '}') return std::nullopt;
+  if (max_end > min_end + 1) {
+    std::from_chars(text.data() + min_end + 1, text.data() + max_end, counted.max);
+    counted.bounded_range = true;
+  }
+  counted.end = max_end;
+  return counted;
+}
+
 // `pattern` with each bounded repetition {m,n}, n >= kMinRelaxedBound,
 // written {m,}, and nothing else changed. Braces inside classes, escaped ones
 // and ones that are not repetitions stay as they are.
 std::string WidenLargeBounds(std::string_view pattern) {
   return RewriteOutsideClasses(pattern, [&](std::string_view text, size_t* pos, std::string* out) {
-    if (text[*pos] != '{') return false;
-    // "{m,n}" with digits on both sides: keep "{m,", drop "n".
-    const auto skip_digits = [&](size_t at) {
-      while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) ++at;
-      return at;
-    };
-    const size_t comma = skip_digits(*pos + 1);
-    if (comma == *pos + 1 || comma >= text.size() || text[comma] != ',') return false;
-    const size_t close = skip_digits(comma + 1);
-    if (close == comma + 1 || close >= text.size() || text[close] != '}') return false;
-    // A bound too large for size_t stays SIZE_MAX: out of reach all the same.
-    size_t bound = SIZE_MAX;
-    std::from_chars(text.data() + comma + 1, text.data() + close, bound);
-    if (bound < kMinRelaxedBound) return false;
-    out->append(text.substr(*pos, comma + 1 - *pos));
-    out->push_back('}');
-    *pos = close;
+    const std::optional<CountedRepetition> counted = ParseCountedRepetition(text, *pos);
+    if (!counted.has_value() || !counted->bounded_range || counted->max < kMinRelaxedBound) {
+      return false;
+    }
+    out->append(fmt::format("{{{},}}", counted->min_text));
+    *pos = counted->end;
     return true;
   });
 }
@@ -235,6 +261,14 @@ EscapeKind KindOfEscape(char escaped) {
     return EscapeKind::kAssertion;
   }
   return EscapeKind::kNotFollowed;
+}
+
+// Makes `relaxed` the twin that is only a pre-check: `pattern` with its large
+// bounds widened and no bound groups (exact_up_to_bytes is kept).
+void KeepWidenedOnly(std::string_view pattern, RelaxedPattern* relaxed) {
+  relaxed->pattern = WidenLargeBounds(pattern);
+  relaxed->bounds.clear();
+  relaxed->checkable = false;
 }
 
 // `pattern` with each bounded repetition {m,n}, n >= kMinRelaxedBound,
@@ -361,30 +395,11 @@ RelaxedPattern RelaxRepetitions(std::string_view pattern) {
       repeats_up_to = SIZE_MAX;
     } else if (c == '?') {
       repeats_up_to = 1;
-    } else if (c == '{') {
-      const auto skip_digits = [&](size_t at) {
-        while (at < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[at]))) ++at;
-        return at;
-      };
-      const size_t min_end = skip_digits(pos + 1);
-      if (min_end > pos + 1 && min_end < pattern.size()) {
-        min_text = pattern.substr(pos + 1, min_end - pos - 1);
-        if (pattern[min_end] == '}') {  // {m}
-          op_end = min_end;
-          std::from_chars(min_text.data(), min_text.data() + min_text.size(), repeats_up_to);
-        } else if (pattern[min_end] == ',') {
-          const size_t max_end = skip_digits(min_end + 1);
-          if (max_end < pattern.size() && pattern[max_end] == '}') {
-            op_end = max_end;
-            repeats_up_to = SIZE_MAX;  // {m,}, or a bound too large for size_t
-            if (max_end > min_end + 1) {
-              std::from_chars(pattern.data() + min_end + 1, pattern.data() + max_end,
-                              repeats_up_to);
-              bounded_pair = true;
-            }
-          }
-        }
-      }
+    } else if (const auto counted = ParseCountedRepetition(pattern, pos)) {
+      repeats_up_to = counted->max;
+      op_end = counted->end;
+      min_text = counted->min_text;
+      bounded_pair = counted->bounded_range;
     }
     const bool is_repetition = c == '*' || c == '+' || c == '?' || op_end > pos;
     if (!is_repetition) {  // a character standing for itself
@@ -425,10 +440,7 @@ RelaxedPattern RelaxRepetitions(std::string_view pattern) {
     relaxed.exact_up_to_bytes = smallest_bound;
   }
   relaxed.checkable = checkable && followed && !bound_in_repeated_group && !relaxed.bounds.empty();
-  if (!relaxed.checkable) {
-    relaxed.bounds.clear();
-    relaxed.pattern = WidenLargeBounds(pattern);
-  }
+  if (!relaxed.checkable) KeepWidenedOnly(pattern, &relaxed);
   return relaxed;
 }
 
@@ -496,9 +508,7 @@ struct Rule {
     const RE2* matcher = text_is_ascii && ascii_regex != nullptr ? ascii_regex.get() : regex.get();
     Groups groups;
     if (text_is_ascii && ascii_relaxed != nullptr) {
-      if (text.size() <= relaxed_exact_up_to_bytes && !relaxed_stands_in) {
-        matcher = ascii_relaxed.get();
-      } else if (relaxed_stands_in) {
+      if (relaxed_stands_in) {
         RelaxedGroups relaxed_groups;
         if (!ascii_relaxed->Match(piece, 0, text.size(), RE2::UNANCHORED, relaxed_groups.data(),
                                   relaxed_submatch_count)) {
@@ -515,6 +525,8 @@ struct Rule {
           return true;
         }
         // A relaxed repetition went past its bound: the rule itself decides.
+      } else if (text.size() <= relaxed_exact_up_to_bytes) {
+        matcher = ascii_relaxed.get();
       } else if (!RE2::PartialMatch(piece, *ascii_relaxed)) {
         return false;
       }
@@ -1157,9 +1169,7 @@ void AddRelaxedTwin(const std::string& pattern, const RE2::Options& latin1_optio
     // Only whether the rule matches is asked, or the rule has a group named
     // like a bound group (RE2 accepts the same name twice, and the twin's
     // groups could not be told apart): the twin needs no bound groups.
-    relaxed.pattern = WidenLargeBounds(pattern);
-    relaxed.bounds.clear();
-    relaxed.checkable = false;
+    KeepWidenedOnly(pattern, &relaxed);
   }
   if (relaxed.pattern == pattern) return;
   auto twin = std::make_unique<RE2>(relaxed.pattern, latin1_options);
