@@ -54,21 +54,22 @@ LiteralScanner::LiteralScanner(std::span<const Literal> literals)
 
   // The trie over the folded literals. State 0 is the root.
   std::vector<std::vector<uint32_t>> ends_at(1);
-  transitions_.assign(class_count_, kAbsent);
+  // trie[state * class_count_ + class] is the next state, in the order
+  // states were made (renumbered below).
+  std::vector<uint32_t> trie(class_count_, kAbsent);
   for (uint32_t literal_id = 0; literal_id < literals.size(); ++literal_id) {
     if (!IsUsable(literals[literal_id])) continue;
     uint32_t state = 0;
     for (const char c : literals[literal_id].text) {
       uint32_t& edge =
-          transitions_[size_t{state} * class_count_ + byte_class_[static_cast<unsigned char>(c)]];
+          trie[size_t{state} * class_count_ + byte_class_[static_cast<unsigned char>(c)]];
       if (edge == kAbsent) {
         edge = static_cast<uint32_t>(ends_at.size());
         ends_at.emplace_back();
         // `edge` may dangle once the table grows: it was written first.
-        transitions_.resize(transitions_.size() + class_count_, kAbsent);
+        trie.resize(trie.size() + class_count_, kAbsent);
       }
-      state =
-          transitions_[size_t{state} * class_count_ + byte_class_[static_cast<unsigned char>(c)]];
+      state = trie[size_t{state} * class_count_ + byte_class_[static_cast<unsigned char>(c)]];
     }
     ends_at[state].push_back(literal_id);
   }
@@ -86,7 +87,7 @@ LiteralScanner::LiteralScanner(std::span<const Literal> literals)
   std::vector<uint32_t> breadth_first_order = {0};
   breadth_first_order.reserve(state_count);
   for (uint32_t cls = 0; cls < class_count_; ++cls) {
-    uint32_t& edge = transitions_[cls];
+    uint32_t& edge = trie[cls];
     if (edge == kAbsent) {
       edge = 0;
     } else {
@@ -102,8 +103,8 @@ LiteralScanner::LiteralScanner(std::span<const Literal> literals)
     next_report_[state] = report_from_[fail];
     report_from_[state] = ends_at[state].empty() ? report_from_[fail] : state;
     for (uint32_t cls = 0; cls < class_count_; ++cls) {
-      const uint32_t fail_target = transitions_[size_t{fail} * class_count_ + cls];
-      uint32_t& edge = transitions_[size_t{state} * class_count_ + cls];
+      const uint32_t fail_target = trie[size_t{fail} * class_count_ + cls];
+      uint32_t& edge = trie[size_t{state} * class_count_ + cls];
       if (edge == kAbsent) {
         edge = fail_target;
       } else {
@@ -121,14 +122,14 @@ LiteralScanner::LiteralScanner(std::span<const Literal> literals)
     return state == kNoReport ? state : new_id[state];
   };
   std::vector<uint32_t> report_from(state_count), next_report(state_count);
-  std::vector<uint32_t> transitions(transitions_.size());
+  std::vector<uint32_t> transitions(trie.size());
   for (uint32_t old_state = 0; old_state < state_count; ++old_state) {
     const uint32_t state = new_id[old_state];
     report_from[state] = renumbered(report_from_[old_state]);
     next_report[state] = renumbered(next_report_[old_state]);
     for (uint32_t cls = 0; cls < class_count_; ++cls) {
       transitions[size_t{state} * class_count_ + cls] =
-          new_id[transitions_[size_t{old_state} * class_count_ + cls]];
+          new_id[trie[size_t{old_state} * class_count_ + cls]];
     }
   }
   report_from_ = std::move(report_from);
@@ -156,8 +157,6 @@ LiteralScanner::LiteralScanner(std::span<const Literal> literals)
   } else {
     fill(&wide_table_);
   }
-  transitions_.clear();
-  transitions_.shrink_to_fit();
 }
 
 void LiteralScanner::FindAll(std::string_view text, std::vector<int>* found,

@@ -76,12 +76,10 @@ class LiteralScanner {
   // occur in no literal share class 0, which always leads back to the root.
   uint8_t byte_class_[256] = {};
   uint32_t class_count_ = 1;
-  // transitions_[state * class_count_ + class] is the next state; used while
-  // building only.
-  std::vector<uint32_t> transitions_;
-  // The same for the scan, with states numbered breadth first and the top
-  // bit of an entry set when some literal ends at its state: in 16 bits when
-  // there are fewer than 2^15 states (half the cache footprint), else in 32.
+  // table[state * class_count_ + class] is the next state, states numbered
+  // breadth first, with the top bit of an entry set when some literal ends at
+  // its state: in 16 bits when there are fewer than 2^15 states (half the
+  // cache footprint), else in 32.
   std::vector<uint16_t> narrow_table_;
   std::vector<uint32_t> wide_table_;
   // Per state: the first state on its suffix chain (itself included) at which
