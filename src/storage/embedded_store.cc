@@ -468,6 +468,7 @@ Status EmbeddedStore::RecoverFromDiskFull(std::unique_lock<std::mutex>& lock) {
   mem_ = std::move(rebuilt);
   AL_RETURN_IF_ERROR(StartWal(lock));
   write_status_ = Status::OK();
+  writable_.store(true, std::memory_order_release);
   return Status::OK();
 }
 
@@ -633,6 +634,7 @@ Result<std::vector<store::AppendOutcome>> EmbeddedStore::Append(std::string_view
             ? Status::Unavailable(fmt::format("disk full: {}", status.message()))
             : Status::Unavailable(fmt::format("the store takes no writes after a WAL failure: {}",
                                               status.message()));
+    writable_.store(false, std::memory_order_release);
   }
   state_changed_.notify_all();
   if (!status.ok()) return write_status_;
@@ -1162,6 +1164,12 @@ Result<query::AggResult> EmbeddedStore::Aggregate(const query::Query& query,
   AL_RETURN_IF_ERROR(query::ValidateAggSpec(spec));
   AL_ASSIGN_OR_RETURN(Snapshot snapshot, TakeSnapshot(query));
   return ExecuteAggregate(query, spec, SourcesOf(snapshot));
+}
+
+Status EmbeddedStore::WriteStatus() {
+  if (writable_.load(std::memory_order_acquire)) return Status::OK();
+  std::lock_guard lock(mu_);
+  return write_status_;
 }
 
 Result<store::StoreStats> EmbeddedStore::Stats() {

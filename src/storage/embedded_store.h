@@ -22,6 +22,7 @@
 //
 // Thread-safety: thread-safe.
 
+#include <atomic>
 #include <condition_variable>
 #include <list>
 #include <map>
@@ -111,6 +112,7 @@ class EmbeddedStore final : public store::Store {
   Result<query::AggResult> Aggregate(const query::Query& query,
                                      const query::AggSpec& spec) override;
   Result<store::StoreStats> Stats() override;
+  Status WriteStatus() override;
 
   // Flushes the current memtable to segments now (whatever its size).
   Status Flush();
@@ -214,6 +216,9 @@ class EmbeddedStore final : public store::Store {
   // memtable or segments. REQUIRES: mu_ held.
   uint64_t VisibleSeq(const std::string& tenant) const;
   Status write_status_;
+  // Mirrors write_status_.ok() (set under mu_), so that a healthy store
+  // answers WriteStatus without taking mu_, which appends hold.
+  std::atomic<bool> writable_{true};
   event::EventIdGenerator id_generator_;
   std::optional<store::RetentionRun> last_retention_;
   int64_t last_retention_micros_ = 0;

@@ -563,6 +563,7 @@ TEST(EmbeddedStore, DiskFullRefusesWritesLosesNothingAndHeals) {
   EXPECT_THAT(result.status().message(), HasSubstr("disk full"));
   AL_ASSERT_OK_AND_ASSIGN(auto stats, store->Stats());
   EXPECT_THAT(stats.write_status.message(), HasSubstr("disk full"));
+  EXPECT_EQ(store->WriteStatus(), stats.write_status);
   // Reads still work.
   AL_ASSERT_OK_AND_ASSIGN(auto got, store->Get("acme", first[3].id));
   EXPECT_TRUE(got.has_value());
@@ -571,6 +572,7 @@ TEST(EmbeddedStore, DiskFullRefusesWritesLosesNothingAndHeals) {
   auto later = Batch(builder, 20);
   AL_ASSERT_OK_AND_ASSIGN(auto outcomes, store->Append("acme", later));
   EXPECT_EQ(outcomes.front().seq, 21u) << "seq continues from what is stored";
+  AL_EXPECT_OK(store->WriteStatus());
   acknowledged.insert(acknowledged.end(), later.begin(), later.end());
   store.reset();
   AL_ASSERT_OK_AND_ASSIGN(store, EmbeddedStore::Open(MemOptions(&base)));
@@ -595,6 +597,7 @@ TEST(EmbeddedStore, FailedSyncIsStickyAndNamesTheCause) {
   auto second = store->Append("acme", again);
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(second.status().message(), HasSubstr("no writes"));
+  EXPECT_EQ(store->WriteStatus(), second.status());
 }
 
 TEST(EmbeddedStore, ConcurrentAppendersShareSyncsAndKeepSeqGapFree) {

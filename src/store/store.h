@@ -110,6 +110,10 @@ class Store {
                                              const query::AggSpec& spec) = 0;
 
   virtual Result<StoreStats> Stats() = 0;
+
+  // OK, or why the store takes no writes (StoreStats::write_status), without
+  // gathering the rest of Stats: cheap enough for a health check per request.
+  virtual Status WriteStatus() = 0;
 };
 
 }  // namespace auditlog::store

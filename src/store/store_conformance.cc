@@ -373,6 +373,7 @@ TEST_P(StoreConformanceTest, StatsCountEventsPerTenant) {
   EXPECT_EQ(stats.tenants[0].memtable_events, 1u);
   EXPECT_EQ(stats.tenants[1].events, 1u);
   EXPECT_TRUE(stats.write_status.ok());
+  AL_EXPECT_OK(store().WriteStatus());
 }
 
 }  // namespace

@@ -584,15 +584,13 @@ Response Flush(Request& request, const NativeApiOptions& options) {
 }
 
 Response Healthz(const NativeApiOptions& options) {
-  auto stats = options.store->Stats();
+  const Status write_status = options.store->WriteStatus();
   std::string body;
   event::JsonWriter json(&body);
   json.BeginObject();
-  const bool writable = stats.ok() && stats->write_status.ok();
+  const bool writable = write_status.ok();
   json.Member("status", writable ? "ok" : "degraded");
-  if (!writable) {
-    json.Member("reason", stats.ok() ? stats->write_status.message() : stats.status().message());
-  }
+  if (!writable) json.Member("reason", write_status.message());
   json.EndObject();
   return Response::Json(writable ? 200 : 503, std::move(body));
 }

@@ -75,6 +75,11 @@ class BlockIndex final : public SectionData {
   const Block& block(size_t i) const { return blocks_[i]; }
   // The block holding item `item` (the last whose first item is <= it).
   size_t BlockOf(uint32_t item) const;
+  // Whether block `i` holds item `item`.
+  bool Holds(size_t i, uint32_t item) const {
+    return item >= blocks_[i].first_item &&
+           (i + 1 >= blocks_.size() || item < blocks_[i + 1].first_item);
+  }
   // The first item past block `i`, nullopt for the last block (its items run
   // to the end of the section).
   std::optional<uint32_t> EndItem(size_t i) const;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <roaring/roaring.hh>
 
 #include "common/coding.h"
@@ -504,13 +505,29 @@ Result<const BlockIndex*> SegmentReader::BlocksToRead(int index,
   // A few rows (a page's, in each of many segments) touch at most as many
   // blocks: no need to count them.
   if (items.size() * 2 <= blocks->size()) return blocks;
-  std::vector<size_t> touched;
-  touched.reserve(items.size());
-  for (uint32_t item : items) touched.push_back(blocks->BlockOf(item));
-  std::sort(touched.begin(), touched.end());
-  const auto distinct =
-      static_cast<size_t>(std::unique(touched.begin(), touched.end()) - touched.begin());
-  if (distinct * 2 > blocks->size()) return kReadWhole;
+  // Count the blocks touched, stopping once they are over half. A page's
+  // items mostly come in runs within one block: the previous block is
+  // checked before the bitmap.
+  const size_t half = blocks->size() / 2;
+  const size_t words = (blocks->size() + 63) / 64;
+  std::array<uint64_t, 64> small_seen;
+  std::vector<uint64_t> large_seen;
+  uint64_t* seen = small_seen.data();
+  if (words > small_seen.size()) {
+    large_seen.resize(words);
+    seen = large_seen.data();
+  }
+  std::fill_n(seen, words, 0);
+  size_t distinct = 0, previous = SIZE_MAX;
+  for (uint32_t item : items) {
+    if (previous != SIZE_MAX && blocks->Holds(previous, item)) continue;
+    previous = blocks->BlockOf(item);
+    uint64_t& word = seen[previous / 64];
+    const uint64_t bit = uint64_t{1} << (previous % 64);
+    if ((word & bit) != 0) continue;
+    word |= bit;
+    if (++distinct > half) return kReadWhole;
+  }
   return blocks;
 }
 

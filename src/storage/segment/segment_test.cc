@@ -612,6 +612,27 @@ TEST(Segment, LargeSectionsOfItemsAreReadOneBlockAtATime) {
     EXPECT_EQ(file.cache.Lookup(/*segment_id=*/1, SectionCache::SectionItem(index)), nullptr)
         << index;
 
+  // More rows than half the blocks of the id codes: a run of neighbours lies
+  // in one or two blocks and is still read from them; rows spread over every
+  // block are read from the whole sections.
+  const size_t id_codes = SectionIndex(*reader, SectionKind::kCodes, "id");
+  AL_ASSERT_OK_AND_ASSIGN(std::string id_codes_raw, reader->ReadSection(id_codes));
+  const size_t id_code_blocks = (id_codes_raw.size() + 1023) / 1024;
+  ASSERT_GE(id_code_blocks, 4u);
+  std::vector<uint32_t> run, spread;
+  for (uint32_t row = 1500; run.size() < 2 * id_code_blocks + 2; ++row) run.push_back(row);
+  const size_t spread_rows = 2 * id_code_blocks + 2;
+  for (size_t i = 0; i < spread_rows; ++i)
+    spread.push_back(static_cast<uint32_t>(i * rows.size() / spread_rows));
+  std::vector<Event> read_run, read_spread;
+  AL_ASSERT_OK(reader->ReadRows(run, {}, &read_run));
+  for (size_t i = 0; i < run.size(); ++i) ASSERT_TRUE(read_run[i] == rows[run[i]]) << run[i];
+  EXPECT_EQ(file.cache.Lookup(/*segment_id=*/1, SectionCache::SectionItem(id_codes)), nullptr);
+  AL_ASSERT_OK(reader->ReadRows(spread, {}, &read_spread));
+  for (size_t i = 0; i < spread.size(); ++i)
+    ASSERT_TRUE(read_spread[i] == rows[spread[i]]) << spread[i];
+  EXPECT_NE(file.cache.Lookup(/*segment_id=*/1, SectionCache::SectionItem(id_codes)), nullptr);
+
   // Rows read alone or a few at once from blocks, then all at once from the
   // whole sections, read the same.
   for (uint32_t row = 0; row < rows.size(); row += 97) {
