@@ -91,6 +91,7 @@ Status ReadGroup(const NativeNames::Group& group, od::value& value, Event* event
 struct JsonLayout {
   struct Member {
     FieldType type;
+    size_t field;  // registry index
     // Bytes from an Event's start to the member, for string, time and
     // double fields (the singleton types are addressed by name).
     ptrdiff_t offset;
@@ -108,7 +109,7 @@ struct JsonLayout {
     std::string_view last_group;
     for (const FieldSpec* field : FieldsInJsonOrder()) {
       const size_t dot = field->path.find('.');
-      Member member{field->type, 0, -1, {}};
+      Member member{field->type, FieldIndexOf(*field), 0, -1, {}};
       if (field->string_member != nullptr) member.offset = offset_of(field->string_member(probe));
       if (field->time_member != nullptr) member.offset = offset_of(field->time_member(probe));
       if (field->double_member != nullptr) member.offset = offset_of(field->double_member(probe));
@@ -141,9 +142,48 @@ const T& MemberAt(const Event& event, ptrdiff_t offset) {
   return *reinterpret_cast<const T*>(reinterpret_cast<const char*>(&event) + offset);
 }
 
-}  // namespace
+// What AppendJson reads of an Event.
+struct EventValues {
+  const Event& event;
+  std::string_view Text(const JsonLayout::Member& member) const {
+    return MemberAt<std::string>(event, member.offset);
+  }
+  const std::optional<UnixMicros>& Time(const JsonLayout::Member& member) const {
+    return MemberAt<std::optional<UnixMicros>>(event, member.offset);
+  }
+  const std::optional<double>& Number(const JsonLayout::Member& member) const {
+    return MemberAt<std::optional<double>>(event, member.offset);
+  }
+  uint64_t Seq() const { return event.seq; }
+  std::string_view Outcome(const JsonLayout::Member&) const { return OutcomeName(event.result); }
+  std::string_view Bool(const JsonLayout::Member&) const {
+    if (!event.ua.is_mobile) return {};
+    return *event.ua.is_mobile ? "true" : "false";
+  }
+  std::string_view Json(const JsonLayout::Member&) const { return event.details; }
+};
 
-void AppendEventJson(const Event& event, std::string* out) {
+// What AppendJson reads of an EventView.
+struct ViewValues {
+  const EventView& view;
+  const EventView::Value& At(const JsonLayout::Member& member) const {
+    return view.values[member.field];
+  }
+  std::string_view Text(const JsonLayout::Member& member) const { return At(member).text; }
+  const std::optional<UnixMicros>& Time(const JsonLayout::Member& member) const {
+    return At(member).time;
+  }
+  const std::optional<double>& Number(const JsonLayout::Member& member) const {
+    return At(member).number;
+  }
+  uint64_t Seq() const { return view.seq; }
+  std::string_view Outcome(const JsonLayout::Member& member) const { return At(member).text; }
+  std::string_view Bool(const JsonLayout::Member& member) const { return At(member).text; }
+  std::string_view Json(const JsonLayout::Member& member) const { return At(member).text; }
+};
+
+template <typename Values>
+void AppendJson(const Values& values, std::string* out) {
   // Grouped fields ("actor.id", ...) are contiguous in the layout; a group's
   // object is opened at its first present field and closed when the group
   // ends. Absent fields (empty text, no value) are left out, so are groups
@@ -165,32 +205,32 @@ void AppendEventJson(const Event& event, std::string* out) {
     switch (member.type) {
       case FieldType::kKeyword:
       case FieldType::kText:
-        text = MemberAt<std::string>(event, member.offset);
+        text = values.Text(member);
         break;
       case FieldType::kTime:
-        if (const auto& time = MemberAt<std::optional<UnixMicros>>(event, member.offset))
+        if (const auto& time = values.Time(member))
           text = std::string_view(number, FormatRfc3339To(*time, number));
         break;
       case FieldType::kUint64:
         quoted = false;
-        if (event.seq != 0)
-          text = std::string_view(number, fmt::format_to(number, "{}", event.seq) - number);
+        if (const uint64_t seq = values.Seq(); seq != 0)
+          text = std::string_view(number, fmt::format_to(number, "{}", seq) - number);
         break;
       case FieldType::kOutcome:
-        text = OutcomeName(event.result);
+        text = values.Outcome(member);
         break;
       case FieldType::kDouble:
         quoted = false;
-        if (const auto& value = MemberAt<std::optional<double>>(event, member.offset))
+        if (const auto& value = values.Number(member))
           text = std::string_view(number, fmt::format_to(number, "{}", *value) - number);
         break;
       case FieldType::kBool:
         quoted = false;
-        if (event.ua.is_mobile) text = *event.ua.is_mobile ? "true" : "false";
+        text = values.Bool(member);
         break;
       case FieldType::kJson:
         quoted = false;
-        text = event.details;
+        text = values.Json(member);
         break;
     }
     if (text.empty()) continue;
@@ -212,6 +252,47 @@ void AppendEventJson(const Event& event, std::string* out) {
   }
   if (open_group >= 0) out->push_back('}');
   out->push_back('}');
+}
+
+}  // namespace
+
+void AppendEventJson(const Event& event, std::string* out) { AppendJson(EventValues{event}, out); }
+
+void AppendEventJson(const EventView& view, std::string* out) { AppendJson(ViewValues{view}, out); }
+
+EventView::EventView() : values(AllFields().size()) {}
+
+EventView::EventView(const Event& event) : EventView() {
+  auto fields = AllFields();
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const FieldSpec& field = fields[i];
+    Value& value = values[i];
+    Event& source = const_cast<Event&>(event);  // the accessors take a mutable Event
+    switch (field.type) {
+      case FieldType::kKeyword:
+      case FieldType::kText:
+        value.text = *field.string_member(source);
+        break;
+      case FieldType::kTime:
+        value.time = *field.time_member(source);
+        break;
+      case FieldType::kDouble:
+        value.number = *field.double_member(source);
+        break;
+      case FieldType::kOutcome:
+        value.text = OutcomeName(event.result);
+        break;
+      case FieldType::kBool:
+        if (event.ua.is_mobile) value.text = *event.ua.is_mobile ? "true" : "false";
+        break;
+      case FieldType::kJson:
+        value.text = event.details;
+        break;
+      case FieldType::kUint64:
+        break;
+    }
+  }
+  seq = event.seq;
 }
 
 std::string EventToJson(const Event& event) {

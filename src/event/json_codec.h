@@ -11,7 +11,10 @@
 // absent everywhere. The decoded event is validated (event/validation.h).
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "event/event.h"
@@ -22,6 +25,31 @@ namespace auditlog::event {
 // Appends the native JSON object for `event` to `out` (no newline).
 void AppendEventJson(const Event& event, std::string* out);
 std::string EventToJson(const Event& event);
+
+// One event's values as views, field by field, for rendering rows read from
+// storage without building an Event (whose ~50 members and their strings
+// cost more to fill and free than the JSON costs to write). The views point
+// into storage the caller keeps alive until the event is rendered.
+struct EventView {
+  struct Value {
+    // kKeyword, kText: the value; kOutcome: OutcomeName of it; kBool: "true"
+    // or "false"; kJson: the JSON text. Empty: absent.
+    std::string_view text;
+    std::optional<UnixMicros> time;  // kTime
+    std::optional<double> number;    // kDouble
+  };
+  // By registry index (AllFields()); every value absent at first.
+  std::vector<Value> values;
+  uint64_t seq = 0;  // 0: absent
+
+  EventView();
+  // A view of `event`'s members (which must outlive it).
+  explicit EventView(const Event& event);
+};
+
+// Appends the native JSON object for `view`: the same bytes as
+// AppendEventJson of the event it views.
+void AppendEventJson(const EventView& view, std::string* out);
 
 // Decodes native JSON objects. Holds simdjson parsers and their buffers, so
 // reuse one per thread rather than creating one per event.

@@ -172,6 +172,10 @@ struct Query {
   // are always filled.
   std::vector<const event::FieldSpec*> fields;
   bool include_totals = false;
+  // Return the page as native JSON (SearchResult::events_json) instead of as
+  // Events: the store renders each row from its stored values, without
+  // building an Event (the native API's listing).
+  bool render_json = false;
   // Cursor pages: only events after this position (offset must be 0).
   std::optional<Position> after;
   // Only events with seq <= max_seq (0: no bound). A cursor walk pins the
@@ -240,7 +244,11 @@ struct AggResult {
 };
 
 struct SearchResult {
-  std::vector<event::Event> events;
+  std::vector<event::Event> events;  // empty when Query::render_json
+  // When Query::render_json: the page's events in order, each as
+  // event::AppendEventJson writes it, separated by commas; and how many.
+  std::string events_json;
+  size_t events_rendered = 0;
   std::optional<uint64_t> total;  // set when include_totals
   // The tenant's highest seq such that every event up to it was visible to
   // this search: the watermark a cursor walk pins (Query::max_seq).

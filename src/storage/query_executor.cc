@@ -264,7 +264,11 @@ class Searcher {
       result.last->seq = last.seq;
     }
     AL_RETURN_IF_ERROR(lazy_status_);
-    AL_RETURN_IF_ERROR(Materialize(page, &result.events));
+    if (query_.render_json) {
+      AL_RETURN_IF_ERROR(Render(page, &result.events_json, &result.events_rendered));
+    } else {
+      AL_RETURN_IF_ERROR(Materialize(page, &result.events));
+    }
     return result;
   }
 
@@ -903,33 +907,85 @@ class Searcher {
 
   // ---- the page's events
 
-  Status Materialize(const std::vector<Candidate>& page, std::vector<Event>* events) {
-    events->resize(page.size());
+  std::vector<size_t> ProjectedFields() const {
     std::vector<size_t> fields;
     for (const FieldSpec* field : query_.fields) fields.push_back(FieldIndex(field));
+    return fields;
+  }
+
+  // Calls `read(segment, rows, slots)` for each segment holding rows of the
+  // page: its rows and their places in the page.
+  template <typename Read>
+  Status ForEachSegmentOfPage(const std::vector<Candidate>& page, Read read) {
     std::map<int, std::vector<std::pair<uint32_t, size_t>>> by_segment;
-    for (size_t i = 0; i < page.size(); ++i) {
-      const Candidate& candidate = page[i];
-      if (candidate.memtable >= 0) {
-        Event& event = (*events)[i];
-        sources_.memtables[static_cast<size_t>(candidate.memtable)]->Read(
-            tenants_[candidate.tenant], candidate.row, &event);
-        query::Project(query_, &event);
-      } else {
-        by_segment[candidate.segment].emplace_back(candidate.row, i);
-      }
-    }
+    for (size_t i = 0; i < page.size(); ++i)
+      if (page[i].memtable < 0) by_segment[page[i].segment].emplace_back(page[i].row, i);
     std::vector<uint32_t> rows;
-    std::vector<Event*> slots;
+    std::vector<size_t> slots;
     for (const auto& [s, wanted_rows] : by_segment) {
       rows.clear();
       slots.clear();
       for (const auto& [row, slot] : wanted_rows) {
         rows.push_back(row);
-        slots.push_back(&(*events)[slot]);
+        slots.push_back(slot);
       }
-      AL_RETURN_IF_ERROR(sources_.segments[static_cast<size_t>(s)]->ReadRows(rows, fields, slots));
+      AL_RETURN_IF_ERROR(read(*sources_.segments[static_cast<size_t>(s)], rows, slots));
     }
+    return Status::OK();
+  }
+
+  // The memtable event of `candidate`, projected.
+  void ReadFromMemtable(const Candidate& candidate, Event* event) const {
+    sources_.memtables[static_cast<size_t>(candidate.memtable)]->Read(tenants_[candidate.tenant],
+                                                                      candidate.row, event);
+    query::Project(query_, event);
+  }
+
+  Status Materialize(const std::vector<Candidate>& page, std::vector<Event>* events) {
+    events->resize(page.size());
+    const std::vector<size_t> fields = ProjectedFields();
+    for (size_t i = 0; i < page.size(); ++i)
+      if (page[i].memtable >= 0) ReadFromMemtable(page[i], &(*events)[i]);
+    std::vector<Event*> slots;
+    return ForEachSegmentOfPage(
+        page, [&](const segment::SegmentReader& segment, std::span<const uint32_t> rows,
+                  std::span<const size_t> places) {
+          slots.clear();
+          for (size_t place : places) slots.push_back(&(*events)[place]);
+          return segment.ReadRows(rows, fields, slots);
+        });
+  }
+
+  // The page as native JSON, rows of segments rendered from views of their
+  // sections (the same bytes as Materialize's events would render to).
+  Status Render(const std::vector<Candidate>& page, std::string* out, size_t* count) {
+    constexpr size_t kTypicalEventBytes = 1024;
+    const std::vector<size_t> fields = ProjectedFields();
+    std::vector<event::EventView> views(page.size());
+    size_t from_memtables = 0;
+    for (const Candidate& candidate : page) from_memtables += candidate.memtable >= 0 ? 1 : 0;
+    std::vector<Event> memtable_events;
+    memtable_events.reserve(from_memtables);  // the views point into them: never moved
+    for (size_t i = 0; i < page.size(); ++i) {
+      if (page[i].memtable < 0) continue;
+      ReadFromMemtable(page[i], &memtable_events.emplace_back());
+      views[i] = event::EventView(memtable_events.back());
+    }
+    std::vector<std::shared_ptr<const segment::SectionData>> held;
+    std::vector<event::EventView*> slots;
+    AL_RETURN_IF_ERROR(ForEachSegmentOfPage(
+        page, [&](const segment::SegmentReader& segment, std::span<const uint32_t> rows,
+                  std::span<const size_t> places) {
+          slots.clear();
+          for (size_t place : places) slots.push_back(&views[place]);
+          return segment.ReadRowViews(rows, fields, slots, &held);
+        }));
+    out->reserve(page.size() * kTypicalEventBytes);
+    for (size_t i = 0; i < views.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      event::AppendEventJson(views[i], out);
+    }
+    *count = views.size();
     return Status::OK();
   }
 

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 
 #include "event/fields.h"
+#include "event/json_codec.h"
 #include "query/matcher.h"
 #include "testing/event_builder.h"
 #include "testing/status_matchers.h"
@@ -319,6 +320,20 @@ void ExpectSameAnswers(Store& store, const std::vector<Event>& events, uint64_t 
     ASSERT_EQ(got.events.size(), want.events.size()) << "seed " << seed << " query " << i;
     for (size_t e = 0; e < want.events.size(); ++e)
       ASSERT_EQ(got.events[e], want.events[e]) << "seed " << seed << " query " << i << " #" << e;
+    // The same page rendered by the store: the JSON of the same events.
+    query.render_json = true;
+    AL_ASSERT_OK_AND_ASSIGN(auto rendered, store.Search(query));
+    std::string want_json;
+    for (const Event& event : want.events) {
+      if (!want_json.empty()) want_json += ',';
+      event::AppendEventJson(event, &want_json);
+    }
+    ASSERT_EQ(rendered.events_json, want_json) << "seed " << seed << " query " << i;
+    ASSERT_EQ(rendered.events_rendered, want.events.size());
+    ASSERT_TRUE(rendered.events.empty());
+    ASSERT_EQ(rendered.total, got.total);
+    ASSERT_EQ(rendered.last, got.last);
+    ASSERT_EQ(rendered.watermark, got.watermark);
 
     query::CountBy count_by{
         &F(std::vector<std::string_view>{"type", "actor.id", "geo.latitude", "ua.is_mobile",

@@ -303,6 +303,7 @@ Response Search(Request& request, const NativeApiOptions& options) {
   auto parsed =
       ParseSearchParams(request.query, tenant, *options.cursors, options.query_timeout, &field);
   if (!parsed.ok()) return Error(parsed.status(), field);
+  parsed->query.render_json = true;
   auto result = options.store->Search(parsed->query);
   if (!result.ok()) return Error(result.status());
   return Response::Json(200, RenderSearchResult(parsed->query, *result, *options.cursors));

@@ -26,7 +26,7 @@ constexpr int64_t kMicrosPerMilli = 1000;
 std::optional<std::string> NextCursor(const query::Query& query, const query::SearchResult& result,
                                       const query::CursorCodec& cursors) {
   if (query::IsAllTenants(query.tenant) || !result.last) return std::nullopt;
-  const uint64_t returned = result.events.size();
+  const uint64_t returned = query.render_json ? result.events_rendered : result.events.size();
   if (returned < query.limit) return std::nullopt;
   // Written so that a huge offset cannot overflow: offset + returned >= total.
   if (result.total && (*result.total <= returned || query.offset >= *result.total - returned))
@@ -196,11 +196,15 @@ std::string RenderSearchResult(const query::Query& query, const query::SearchRes
                                const query::CursorCodec& cursors) {
   constexpr size_t kTypicalEventBytes = 512;
   std::string out;
-  out.reserve(64 + result.events.size() * kTypicalEventBytes);
+  out.reserve(64 + result.events_json.size() + result.events.size() * kTypicalEventBytes);
   out += "{\"events\":[";
-  for (size_t event_idx = 0; event_idx < result.events.size(); ++event_idx) {
-    if (event_idx > 0) out += ',';
-    event::AppendEventJson(result.events[event_idx], &out);
+  if (query.render_json) {
+    out += result.events_json;
+  } else {
+    for (size_t event_idx = 0; event_idx < result.events.size(); ++event_idx) {
+      if (event_idx > 0) out += ',';
+      event::AppendEventJson(result.events[event_idx], &out);
+    }
   }
   out += ']';
   if (query.include_totals && result.total)

@@ -742,19 +742,98 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
   return ReadRows(rows, fields, slots);
 }
 
+namespace {
+
+// Where ReadRowsInto puts values: into events (copied)...
+struct EventSink {
+  std::span<event::Event* const> out;
+
+  void Tenant(size_t i, const std::string& tenant) { out[i]->tenant = tenant; }
+  void Seq(size_t i, uint64_t seq) { out[i]->seq = seq; }
+  void Time(size_t i, const event::FieldSpec& field, std::optional<event::UnixMicros> time) {
+    *field.time_member(*out[i]) = time;
+  }
+  void Json(size_t i, std::string_view json) { out[i]->details = json; }
+  void String(size_t i, const event::FieldSpec& field, std::string_view value) {
+    field.string_member(*out[i])->assign(value);
+  }
+  void Outcome(size_t i, event::Outcome outcome) { out[i]->result = outcome; }
+  void Bool(size_t i, std::optional<bool> value) { out[i]->ua.is_mobile = value; }
+  void Double(size_t i, const event::FieldSpec& field, std::optional<double> value) {
+    *field.double_member(*out[i]) = value;
+  }
+  void Hold(const std::shared_ptr<const SectionData>&) {}
+};
+
+// ... or into views of the sections, which are held.
+struct ViewSink {
+  std::span<event::EventView* const> out;
+  std::vector<std::shared_ptr<const SectionData>>* held;
+
+  event::EventView::Value& At(size_t i, const event::FieldSpec& field) {
+    return out[i]->values[event::FieldIndexOf(field)];
+  }
+  void Tenant(size_t i, const std::string& tenant) {
+    static const event::FieldSpec& kTenant = *event::FindField("tenant");
+    At(i, kTenant).text = tenant;  // the reader's meta outlives the views
+  }
+  void Seq(size_t i, uint64_t seq) { out[i]->seq = seq; }
+  void Time(size_t i, const event::FieldSpec& field, std::optional<event::UnixMicros> time) {
+    At(i, field).time = time;
+  }
+  void Json(size_t i, std::string_view json) {
+    static const event::FieldSpec& kDetails = *event::FindField("details");
+    At(i, kDetails).text = json;
+  }
+  void String(size_t i, const event::FieldSpec& field, std::string_view value) {
+    At(i, field).text = value;
+  }
+  void Outcome(size_t i, event::Outcome outcome) {
+    static const event::FieldSpec& kResult = *event::FindField("result");
+    At(i, kResult).text = event::OutcomeName(outcome);
+  }
+  void Bool(size_t i, std::optional<bool> value) {
+    static const event::FieldSpec& kIsMobile = *event::FindField("ua.is_mobile");
+    At(i, kIsMobile).text = !value ? std::string_view() : *value ? "true" : "false";
+  }
+  void Double(size_t i, const event::FieldSpec& field, std::optional<double> value) {
+    At(i, field).number = value;
+  }
+  void Hold(const std::shared_ptr<const SectionData>& section) {
+    if (held->empty() || held->back() != section) held->push_back(section);
+  }
+};
+
+}  // namespace
+
 Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const size_t> fields,
                                std::span<event::Event* const> out) const {
+  if (out.size() != rows.size()) return Status::InvalidArgument("segment: one event a row");
+  EventSink sink{out};
+  return ReadRowsInto(rows, fields, sink);
+}
+
+Status SegmentReader::ReadRowViews(std::span<const uint32_t> rows, std::span<const size_t> fields,
+                                   std::span<event::EventView* const> out,
+                                   std::vector<std::shared_ptr<const SectionData>>* held) const {
+  if (out.size() != rows.size()) return Status::InvalidArgument("segment: one view a row");
+  ViewSink sink{out, held};
+  return ReadRowsInto(rows, fields, sink);
+}
+
+template <typename Sink>
+Status SegmentReader::ReadRowsInto(std::span<const uint32_t> rows, std::span<const size_t> fields,
+                                   Sink& sink) const {
   using event::FieldType;
   auto all_fields = event::AllFields();
   static const size_t kIdField = event::FieldIndexOf(*event::FindField("id"));
-  if (out.size() != rows.size()) return Status::InvalidArgument("segment: one event a row");
   for (uint32_t row : rows)
     if (row >= meta_.rows) return Status::InvalidArgument("segment: row out of range");
   if (fields.empty())
-    for (size_t i = 0; i < rows.size(); ++i) out[i]->tenant = meta_.tenant;
+    for (size_t i = 0; i < rows.size(); ++i) sink.Tenant(i, meta_.tenant);
 
   AL_ASSIGN_OR_RETURN(auto seqs, GetSeqs());
-  for (size_t i = 0; i < rows.size(); ++i) out[i]->seq = (*seqs)[rows[i]];
+  for (size_t i = 0; i < rows.size(); ++i) sink.Seq(i, (*seqs)[rows[i]]);
 
   // One dictionary field's codes and values for `rows`, reused field to field.
   std::vector<uint32_t> codes;
@@ -770,11 +849,8 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
       case FieldType::kTime: {
         AL_ASSIGN_OR_RETURN(auto times, GetTimes(field_index));
         for (size_t i = 0; i < rows.size(); ++i) {
-          auto& target = *field.time_member(*out[i]);
-          if (times->present(rows[i]))
-            target = (*times)[rows[i]];
-          else
-            target.reset();
+          sink.Time(i, field,
+                    times->present(rows[i]) ? std::optional((*times)[rows[i]]) : std::nullopt);
         }
         return Status::OK();
       }
@@ -786,12 +862,14 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
           for (size_t i = 0; i < rows.size(); ++i) {
             AL_ASSIGN_OR_RETURN(block, BlockHolding(static_cast<size_t>(index), *blocks, rows[i],
                                                     std::move(block)));
-            out[i]->details = block->item(rows[i]);
+            sink.Json(i, block->item(rows[i]));
+            sink.Hold(block);
           }
           return Status::OK();
         }
         AL_ASSIGN_OR_RETURN(auto raw, GetRaw(field_index));
-        for (size_t i = 0; i < rows.size(); ++i) out[i]->details = (*raw)[rows[i]];
+        for (size_t i = 0; i < rows.size(); ++i) sink.Json(i, (*raw)[rows[i]]);
+        sink.Hold(raw);
         return Status::OK();
       }
       default:
@@ -801,31 +879,27 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
     // unenriched store, say): nothing to look up.
     if (valueless_fields_[field_index]) return Status::OK();
     AL_RETURN_IF_ERROR(ReadValues(field_index, rows, &codes, &values, &held, &items));
+    for (const auto& section : held) sink.Hold(section);
     for (size_t i = 0; i < rows.size(); ++i) {
-      event::Event& event = *out[i];
       const uint32_t code = codes[i];
       const std::string_view value = values[i];
       switch (field.type) {
         case FieldType::kKeyword:
         case FieldType::kText:
-          field.string_member(event)->assign(value);
+          sink.String(i, field, value);
           break;
         case FieldType::kOutcome:
-          event.result = value == "success"   ? event::Outcome::kSuccess
-                         : value == "failure" ? event::Outcome::kFailure
-                                              : event::Outcome::kUnset;
+          sink.Outcome(i, value == "success"   ? event::Outcome::kSuccess
+                          : value == "failure" ? event::Outcome::kFailure
+                                               : event::Outcome::kUnset);
           break;
         case FieldType::kBool:
-          if (code == 0)
-            event.ua.is_mobile.reset();
-          else
-            event.ua.is_mobile = value == kTrueKey;
+          sink.Bool(i, code == 0 ? std::nullopt : std::optional(value == kTrueKey));
           break;
         case FieldType::kDouble:
-          if (code == 0 || value.size() != 8)
-            field.double_member(event)->reset();
-          else
-            *field.double_member(event) = DecodeDoubleKey(value);
+          sink.Double(i, field,
+                      code == 0 || value.size() != 8 ? std::nullopt
+                                                     : std::optional(DecodeDoubleKey(value)));
           break;
         default:
           break;
@@ -842,7 +916,7 @@ Status SegmentReader::ReadRows(std::span<const uint32_t> rows, std::span<const s
     AL_RETURN_IF_ERROR(read_field(kIdField));
     for (size_t field : fields)
       if (field == kTenantField)
-        for (size_t i = 0; i < rows.size(); ++i) out[i]->tenant = meta_.tenant;
+        for (size_t i = 0; i < rows.size(); ++i) sink.Tenant(i, meta_.tenant);
     for (size_t field : fields)
       if (field != kIdField) AL_RETURN_IF_ERROR(read_field(field));
   }

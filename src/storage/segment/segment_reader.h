@@ -23,6 +23,7 @@
 #include "common/result.h"
 #include "env/file_system.h"
 #include "event/event.h"
+#include "event/json_codec.h"
 #include "storage/segment/section_blocks.h"
 #include "storage/segment/section_cache.h"
 #include "storage/segment/segment_format.h"
@@ -234,6 +235,13 @@ class SegmentReader {
   // segment has a value of is not written.
   Status ReadRows(std::span<const uint32_t> rows, std::span<const size_t> fields,
                   std::span<event::Event* const> out) const;
+  // The same as views, for rendering without Events: `out[i]` views what
+  // ReadRows would put in the event of `rows[i]`. REQUIRES: the views are
+  // fresh (every value absent). The sections the views point into are
+  // added to `held`, which must outlive them.
+  Status ReadRowViews(std::span<const uint32_t> rows, std::span<const size_t> fields,
+                      std::span<event::EventView* const> out,
+                      std::vector<std::shared_ptr<const SectionData>>* held) const;
 
   // Whether the segment may hold `key` (a dictionary key) in registry field
   // `field`, or index token `token` in text field `field`: false only when
@@ -290,6 +298,10 @@ class SegmentReader {
                     std::vector<std::string_view>* values,
                     std::vector<std::shared_ptr<const SectionData>>* held,
                     std::vector<uint32_t>* items) const;
+  // ReadRows and ReadRowViews: `Sink` writes the values into events or views.
+  template <typename Sink>
+  Status ReadRowsInto(std::span<const uint32_t> rows, std::span<const size_t> fields,
+                      Sink& sink) const;
   // The (kind, field) section when the cache holds it, else null.
   template <typename T>
   std::shared_ptr<const T> Cached(SectionKind kind, size_t field) const;

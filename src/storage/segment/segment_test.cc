@@ -30,6 +30,7 @@
 #include "env/mem_file_system.h"
 #include "event/event_codec.h"
 #include "event/fields.h"
+#include "event/json_codec.h"
 #include "query/matcher.h"
 #include "query/query.h"
 #include "query/tokenizer.h"
@@ -172,6 +173,8 @@ std::vector<Event> RandomRows() {
 // A segment file written into `fs`, opened.
 class SegmentFile {
  public:
+  explicit SegmentFile(size_t cache_bytes = 64u << 20) : cache(cache_bytes) {}
+
   Status Write(std::string_view bytes) {
     AL_RETURN_IF_ERROR(fs.CreateDirs(std::string(kDir)));
     AL_ASSIGN_OR_RETURN(auto file, fs.NewWritableFile(std::string(kPath)));
@@ -185,7 +188,7 @@ class SegmentFile {
   }
 
   env::MemFileSystem fs;
-  SectionCache cache{64u << 20};
+  SectionCache cache;
 };
 
 // Write options of a random block size: sections of items stored whole (0),
@@ -464,6 +467,28 @@ RC_GTEST_PROP(SegmentProperty, ReadRowsReturnsWhatWasWritten, ()) {
       expected.id = rows[some[i]].id;
     }
     RC_ASSERT(partial[i] == expected);
+  }
+
+  // As views, rendered: the same JSON as the events. The views outlive
+  // their sections in a cache of one entry (each read evicts the one
+  // before): what they point into is held.
+  SegmentFile small_cache(1);
+  RC_ASSERT(small_cache.Write(bytes).ok());
+  auto small_reader = small_cache.Open();
+  RC_ASSERT(small_reader.ok());
+  for (const std::vector<size_t>& read_fields : {std::vector<size_t>{}, field_indexes}) {
+    std::vector<uint32_t> which = read_fields.empty() ? AllRows(meta.rows) : some;
+    std::vector<event::EventView> views(which.size());
+    std::vector<event::EventView*> slots;
+    for (event::EventView& view : views) slots.push_back(&view);
+    std::vector<std::shared_ptr<const SectionData>> held;
+    RC_ASSERT((*small_reader)->ReadRowViews(which, read_fields, slots, &held).ok());
+    const std::vector<Event>& events = read_fields.empty() ? read : partial;
+    for (size_t i = 0; i < which.size(); ++i) {
+      std::string rendered;
+      event::AppendEventJson(views[i], &rendered);
+      RC_ASSERT(rendered == event::EventToJson(events[i]));
+    }
   }
 }
 
