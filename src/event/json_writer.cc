@@ -103,6 +103,75 @@ void AppendJsonString(std::string* out, std::string_view value) {
   out->push_back('"');
 }
 
+char* WriteJsonString(char* out, std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  *out++ = '"';
+  const size_t size = value.size();
+  // Copied whole, then scanned where it was copied to: the bytes past its
+  // end are the caller's room, so no tail needs padding (AppendJsonString's
+  // copy of each tail was most of its time for short values).
+  if (size != 0) std::memcpy(out, value.data(), size);
+#if defined(__SSE2__)
+  size_t at = size;
+  for (size_t block = 0; block < size; block += 16) {
+    uint32_t mask = EscapeMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(out + block)));
+    if (size - block < 16) mask &= (uint32_t{1} << (size - block)) - 1;
+    if (mask != 0) {
+      at = block + static_cast<size_t>(__builtin_ctz(mask));
+      break;
+    }
+  }
+#else
+  size_t at = FindEscape(value, 0);
+#endif
+  if (at == size) {
+    out += size;
+    *out++ = '"';
+    return out;
+  }
+  // Byte by byte from the first that needs escaping.
+  char* p = out + at;
+  for (; at < size; ++at) {
+    const auto c = static_cast<unsigned char>(value[at]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      *p++ = static_cast<char>(c);
+      continue;
+    }
+    *p++ = '\\';
+    switch (c) {
+      case '"':
+        *p++ = '"';
+        break;
+      case '\\':
+        *p++ = '\\';
+        break;
+      case '\n':
+        *p++ = 'n';
+        break;
+      case '\r':
+        *p++ = 'r';
+        break;
+      case '\t':
+        *p++ = 't';
+        break;
+      case '\b':
+        *p++ = 'b';
+        break;
+      case '\f':
+        *p++ = 'f';
+        break;
+      default:
+        *p++ = 'u';
+        *p++ = '0';
+        *p++ = '0';
+        *p++ = kHex[c >> 4];
+        *p++ = kHex[c & 15];
+    }
+  }
+  *p++ = '"';
+  return p;
+}
+
 void JsonWriter::BeforeValue() {
   if (after_key_) {
     after_key_ = false;

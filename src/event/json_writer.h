@@ -52,4 +52,15 @@ class JsonWriter {
 // Appends `value` as a JSON string literal (with quotes) to `out`.
 void AppendJsonString(std::string* out, std::string_view value);
 
+// The room WriteJsonString needs for a value of `bytes` bytes: each byte
+// escaped as \u00XX, the quotes, and 16 bytes it may read past its end.
+constexpr size_t JsonStringRoom(size_t bytes) { return 6 * bytes + 2 + 16; }
+
+// Writes `value` as a JSON string literal at `out` and returns the end of
+// what it wrote: AppendJsonString for writers that manage their own buffer
+// (a page of events). REQUIRES: JsonStringRoom(value.size()) bytes at
+// `out`, every one initialized (the value is copied first and then scanned
+// sixteen bytes at a time, reading past its end).
+char* WriteJsonString(char* out, std::string_view value);
+
 }  // namespace auditlog::event

@@ -90,6 +90,13 @@ TEST(AppendJsonStringTest, AgreesWithBytewiseEscaping) {
     std::string out;
     AppendJsonString(&out, value);
     ASSERT_EQ(out, bytewise(value)) << round;
+    // WriteJsonString into a room of leftovers that need escaping: what lies
+    // past the value must not be taken for part of it.
+    std::string room(JsonStringRoom(value.size()), '"');
+    const char* end = WriteJsonString(room.data(), value);
+    ASSERT_EQ(std::string_view(room.data(), static_cast<size_t>(end - room.data())),
+              bytewise(value))
+        << round;
   }
 }
 

@@ -195,8 +195,11 @@ void WriteHistogram(JsonWriter& json, const query::DateHistogram& spec, const Ag
 std::string RenderSearchResult(const query::Query& query, const query::SearchResult& result,
                                const query::CursorCodec& cursors) {
   constexpr size_t kTypicalEventBytes = 512;
+  // The total and a cursor (a few hundred bytes) fit without growing again.
+  constexpr size_t kTrailerBytes = 1024;
   std::string out;
-  out.reserve(64 + result.events_json.size() + result.events.size() * kTypicalEventBytes);
+  out.reserve(kTrailerBytes + result.events_json.size() +
+              result.events.size() * kTypicalEventBytes);
   out += "{\"events\":[";
   if (query.render_json) {
     out += result.events_json;
