@@ -197,6 +197,14 @@ class EventBuffer {
     return buffer;
   }
   char* begin() { return bytes_.get(); }
+  // Gives back a buffer that an unusually large event grew (a page of them
+  // would otherwise keep megabytes per thread for the process's life).
+  void ShrinkIfLarge() {
+    constexpr size_t kKeptBytes = size_t{1} << 20;
+    if (capacity_ <= kKeptBytes) return;
+    bytes_.reset();
+    capacity_ = 0;
+  }
   // Makes room for `bytes` more at `*at` (which may move).
   void Reserve(char** at, size_t bytes) {
     const auto used = static_cast<size_t>(*at - begin());
@@ -296,6 +304,7 @@ void AppendJson(const Values& values, std::string* out) {
   if (open_group >= 0) *at++ = '}';
   *at++ = '}';
   out->append(buffer.begin(), static_cast<size_t>(at - buffer.begin()));
+  buffer.ShrinkIfLarge();
 }
 
 }  // namespace

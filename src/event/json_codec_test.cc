@@ -132,6 +132,23 @@ TEST(NativeJson, AViewRendersTheSameBytesAsItsEvent) {
   EXPECT_NE(out.find(R"("geo":{"latitude":1.5})"), std::string::npos) << out;
 }
 
+// Values of control characters (six bytes each once escaped) large enough
+// that the renderer's buffer grows in the middle of an event, and then is
+// given back: the view renders what the event does, event after event.
+TEST(NativeJson, LargeEscapedValuesRenderTheSameThroughAView) {
+  for (const size_t bytes : {size_t{1000}, size_t{70'000}, size_t{400'000}, size_t{10}}) {
+    Event event;
+    event.type = "s";
+    event.description = std::string(bytes, '\x01');
+    event.actor.name = std::string(bytes / 2, '"');
+    event.user_agent = std::string(bytes / 3, 'u');
+    const std::string json = EventToJson(event);
+    EXPECT_EQ(ViewJson(event), json) << bytes;
+    EXPECT_NE(json.find(R"("description":"\u0001\u0001)"), std::string::npos);
+    EXPECT_GT(json.size(), 6 * bytes + 2 * (bytes / 2));
+  }
+}
+
 TEST(NativeJson, EncodesInRegistryOrderAndDecodesBackEqual) {
   Event event;
   AL_ASSERT_OK(Decode(kFullEvent, &event));

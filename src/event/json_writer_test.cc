@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <memory>
+
 namespace auditlog::event {
 namespace {
 
@@ -38,6 +41,26 @@ TEST(JsonWriter, DoublesAreShortestRoundTrip) {
   JsonWriter writer(&out);
   writer.Double(39.9288);
   EXPECT_EQ(out, "39.9288");
+}
+
+// Values that need escaping throughout, written into exactly the room they
+// may take (on the heap, so that writing or reading past it is caught under
+// ASan), at lengths around the sixteen-byte blocks the scan reads.
+TEST(WriteJsonStringTest, FillsAtMostItsRoom) {
+  for (const char fill : {'\x01', '"', '\\', 'x'}) {
+    for (const size_t length : {0, 1, 15, 16, 17, 31, 32, 33, 100}) {
+      const std::string value(length, fill);
+      const size_t room = JsonStringRoom(length);
+      auto bytes = std::make_unique<char[]>(room);
+      std::memset(bytes.get(), '"', room);
+      const char* end = WriteJsonString(bytes.get(), value);
+      ASSERT_LE(static_cast<size_t>(end - bytes.get()), room);
+      std::string want;
+      AppendJsonString(&want, value);
+      EXPECT_EQ(std::string_view(bytes.get(), static_cast<size_t>(end - bytes.get())), want)
+          << int(fill) << " x " << length;
+    }
+  }
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ constexpr int64_t kMicrosPerMilli = 1000;
 std::optional<std::string> NextCursor(const query::Query& query, const query::SearchResult& result,
                                       const query::CursorCodec& cursors) {
   if (query::IsAllTenants(query.tenant) || !result.last) return std::nullopt;
-  const uint64_t returned = query.render_json ? result.events_rendered : result.events.size();
+  // Rendered by the store (Query::render_json) or as events.
+  const uint64_t returned = result.events.empty() ? result.events_rendered : result.events.size();
   if (returned < query.limit) return std::nullopt;
   // Written so that a huge offset cannot overflow: offset + returned >= total.
   if (result.total && (*result.total <= returned || query.offset >= *result.total - returned))
@@ -201,8 +202,8 @@ std::string RenderSearchResult(const query::Query& query, const query::SearchRes
   out.reserve(kTrailerBytes + result.events_json.size() +
               result.events.size() * kTypicalEventBytes);
   out += "{\"events\":[";
-  if (query.render_json) {
-    out += result.events_json;
+  if (result.events.empty()) {
+    out += result.events_json;  // rendered by the store, or an empty page
   } else {
     for (size_t event_idx = 0; event_idx < result.events.size(); ++event_idx) {
       if (event_idx > 0) out += ',';

@@ -100,6 +100,25 @@ TEST_F(RenderSearchResultTest, FullPageWithTotalAndCursor) {
   EXPECT_EQ(next->query.after->seq, 3u);
 }
 
+// A page the store rendered (Query::render_json) gives the same answer as
+// the same page as events, cursor and total included.
+TEST_F(RenderSearchResultTest, APageRenderedByTheStoreAnswersTheSame) {
+  for (const size_t returned : {size_t{3}, size_t{2}, size_t{0}}) {
+    const Page as_events = PageOf({{"limit", "3"}}, SomeEvents(returned), 10, 120);
+    Page rendered = as_events;
+    rendered.query.render_json = true;
+    rendered.result.events.clear();
+    for (const event::Event& event : as_events.result.events) {
+      if (!rendered.result.events_json.empty()) rendered.result.events_json += ',';
+      event::AppendEventJson(event, &rendered.result.events_json);
+    }
+    rendered.result.events_rendered = returned;
+    EXPECT_EQ(RenderSearchResult(rendered.query, rendered.result, codec_),
+              RenderSearchResult(as_events.query, as_events.result, codec_))
+        << returned;
+  }
+}
+
 TEST_F(RenderSearchResultTest, LaterPagesKeepTheFirstWatermark) {
   const Page first = PageOf({{"limit", "2"}}, SomeEvents(2), 10, 120);
   const Json first_json = Render(first);
