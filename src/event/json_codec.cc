@@ -160,8 +160,7 @@ struct EventValues {
   uint64_t Seq() const { return event.seq; }
   std::string_view Outcome(const JsonLayout::Member&) const { return OutcomeName(event.result); }
   std::string_view Bool(const JsonLayout::Member&) const {
-    if (!event.ua.is_mobile) return {};
-    return *event.ua.is_mobile ? "true" : "false";
+    return EventView::BoolText(event.ua.is_mobile);
   }
   std::string_view Json(const JsonLayout::Member&) const { return event.details; }
 };
@@ -316,36 +315,35 @@ void AppendEventJson(const EventView& view, std::string* out) { AppendJson(ViewV
 EventView::EventView() : values(AllFields().size()) {}
 
 EventView::EventView(const Event& event) : EventView() {
-  auto fields = AllFields();
-  for (size_t i = 0; i < fields.size(); ++i) {
-    const FieldSpec& field = fields[i];
-    Value& value = values[i];
-    Event& source = const_cast<Event&>(event);  // the accessors take a mutable Event
-    switch (field.type) {
+  // Read the way rendering an Event reads it, so the two render the same.
+  const EventValues source{event};
+  for (const JsonLayout::Member& member : Layout().members) {
+    Value& value = values[member.field];
+    switch (member.type) {
       case FieldType::kKeyword:
       case FieldType::kText:
-        value.text = *field.string_member(source);
+        value.text = source.Text(member);
         break;
       case FieldType::kTime:
-        value.time = *field.time_member(source);
+        value.time = source.Time(member);
         break;
       case FieldType::kDouble:
-        value.number = *field.double_member(source);
+        value.number = source.Number(member);
         break;
       case FieldType::kOutcome:
-        value.text = OutcomeName(event.result);
+        value.text = source.Outcome(member);
         break;
       case FieldType::kBool:
-        if (event.ua.is_mobile) value.text = *event.ua.is_mobile ? "true" : "false";
+        value.text = source.Bool(member);
         break;
       case FieldType::kJson:
-        value.text = event.details;
+        value.text = source.Json(member);
         break;
       case FieldType::kUint64:
         break;
     }
   }
-  seq = event.seq;
+  seq = source.Seq();
 }
 
 std::string EventToJson(const Event& event) {

@@ -32,8 +32,8 @@ std::string EventToJson(const Event& event);
 // into storage the caller keeps alive until the event is rendered.
 struct EventView {
   struct Value {
-    // kKeyword, kText: the value; kOutcome: OutcomeName of it; kBool: "true"
-    // or "false"; kJson: the JSON text. Empty: absent.
+    // kKeyword, kText: the value; kOutcome: OutcomeName of it; kBool:
+    // BoolText of it; kJson: the JSON text. Empty: absent.
     std::string_view text;
     std::optional<UnixMicros> time;  // kTime
     std::optional<double> number;    // kDouble
@@ -45,6 +45,12 @@ struct EventView {
   EventView();
   // A view of `event`'s members (which must outlive it).
   explicit EventView(const Event& event);
+
+  // The text of a kBool value: "true", "false", or empty when absent.
+  static std::string_view BoolText(std::optional<bool> value) {
+    if (!value) return {};
+    return *value ? "true" : "false";
+  }
 };
 
 // Appends the native JSON object for `view`: the same bytes as

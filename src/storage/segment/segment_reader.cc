@@ -794,7 +794,7 @@ struct ViewSink {
   }
   void Bool(size_t i, std::optional<bool> value) {
     static const event::FieldSpec& kIsMobile = *event::FindField("ua.is_mobile");
-    At(i, kIsMobile).text = !value ? std::string_view() : *value ? "true" : "false";
+    At(i, kIsMobile).text = event::EventView::BoolText(value);
   }
   void Double(size_t i, const event::FieldSpec& field, std::optional<double> value) {
     At(i, field).number = value;
