@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/check.h"
 #include "common/no_destructor.h"
 #include "event/fields.h"
 #include "event/json_support.h"
@@ -92,17 +94,36 @@ Status ReadGroup(const NativeNames::Group& group, od::value& value, Event* event
 // different function for every field, which the CPU mispredicts, was a third
 // of what remained.)
 struct JsonLayout {
+  // Encoded text of at most kRoom bytes, padded: written by copying kRoom
+  // bytes (one vector move) and advancing by its size, where a memcpy of
+  // its size is a call per member of every event.
+  struct Short {
+    static constexpr size_t kRoom = 32;
+    std::array<char, kRoom> bytes{};
+    size_t size = 0;
+
+    explicit Short(std::string_view text) : size(text.size()) {
+      AL_CHECK(text.size() <= kRoom, "a field name too long for the JSON layout");
+      std::copy(text.begin(), text.end(), bytes.begin());
+    }
+    std::string_view view() const { return std::string_view(bytes.data(), size); }
+    // REQUIRES: kRoom bytes of room at `at`.
+    char* WriteTo(char* at) const {
+      std::memcpy(at, bytes.data(), kRoom);
+      return at + size;
+    }
+  };
   struct Member {
     FieldType type;
     size_t field;  // registry index
     // Bytes from an Event's start to the member, for string, time and
     // double fields (the singleton types are addressed by name).
     ptrdiff_t offset;
-    int group;         // index into groups; -1: a top-level member
-    std::string name;  // `"id":`
+    int group;   // index into groups; -1: a top-level member
+    Short name;  // `"id":`
   };
   std::vector<Member> members;
-  std::vector<std::string> groups;  // `"actor":{`
+  std::vector<Short> groups;  // `"actor":{`
 
   JsonLayout() {
     Event probe;
@@ -112,7 +133,7 @@ struct JsonLayout {
     std::string_view last_group;
     for (const FieldSpec* field : FieldsInJsonOrder()) {
       const size_t dot = field->path.find('.');
-      Member member{field->type, FieldIndexOf(*field), 0, -1, {}};
+      Member member{field->type, FieldIndexOf(*field), 0, -1, Short("")};
       if (field->string_member != nullptr) member.offset = offset_of(field->string_member(probe));
       if (field->time_member != nullptr) member.offset = offset_of(field->time_member(probe));
       if (field->double_member != nullptr) member.offset = offset_of(field->double_member(probe));
@@ -122,14 +143,16 @@ struct JsonLayout {
         if (groups.empty() || group != last_group) {
           std::string encoded;
           AppendJsonString(&encoded, group);
-          groups.push_back(encoded + ":{");
+          groups.emplace_back(encoded + ":{");
           last_group = group;
         }
         member.group = static_cast<int>(groups.size()) - 1;
         name = field->path.substr(dot + 1);
       }
-      AppendJsonString(&member.name, name);
-      member.name.push_back(':');
+      std::string encoded;
+      AppendJsonString(&encoded, name);
+      encoded.push_back(':');
+      member.name = Short(encoded);
       members.push_back(std::move(member));
     }
   }
@@ -171,17 +194,17 @@ struct ViewValues {
   const EventView::Value& At(const JsonLayout::Member& member) const {
     return view.values[member.field];
   }
-  std::string_view Text(const JsonLayout::Member& member) const { return At(member).text; }
-  const std::optional<UnixMicros>& Time(const JsonLayout::Member& member) const {
-    return At(member).time;
+  std::string_view Text(const JsonLayout::Member& member) const { return At(member).text(); }
+  std::optional<UnixMicros> Time(const JsonLayout::Member& member) const {
+    return At(member).time();
   }
-  const std::optional<double>& Number(const JsonLayout::Member& member) const {
-    return At(member).number;
+  std::optional<double> Number(const JsonLayout::Member& member) const {
+    return At(member).number();
   }
   uint64_t Seq() const { return view.seq; }
-  std::string_view Outcome(const JsonLayout::Member& member) const { return At(member).text; }
-  std::string_view Bool(const JsonLayout::Member& member) const { return At(member).text; }
-  std::string_view Json(const JsonLayout::Member& member) const { return At(member).text; }
+  std::string_view Outcome(const JsonLayout::Member& member) const { return At(member).text(); }
+  std::string_view Bool(const JsonLayout::Member& member) const { return At(member).text(); }
+  std::string_view Json(const JsonLayout::Member& member) const { return At(member).text(); }
 };
 
 // Where AppendJson writes an event: a buffer of the thread's, grown and
@@ -277,11 +300,8 @@ void AppendJson(const Values& values, std::string* out) {
         break;
     }
     if (text.empty()) continue;
-    const std::string_view group =
-        member.group >= 0 ? std::string_view(layout.groups[static_cast<size_t>(member.group)])
-                          : std::string_view();
     // "},", the group's opener, ",", the name, the value, and the final "}}".
-    buffer.Reserve(&at, 2 + group.size() + 1 + member.name.size() +
+    buffer.Reserve(&at, 2 + JsonLayout::Short::kRoom + 1 + JsonLayout::Short::kRoom +
                             (quoted ? JsonStringRoom(text.size()) : text.size()) + 2);
     if (open_group >= 0 && member.group != open_group) {
       *at++ = '}';
@@ -290,14 +310,14 @@ void AppendJson(const Values& values, std::string* out) {
     if (member.group >= 0 && member.group != open_group) {
       if (!first) *at++ = ',';
       first = false;
-      at = Put(at, group);
+      at = layout.groups[static_cast<size_t>(member.group)].WriteTo(at);
       open_group = member.group;
       first_in_group = true;
     }
     bool& first_here = open_group >= 0 ? first_in_group : first;
     if (!first_here) *at++ = ',';
     first_here = false;
-    at = Put(at, member.name);
+    at = member.name.WriteTo(at);
     at = quoted ? WriteJsonString(at, text) : Put(at, text);
   }
   if (open_group >= 0) *at++ = '}';
@@ -312,7 +332,21 @@ void AppendEventJson(const Event& event, std::string* out) { AppendJson(EventVal
 
 void AppendEventJson(const EventView& view, std::string* out) { AppendJson(ViewValues{view}, out); }
 
-EventView::EventView() : values(AllFields().size()) {}
+namespace {
+
+// Every value absent, copied into each new view: a copy of these trivially
+// copyable values is one memcpy, where constructing them is a loop over
+// every field.
+const std::vector<EventView::Value>& AbsentValues() {
+  static_assert(std::is_trivially_copyable_v<EventView::Value>);
+  static_assert(sizeof(EventView::Value) == 16);
+  static const NoDestructor<std::vector<EventView::Value>> absent(AllFields().size());
+  return *absent;
+}
+
+}  // namespace
+
+EventView::EventView() : values(AbsentValues()) {}
 
 EventView::EventView(const Event& event) : EventView() {
   // Read the way rendering an Event reads it, so the two render the same.
@@ -322,22 +356,22 @@ EventView::EventView(const Event& event) : EventView() {
     switch (member.type) {
       case FieldType::kKeyword:
       case FieldType::kText:
-        value.text = source.Text(member);
+        value.set_text(source.Text(member));
         break;
       case FieldType::kTime:
-        value.time = source.Time(member);
+        value.set_time(source.Time(member));
         break;
       case FieldType::kDouble:
-        value.number = source.Number(member);
+        value.set_number(source.Number(member));
         break;
       case FieldType::kOutcome:
-        value.text = source.Outcome(member);
+        value.set_text(source.Outcome(member));
         break;
       case FieldType::kBool:
-        value.text = source.Bool(member);
+        value.set_text(source.Bool(member));
         break;
       case FieldType::kJson:
-        value.text = source.Json(member);
+        value.set_text(source.Json(member));
         break;
       case FieldType::kUint64:
         break;

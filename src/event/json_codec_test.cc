@@ -113,11 +113,11 @@ TEST(NativeJson, AViewRendersTheSameBytesAsItsEvent) {
   EXPECT_EQ(ViewJson(Event{}), "{}");
   // A view filled by hand: values by registry index, absent unless set.
   EventView view;
-  view.values[FieldIndexOf(*FindField("type"))].text = "s";
-  view.values[FieldIndexOf(*FindField("result"))].text = "failure";
-  view.values[FieldIndexOf(*FindField("ua.is_mobile"))].text = "true";
-  view.values[FieldIndexOf(*FindField("geo.latitude"))].number = 1.5;
-  view.values[FieldIndexOf(*FindField("timestamp"))].time = 1'000'000;
+  view.values[FieldIndexOf(*FindField("type"))].set_text("s");
+  view.values[FieldIndexOf(*FindField("result"))].set_text("failure");
+  view.values[FieldIndexOf(*FindField("ua.is_mobile"))].set_text("true");
+  view.values[FieldIndexOf(*FindField("geo.latitude"))].set_number(1.5);
+  view.values[FieldIndexOf(*FindField("timestamp"))].set_time(1'000'000);
   view.seq = 3;
   Event same;
   same.type = "s";

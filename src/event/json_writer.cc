@@ -103,6 +103,34 @@ void AppendJsonString(std::string* out, std::string_view value) {
   out->push_back('"');
 }
 
+namespace {
+
+// memcpy, with the sizes of most values (names, ids, countries: up to 16
+// bytes) copied inline by two overlapping moves that stay within both
+// ranges: a page of events writes a few hundred of them, and the call was
+// a fifth of writing each.
+void CopyBytes(char* out, const char* from, size_t size) {
+  if (size >= 8 && size <= 16) {
+    uint64_t head, tail;
+    std::memcpy(&head, from, 8);
+    std::memcpy(&tail, from + size - 8, 8);
+    std::memcpy(out, &head, 8);
+    std::memcpy(out + size - 8, &tail, 8);
+  } else if (size >= 4 && size < 8) {
+    uint32_t head, tail;
+    std::memcpy(&head, from, 4);
+    std::memcpy(&tail, from + size - 4, 4);
+    std::memcpy(out, &head, 4);
+    std::memcpy(out + size - 4, &tail, 4);
+  } else if (size < 4) {
+    for (size_t i = 0; i < size; ++i) out[i] = from[i];
+  } else {
+    std::memcpy(out, from, size);
+  }
+}
+
+}  // namespace
+
 char* WriteJsonString(char* out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   *out++ = '"';
@@ -110,7 +138,7 @@ char* WriteJsonString(char* out, std::string_view value) {
   // Copied whole, then scanned where it was copied to: the bytes past its
   // end are the caller's room, so no tail needs padding (AppendJsonString's
   // copy of each tail was most of its time for short values).
-  if (size != 0) std::memcpy(out, value.data(), size);
+  CopyBytes(out, value.data(), size);
 #if defined(__SSE2__)
   size_t at = size;
   for (size_t block = 0; block < size; block += 16) {

@@ -385,6 +385,9 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(env::FileSystem& fs,
   }
   reader->block_indexes_ =
       std::make_unique<std::atomic<const BlockIndex*>[]>(reader->entries_.size());
+  reader->pinned_dictionaries_ =
+      std::make_unique<std::atomic<const std::shared_ptr<const Dictionary>*>[]>(
+          reader->entries_.size());
   reader->valueless_fields_.assign(reader->by_field_.size(), false);
   for (size_t field = 0; field < reader->by_field_.size(); ++field) {
     // A one-byte dictionary is a count of 0: no row has a value.
@@ -443,18 +446,41 @@ Result<const BlockIndex*> SegmentReader::GetBlockIndex(size_t index) const {
     AL_RETURN_IF_ERROR(file_->Read(entry.offset, 4 + uint64_t{*index_bytes}, &head));
   auto parsed = BlockIndex::Parse(head, entry.stored_bytes, entry.raw_bytes);
   if (!parsed.ok()) return Corrupt(index, parsed.status().message());
-  std::lock_guard lock(block_indexes_mu_);
+  std::lock_guard lock(pinned_mu_);
   if (const BlockIndex* known = block_indexes_[index].load(std::memory_order_acquire))
     return known;  // another thread parsed it first
-  block_index_bytes_ += (*parsed)->memory_bytes();
+  pinned_bytes_ += (*parsed)->memory_bytes();
   owned_block_indexes_.push_back(std::move(*parsed));
   block_indexes_[index].store(owned_block_indexes_.back().get(), std::memory_order_release);
   return owned_block_indexes_.back().get();
 }
 
+Result<const std::shared_ptr<const Dictionary>*> SegmentReader::PinnedDictionary(
+    size_t field) const {
+  static constexpr const std::shared_ptr<const Dictionary>* kNotPinned = nullptr;
+  const int index = Find(SectionKind::kDictionary, field);
+  if (index < 0) return kNotPinned;
+  const auto section = static_cast<size_t>(index);
+  if (const auto* known = pinned_dictionaries_[section].load(std::memory_order_acquire))
+    return known;
+  const SectionEntry& entry = entries_[section];
+  if (entry.codec == SectionCodec::kZstdBlocks || entry.raw_bytes > kPinnedDictionaryBytes)
+    return kNotPinned;
+  AL_ASSIGN_OR_RETURN(std::string raw, ReadSection(section));
+  auto parsed = Dictionary::Parse(raw);
+  if (!parsed.ok()) return Corrupt(section, parsed.status().message());
+  std::lock_guard lock(pinned_mu_);
+  if (const auto* known = pinned_dictionaries_[section].load(std::memory_order_acquire))
+    return known;  // another thread read it first
+  pinned_bytes_ += (*parsed)->memory_bytes();
+  owned_dictionaries_.push_back(std::move(*parsed));
+  pinned_dictionaries_[section].store(&owned_dictionaries_.back(), std::memory_order_release);
+  return &owned_dictionaries_.back();
+}
+
 size_t SegmentReader::resident_bytes() const {
-  std::lock_guard lock(block_indexes_mu_);
-  return (value_filter_ ? value_filter_->memory_bytes() : 0) + block_index_bytes_;
+  std::lock_guard lock(pinned_mu_);
+  return (value_filter_ ? value_filter_->memory_bytes() : 0) + pinned_bytes_;
 }
 
 Result<std::shared_ptr<const ItemBlock>> SegmentReader::GetItemBlock(size_t index,
@@ -486,11 +512,10 @@ Result<std::shared_ptr<const ItemBlock>> SegmentReader::GetItemBlock(size_t inde
   return parsed;
 }
 
-Result<std::shared_ptr<const ItemBlock>> SegmentReader::BlockHolding(
-    size_t index, const BlockIndex& blocks, uint32_t item,
-    std::shared_ptr<const ItemBlock> current) const {
-  if (current && current->Holds(item)) return current;
-  return GetItemBlock(index, blocks, blocks.BlockOf(item));
+Status SegmentReader::ReadBlockHolding(size_t index, const BlockIndex& blocks, uint32_t item,
+                                       std::shared_ptr<const ItemBlock>* block) const {
+  AL_ASSIGN_OR_RETURN(*block, GetItemBlock(index, blocks, blocks.BlockOf(item)));
+  return Status::OK();
 }
 
 Result<const BlockIndex*> SegmentReader::BlocksToRead(int index,
@@ -505,10 +530,17 @@ Result<const BlockIndex*> SegmentReader::BlocksToRead(int index,
   // A few rows (a page's, in each of many segments) touch at most as many
   // blocks: no need to count them.
   if (items.size() * 2 <= blocks->size()) return blocks;
+  // The usual page: rows next to each other, in one block of several.
+  const size_t half = blocks->size() / 2;
+  if (half >= 1) {
+    const size_t first = blocks->BlockOf(items[0]);
+    if (std::all_of(items.begin() + 1, items.end(),
+                    [&](uint32_t item) { return blocks->Holds(first, item); }))
+      return blocks;
+  }
   // Count the blocks touched, stopping once they are over half. A page's
   // items mostly come in runs within one block: the previous block is
   // checked before the bitmap.
-  const size_t half = blocks->size() / 2;
   const size_t words = (blocks->size() + 63) / 64;
   std::array<uint64_t, 64> small_seen;
   std::vector<uint64_t> large_seen;
@@ -565,6 +597,8 @@ bool SegmentReader::AppendedSinceWritten(size_t field) const {
 
 Result<std::shared_ptr<const Dictionary>> SegmentReader::GetDictionary(size_t field) const {
   if (AppendedSinceWritten(field)) return Dictionary::Parse(std::string(1, '\0'));
+  AL_ASSIGN_OR_RETURN(const auto* pinned, PinnedDictionary(field));
+  if (pinned != nullptr) return *pinned;
   return Load<Dictionary>(SectionKind::kDictionary, field,
                           [](std::string raw) { return Dictionary::Parse(std::move(raw)); });
 }
@@ -691,8 +725,8 @@ Status SegmentReader::ReadValues(size_t field, std::span<const uint32_t> rows,
   if (code_blocks) {
     std::shared_ptr<const ItemBlock> block;
     for (size_t i = 0; i < rows.size(); ++i) {
-      AL_ASSIGN_OR_RETURN(block, BlockHolding(static_cast<size_t>(codes_index), *code_blocks,
-                                              rows[i], std::move(block)));
+      AL_RETURN_IF_ERROR(
+          SeekBlock(static_cast<size_t>(codes_index), *code_blocks, rows[i], &block));
       (*codes)[i] = block->code(rows[i]);
     }
   } else {
@@ -710,8 +744,8 @@ Status SegmentReader::ReadValues(size_t field, std::span<const uint32_t> rows,
     for (size_t i = 0; i < rows.size(); ++i) {
       const uint32_t code = (*codes)[i];
       if (code == 0) continue;
-      AL_ASSIGN_OR_RETURN(block, BlockHolding(static_cast<size_t>(dictionary_index), *blocks,
-                                              code - 1, std::move(block)));
+      AL_RETURN_IF_ERROR(
+          SeekBlock(static_cast<size_t>(dictionary_index), *blocks, code - 1, &block));
       if (!block->Holds(code - 1))
         return Corrupt(static_cast<size_t>(codes_index),
                        "code column names a value past the dictionary");
@@ -720,16 +754,22 @@ Status SegmentReader::ReadValues(size_t field, std::span<const uint32_t> rows,
     }
     return Status::OK();
   }
-  AL_ASSIGN_OR_RETURN(auto dictionary, GetDictionary(field));
+  // A pinned dictionary lives as long as the reader: nothing to hold.
+  AL_ASSIGN_OR_RETURN(const auto* pinned, PinnedDictionary(field));
+  std::shared_ptr<const Dictionary> loaded;
+  if (pinned == nullptr) {
+    AL_ASSIGN_OR_RETURN(loaded, GetDictionary(field));
+  }
+  const Dictionary& dictionary = pinned != nullptr ? **pinned : *loaded;
   for (size_t i = 0; i < rows.size(); ++i) {
     const uint32_t code = (*codes)[i];
     if (code == 0) continue;
-    if (code > dictionary->size())
+    if (code > dictionary.size())
       return Corrupt(static_cast<size_t>(codes_index),
                      "code column names a value past the dictionary");
-    (*values)[i] = dictionary->value(code);
+    (*values)[i] = dictionary.value(code);
   }
-  held->push_back(std::move(dictionary));
+  if (loaded) held->push_back(std::move(loaded));
   return Status::OK();
 }
 
@@ -775,29 +815,29 @@ struct ViewSink {
   }
   void Tenant(size_t i, const std::string& tenant) {
     static const event::FieldSpec& kTenant = *event::FindField("tenant");
-    At(i, kTenant).text = tenant;  // the reader's meta outlives the views
+    At(i, kTenant).set_text(tenant);  // the reader's meta outlives the views
   }
   void Seq(size_t i, uint64_t seq) { out[i]->seq = seq; }
   void Time(size_t i, const event::FieldSpec& field, std::optional<event::UnixMicros> time) {
-    At(i, field).time = time;
+    At(i, field).set_time(time);
   }
   void Json(size_t i, std::string_view json) {
     static const event::FieldSpec& kDetails = *event::FindField("details");
-    At(i, kDetails).text = json;
+    At(i, kDetails).set_text(json);
   }
   void String(size_t i, const event::FieldSpec& field, std::string_view value) {
-    At(i, field).text = value;
+    At(i, field).set_text(value);
   }
   void Outcome(size_t i, event::Outcome outcome) {
     static const event::FieldSpec& kResult = *event::FindField("result");
-    At(i, kResult).text = event::OutcomeName(outcome);
+    At(i, kResult).set_text(event::OutcomeName(outcome));
   }
   void Bool(size_t i, std::optional<bool> value) {
     static const event::FieldSpec& kIsMobile = *event::FindField("ua.is_mobile");
-    At(i, kIsMobile).text = event::EventView::BoolText(value);
+    At(i, kIsMobile).set_text(event::EventView::BoolText(value));
   }
   void Double(size_t i, const event::FieldSpec& field, std::optional<double> value) {
-    At(i, field).number = value;
+    At(i, field).set_number(value);
   }
   void Hold(const std::shared_ptr<const SectionData>& section) {
     if (held->empty() || held->back() != section) held->push_back(section);
@@ -860,8 +900,7 @@ Status SegmentReader::ReadRowsInto(std::span<const uint32_t> rows, std::span<con
         if (blocks) {
           std::shared_ptr<const ItemBlock> block;
           for (size_t i = 0; i < rows.size(); ++i) {
-            AL_ASSIGN_OR_RETURN(block, BlockHolding(static_cast<size_t>(index), *blocks, rows[i],
-                                                    std::move(block)));
+            AL_RETURN_IF_ERROR(SeekBlock(static_cast<size_t>(index), *blocks, rows[i], &block));
             sink.Json(i, block->item(rows[i]));
             sink.Hold(block);
           }

@@ -12,6 +12,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -237,8 +238,8 @@ class SegmentReader {
                   std::span<event::Event* const> out) const;
   // The same as views, for rendering without Events: `out[i]` views what
   // ReadRows would put in the event of `rows[i]`. REQUIRES: the views are
-  // fresh (every value absent). The sections the views point into are
-  // added to `held`, which must outlive them.
+  // fresh (every value absent). The views point into sections added to
+  // `held` and into the reader itself, which must both outlive them.
   Status ReadRowViews(std::span<const uint32_t> rows, std::span<const size_t> fields,
                       std::span<event::EventView* const> out,
                       std::vector<std::shared_ptr<const SectionData>>* held) const;
@@ -255,9 +256,17 @@ class SegmentReader {
     return !value_filter_ ||
            value_filter_->MayContain(FilterKeyHash(field, FilterKeyKind::kToken, token));
   }
-  // Bytes held in memory outside the section cache: the value filter and
-  // the block indexes read so far.
+  // Bytes held in memory outside the section cache: the value filter, and
+  // the block indexes and small dictionaries read so far.
   size_t resident_bytes() const;
+
+  // A whole dictionary of at most this many bytes is kept by the reader
+  // once read, outside the section cache. A page of events reads every
+  // field's dictionary, and most are a few hundred bytes (types, names,
+  // countries): a cache lookup for each (a lock and two reference counts)
+  // was a tenth of reading the page. Kept for a segment: a few dozen
+  // fields' worth at most.
+  static constexpr uint64_t kPinnedDictionaryBytes = 16 << 10;
 
   // The stored bytes of section `index`, checked and decompressed.
   Result<std::string> ReadSection(size_t index) const;
@@ -276,6 +285,10 @@ class SegmentReader {
   // The block index of section `index` (stored in blocks), kept once read
   // for the reader's life.
   Result<const BlockIndex*> GetBlockIndex(size_t index) const;
+  // The dictionary of `field` when it is stored whole in at most
+  // kPinnedDictionaryBytes, kept once read for the reader's life; null when
+  // it is not (or the segment has none).
+  Result<const std::shared_ptr<const Dictionary>*> PinnedDictionary(size_t field) const;
   // Block `block` of section `index`, read on its own, checked and cached.
   Result<std::shared_ptr<const ItemBlock>> GetItemBlock(size_t index, const BlockIndex& blocks,
                                                         size_t block) const;
@@ -284,11 +297,17 @@ class SegmentReader {
   // (read from blocks even when the whole section is cached too). Null
   // otherwise (read it whole).
   Result<const BlockIndex*> BlocksToRead(int index, std::span<const uint32_t> items) const;
-  // The block of section `index` holding `item`: `current` when it does (the
-  // items of a page are often neighbours), else read by GetItemBlock.
-  Result<std::shared_ptr<const ItemBlock>> BlockHolding(
-      size_t index, const BlockIndex& blocks, uint32_t item,
-      std::shared_ptr<const ItemBlock> current) const;
+  // Points `*block` at the block of section `index` holding `item`. The
+  // items of a page are often neighbours: a block already holding it is
+  // kept without a call (or a reference count touched), else the block is
+  // read by GetItemBlock.
+  Status SeekBlock(size_t index, const BlockIndex& blocks, uint32_t item,
+                   std::shared_ptr<const ItemBlock>* block) const {
+    if (*block && (*block)->Holds(item)) return Status::OK();
+    return ReadBlockHolding(index, blocks, item, block);
+  }
+  Status ReadBlockHolding(size_t index, const BlockIndex& blocks, uint32_t item,
+                          std::shared_ptr<const ItemBlock>* block) const;
   // The value count of field `field`'s dictionary.
   Result<uint32_t> DictionarySize(size_t field) const;
   // The codes and values (`held` keeps them alive) of dictionary field
@@ -326,10 +345,15 @@ class SegmentReader {
   // (queries on several threads ask for them for every field), written once
   // under the mutex, never freed before the reader.
   std::unique_ptr<std::atomic<const BlockIndex*>[]> block_indexes_;
-  mutable std::mutex block_indexes_mu_;
+  // Per section: its dictionary once read, when PinnedDictionary keeps it;
+  // read and written as block_indexes_ are. A deque, so that an element
+  // stays where it is as others are added.
+  std::unique_ptr<std::atomic<const std::shared_ptr<const Dictionary>*>[]> pinned_dictionaries_;
+  mutable std::mutex pinned_mu_;
   mutable std::vector<std::shared_ptr<const BlockIndex>> owned_block_indexes_;  // guarded by it
-  mutable size_t block_index_bytes_ = 0;                                        // guarded by it
-  size_t fields_written_ = 0;  // 1 + the highest field the directory names
+  mutable std::deque<std::shared_ptr<const Dictionary>> owned_dictionaries_;    // guarded by it
+  mutable size_t pinned_bytes_ = 0;  // of both; guarded by it
+  size_t fields_written_ = 0;        // 1 + the highest field the directory names
   uint64_t directory_offset_ = 0;
 };
 

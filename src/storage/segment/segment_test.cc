@@ -1226,6 +1226,56 @@ TEST(Segment, ValueFilterSkipsAbsentValuesWithoutReadingASection) {
   EXPECT_GT(file.cache.usage_bytes(), 0u);
 }
 
+TEST(Segment, SmallDictionariesAreKeptByTheReader) {
+  // Three types (a dictionary of a few bytes) and distinct ids of 40 bytes
+  // (one over kPinnedDictionaryBytes, stored whole all the same).
+  std::vector<Event> rows(1000);
+  for (size_t row = 0; row < rows.size(); ++row) {
+    rows[row].tenant = "t";
+    rows[row].seq = row + 1;
+    rows[row].id = fmt::format("{:040}", row);
+    rows[row].type = fmt::format("type{}", row % 3);
+    rows[row].timestamp = kBaseMicros + static_cast<int64_t>(row);
+  }
+  SegmentFile file(/*cache_bytes=*/1);  // nothing stays in the cache
+  AL_ASSERT_OK_AND_ASSIGN(auto reader, WriteAndOpen(file, rows));
+  const size_t type = event::FieldIndexOf(*event::FindField("type"));
+  const size_t id = event::FieldIndexOf(*event::FindField("id"));
+  const size_t resident = reader->resident_bytes();
+
+  AL_ASSERT_OK_AND_ASSIGN(auto types, reader->GetDictionary(type));
+  EXPECT_GT(reader->resident_bytes(), resident);
+  AL_ASSERT_OK(reader->GetCodes(type).status());  // the cache's one entry now
+  AL_ASSERT_OK_AND_ASSIGN(auto types_again, reader->GetDictionary(type));
+  EXPECT_EQ(types.get(), types_again.get());  // kept, not read again
+  EXPECT_EQ(types->size(), 3u);
+
+  const size_t with_types = reader->resident_bytes();
+  AL_ASSERT_OK_AND_ASSIGN(auto ids, reader->GetDictionary(id));
+  ASSERT_GT(ids->memory_bytes(), SegmentReader::kPinnedDictionaryBytes);
+  EXPECT_EQ(reader->resident_bytes(), with_types);
+  AL_ASSERT_OK(reader->GetCodes(id).status());  // the cache's one entry now
+  AL_ASSERT_OK_AND_ASSIGN(auto ids_again, reader->GetDictionary(id));
+  EXPECT_NE(ids.get(), ids_again.get());  // read again
+
+  // Rows read from the kept dictionary, as events and as views alike.
+  const std::vector<uint32_t> which = {0, 1, 2, 500, 999};
+  std::vector<Event> events;
+  AL_ASSERT_OK(reader->ReadRows(which, {}, &events));
+  std::vector<event::EventView> views(which.size());
+  std::vector<event::EventView*> slots;
+  for (event::EventView& view : views) slots.push_back(&view);
+  std::vector<std::shared_ptr<const SectionData>> held;
+  AL_ASSERT_OK(reader->ReadRowViews(which, {}, slots, &held));
+  for (size_t i = 0; i < which.size(); ++i) {
+    EXPECT_EQ(events[i].type, rows[which[i]].type);
+    std::string from_event, from_view;
+    event::AppendEventJson(events[i], &from_event);
+    event::AppendEventJson(views[i], &from_view);
+    EXPECT_EQ(from_view, from_event);
+  }
+}
+
 TEST(Segment, ASegmentWithoutAValueFilterIsSearchedInFull) {
   // As segments written before the filter existed: every lookup reads.
   const std::vector<Event> rows = FilterRows(50);
@@ -1242,7 +1292,8 @@ TEST(Segment, ASegmentWithoutAValueFilterIsSearchedInFull) {
   EXPECT_TRUE(reader->MayHoldValue(event::FieldIndexOf(*ip), "192.168.1.1"));
   AL_ASSERT_OK_AND_ASSIGN(Roaring none, MatchingRows(*reader, Filter::Eq(*ip, "192.168.1.1"), {}));
   EXPECT_TRUE(none.isEmpty());
-  EXPECT_GT(file.cache.usage_bytes(), 0u);
+  // The dictionary was read (a small one is kept by the reader, not cached).
+  EXPECT_GT(reader->resident_bytes(), 0u);
   AL_ASSERT_OK_AND_ASSIGN(Roaring one, MatchingRows(*reader, Filter::Eq(*ip, "10.0.0.7"), {}));
   EXPECT_EQ(one.cardinality(), 1u);
 }
