@@ -16,6 +16,8 @@
 namespace auditlog::http {
 namespace {
 
+using ::testing::AllOf;
+using ::testing::EndsWith;
 using testing::Fetch;
 using ::testing::HasSubstr;
 using testing::HttpCall;
@@ -39,6 +41,10 @@ Response Echo(Request& request) {
   if (const auto echo = request.Param("echo_header"))
     response.AddHeader("X-Echo", std::string(*echo));
   if (request.path == "/body") response.body = std::string(request.body_text());
+  if (request.path == "/empty") {
+    response.status = 204;
+    response.body.clear();
+  }
   return response;
 }
 
@@ -255,6 +261,39 @@ TEST_F(ServerTest, HeadHasNoBody) {
   EXPECT_THAT(reply.bytes, StartsWith("HTTP/1.1 200"));
   EXPECT_THAT(reply.bytes, HasSubstr("Content-Length: 14\r\n"));
   EXPECT_THAT(reply.bytes, Not(HasSubstr("HEAD /x")));
+}
+
+TEST_F(ServerTest, ResponseHeadsSayWhatHttpAsks) {
+  StartServer();
+  // Two requests on one connection: a 204 states no length (it has no
+  // body), and the connection goes on to the next request, whose answer
+  // says it closes as asked.
+  AL_ASSERT_OK_AND_ASSIGN(RawReply reply,
+                          RawExchange(server_->port(),
+                                      "GET /empty HTTP/1.1\r\nHost: x\r\n\r\n"
+                                      "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                      std::chrono::seconds(5)));
+  const size_t second = reply.bytes.find("HTTP/1.1 200 OK\r\n");
+  ASSERT_NE(second, std::string::npos) << reply.bytes;
+  const std::string first = reply.bytes.substr(0, second);
+  EXPECT_THAT(first, StartsWith("HTTP/1.1 204 No Content\r\nServer: auditlog\r\n"));
+  EXPECT_THAT(first, Not(HasSubstr("Content-Length")));
+  EXPECT_THAT(first, Not(HasSubstr("Connection:")));
+  EXPECT_THAT(first, EndsWith("\r\n\r\n"));
+  EXPECT_THAT(reply.bytes.substr(second),
+              AllOf(HasSubstr("Content-Type: text/plain\r\n"), HasSubstr("Connection: close\r\n"),
+                    HasSubstr("Content-Length: 13\r\n\r\nGET /x body=0")));
+  // HTTP/1.0 closes unless asked to keep the connection, and then says so.
+  AL_ASSERT_OK_AND_ASSIGN(RawReply old_client,
+                          RawExchange(server_->port(),
+                                      "GET /x HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                                      "GET /x HTTP/1.0\r\n\r\n",
+                                      std::chrono::seconds(5)));
+  EXPECT_THAT(old_client.bytes,
+              StartsWith("HTTP/1.0 200 OK\r\nServer: auditlog\r\nContent-Type: text/plain\r\n"
+                         "Connection: keep-alive\r\nContent-Length: 13\r\n\r\nGET /x body=0"
+                         "HTTP/1.0 200 OK\r\nServer: auditlog\r\nContent-Type: text/plain\r\n"
+                         "Content-Length: 13\r\n\r\nGET /x body=0"));
 }
 
 TEST_F(ServerTest, ManyClientsAtOnce) {
