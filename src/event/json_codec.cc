@@ -106,7 +106,6 @@ struct JsonLayout {
       AL_CHECK(text.size() <= kRoom, "a field name too long for the JSON layout");
       std::copy(text.begin(), text.end(), bytes.begin());
     }
-    std::string_view view() const { return std::string_view(bytes.data(), size); }
     // REQUIRES: kRoom bytes of room at `at`.
     char* WriteTo(char* at) const {
       std::memcpy(at, bytes.data(), kRoom);

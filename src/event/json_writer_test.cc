@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -48,8 +49,13 @@ TEST(JsonWriter, DoublesAreShortestRoundTrip) {
 // ASan), at lengths around the sixteen-byte blocks the scan reads.
 TEST(WriteJsonStringTest, FillsAtMostItsRoom) {
   for (const char fill : {'\x01', '"', '\\', 'x'}) {
-    for (const size_t length : {0, 1, 15, 16, 17, 31, 32, 33, 100}) {
-      const std::string value(length, fill);
+    for (const size_t length : {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100}) {
+      // The value in a heap block of its own size too: a read past it is
+      // caught under ASan.
+      auto source = std::make_unique<char[]>(std::max<size_t>(length, 1));
+      for (size_t i = 0; i < length; ++i)
+        source[i] = i % 3 == 0 ? fill : static_cast<char>('a' + i % 26);
+      const std::string_view value(source.get(), length);
       const size_t room = JsonStringRoom(length);
       auto bytes = std::make_unique<char[]>(room);
       std::memset(bytes.get(), '"', room);

@@ -63,6 +63,10 @@ void AppendHeaderText(std::string* out, std::string_view value) {
   out->append(SanitizeHeaderValue(value));
 }
 
+// A response with this status has no body (RFC 9110 6.4.1): whatever a
+// handler left in it is not sent.
+bool StatusHasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
+
 // The status line and header block of `response`, written by hand: Beast's
 // serializer (a message's fields in a list of nodes, each allocated, then a
 // concatenation of buffer views walked at every step of the write) was a
@@ -92,9 +96,9 @@ std::string ResponseHead(const Response& response, unsigned version, bool keep_a
   // HTTP/1.1 keeps a connection open unless told; 1.0 closes it unless told.
   if (version == 10 && keep_alive) head.append("Connection: keep-alive\r\n");
   if (version != 10 && !keep_alive) head.append("Connection: close\r\n");
-  // A 1xx or 204 response has no body and must not say it has one.
-  const bool bodiless = response.status < 200 || response.status == 204;
-  if (!bodiless) {
+  // A 1xx or 204 must not state a length (RFC 9110 8.6); a 304's would be
+  // the representation's, which no handler here answers.
+  if (!StatusHasNoBody(response.status)) {
     head.append("Content-Length: ");
     head.append(std::to_string(content_length));
     head.append("\r\n");
@@ -642,7 +646,7 @@ asio::awaitable<bool> Server::Impl::Write(Stream& stream, Request& request, Resp
   summary.request_body_bytes = bytes_in;
   summary.response_body_bytes = response.body.size();
 
-  const bool bodiless = request.method == "HEAD" || response.status < 200 || response.status == 204;
+  const bool bodiless = request.method == "HEAD" || StatusHasNoBody(response.status);
   const std::string head =
       ResponseHead(response, version, keep_alive, /*content_length=*/response.body.size());
   const std::array<asio::const_buffer, 2> buffers = {

@@ -78,8 +78,8 @@ using ServerErrorRenderer = std::function<Response(const Request&, int http_stat
 // What became of one request, for access logs and metrics.
 struct RequestSummary {
   int status = 0;
-  uint64_t request_body_bytes = 0;  // as received (before gunzip)
-  uint64_t response_body_bytes = 0;
+  uint64_t request_body_bytes = 0;      // as received (before gunzip)
+  uint64_t response_body_bytes = 0;     // as the handler made it (a HEAD's too, though not sent)
   std::chrono::nanoseconds elapsed{0};  // from the header read to the response written
 };
 // Called once per answered request (handled or refused by the server),

@@ -464,14 +464,21 @@ Result<const std::shared_ptr<const Dictionary>*> SegmentReader::PinnedDictionary
   if (const auto* known = pinned_dictionaries_[section].load(std::memory_order_acquire))
     return known;
   const SectionEntry& entry = entries_[section];
-  if (entry.codec == SectionCodec::kZstdBlocks || entry.raw_bytes > kPinnedDictionaryBytes)
+  auto over_budget = [&] {
+    return pinned_dictionary_raw_bytes_.load(std::memory_order_relaxed) + entry.raw_bytes >
+           kPinnedDictionaryBudget;
+  };
+  if (entry.codec == SectionCodec::kZstdBlocks || entry.raw_bytes > kPinnedDictionaryBytes ||
+      over_budget())
     return kNotPinned;
   AL_ASSIGN_OR_RETURN(std::string raw, ReadSection(section));
   auto parsed = Dictionary::Parse(raw);
   if (!parsed.ok()) return Corrupt(section, parsed.status().message());
   std::lock_guard lock(pinned_mu_);
   if (const auto* known = pinned_dictionaries_[section].load(std::memory_order_acquire))
-    return known;  // another thread read it first
+    return known;                        // another thread read it first
+  if (over_budget()) return kNotPinned;  // others were kept meanwhile
+  pinned_dictionary_raw_bytes_.fetch_add(entry.raw_bytes, std::memory_order_relaxed);
   pinned_bytes_ += (*parsed)->memory_bytes();
   owned_dictionaries_.push_back(std::move(*parsed));
   pinned_dictionaries_[section].store(&owned_dictionaries_.back(), std::memory_order_release);
@@ -621,6 +628,8 @@ Result<std::shared_ptr<const Codes>> SegmentReader::GetCodes(size_t field) const
 Result<uint32_t> SegmentReader::DictionarySize(size_t field) const {
   // A dictionary in blocks states its size in block 0: a code column read
   // for a few rows is checked without the whole dictionary.
+  AL_ASSIGN_OR_RETURN(const auto* pinned, PinnedDictionary(field));
+  if (pinned != nullptr) return (*pinned)->size();
   if (auto cached = Cached<Dictionary>(SectionKind::kDictionary, field)) return cached->size();
   const int index = Find(SectionKind::kDictionary, field);
   if (index >= 0 && entries_[static_cast<size_t>(index)].codec == SectionCodec::kZstdBlocks) {

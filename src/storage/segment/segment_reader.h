@@ -260,13 +260,16 @@ class SegmentReader {
   // the block indexes and small dictionaries read so far.
   size_t resident_bytes() const;
 
-  // A whole dictionary of at most this many bytes is kept by the reader
-  // once read, outside the section cache. A page of events reads every
-  // field's dictionary, and most are a few hundred bytes (types, names,
-  // countries): a cache lookup for each (a lock and two reference counts)
-  // was a tenth of reading the page. Kept for a segment: a few dozen
-  // fields' worth at most.
+  // A whole dictionary of at most kPinnedDictionaryBytes is kept by the
+  // reader once read, outside the section cache, while the dictionaries it
+  // keeps stay within kPinnedDictionaryBudget (their stored raw bytes). A
+  // page of events reads every field's dictionary, and most are a few
+  // hundred bytes (types, names, countries): a cache lookup for each (a
+  // lock and two reference counts) was a tenth of reading the page. The
+  // budget bounds what a store of many small segments keeps outside the
+  // cache: 64 KiB a segment.
   static constexpr uint64_t kPinnedDictionaryBytes = 16 << 10;
+  static constexpr uint64_t kPinnedDictionaryBudget = 64 << 10;
 
   // The stored bytes of section `index`, checked and decompressed.
   Result<std::string> ReadSection(size_t index) const;
@@ -353,7 +356,10 @@ class SegmentReader {
   mutable std::vector<std::shared_ptr<const BlockIndex>> owned_block_indexes_;  // guarded by it
   mutable std::deque<std::shared_ptr<const Dictionary>> owned_dictionaries_;    // guarded by it
   mutable size_t pinned_bytes_ = 0;  // of both; guarded by it
-  size_t fields_written_ = 0;        // 1 + the highest field the directory names
+  // Raw bytes of the dictionaries kept, against kPinnedDictionaryBudget.
+  // Written under the mutex, read without it to decline cheaply.
+  mutable std::atomic<uint64_t> pinned_dictionary_raw_bytes_{0};
+  size_t fields_written_ = 0;  // 1 + the highest field the directory names
   uint64_t directory_offset_ = 0;
 };
 

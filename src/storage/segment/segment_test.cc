@@ -1202,6 +1202,7 @@ TEST(Segment, ValueFilterSkipsAbsentValuesWithoutReadingASection) {
   EXPECT_GT(ruled_out, 90);
   ASSERT_FALSE(absent_ip.empty());
   ASSERT_FALSE(absent_word.empty());
+  const size_t resident = reader->resident_bytes();
   for (const Filter& filter :
        {Filter::Eq(*ip, absent_ip), Filter::In(*ip, {Scalar(absent_ip), Scalar("192.168.9.9")}),
         Filter::Text(*description, "login " + absent_word),
@@ -1210,6 +1211,7 @@ TEST(Segment, ValueFilterSkipsAbsentValuesWithoutReadingASection) {
     AL_ASSERT_OK_AND_ASSIGN(Roaring matches, MatchingRows(*reader, filter, {}));
     EXPECT_TRUE(matches.isEmpty()) << query::DebugString(filter);
     EXPECT_EQ(file.cache.usage_bytes(), 0u) << query::DebugString(filter);
+    EXPECT_EQ(reader->resident_bytes(), resident) << query::DebugString(filter);  // nor kept
   }
   // Present values are read and found.
   AL_ASSERT_OK_AND_ASSIGN(Roaring one, MatchingRows(*reader, Filter::Eq(*ip, "10.0.0.7"), {}));
@@ -1228,7 +1230,7 @@ TEST(Segment, ValueFilterSkipsAbsentValuesWithoutReadingASection) {
 
 TEST(Segment, SmallDictionariesAreKeptByTheReader) {
   // Three types (a dictionary of a few bytes) and distinct ids of 40 bytes
-  // (one over kPinnedDictionaryBytes, stored whole all the same).
+  // (a dictionary of ~40 KB, over kPinnedDictionaryBytes, yet stored whole).
   std::vector<Event> rows(1000);
   for (size_t row = 0; row < rows.size(); ++row) {
     rows[row].tenant = "t";
@@ -1253,6 +1255,11 @@ TEST(Segment, SmallDictionariesAreKeptByTheReader) {
   const size_t with_types = reader->resident_bytes();
   AL_ASSERT_OK_AND_ASSIGN(auto ids, reader->GetDictionary(id));
   ASSERT_GT(ids->memory_bytes(), SegmentReader::kPinnedDictionaryBytes);
+  for (const SectionEntry& section : reader->sections()) {
+    if (section.kind == SectionKind::kDictionary && section.field == id) {
+      EXPECT_NE(section.codec, SectionCodec::kZstdBlocks);
+    }
+  }
   EXPECT_EQ(reader->resident_bytes(), with_types);
   AL_ASSERT_OK(reader->GetCodes(id).status());  // the cache's one entry now
   AL_ASSERT_OK_AND_ASSIGN(auto ids_again, reader->GetDictionary(id));
@@ -1274,6 +1281,44 @@ TEST(Segment, SmallDictionariesAreKeptByTheReader) {
     event::AppendEventJson(views[i], &from_view);
     EXPECT_EQ(from_view, from_event);
   }
+}
+
+TEST(Segment, TheDictionariesKeptStayWithinTheBudget) {
+  // Eight fields of 1,000 distinct values, dictionaries of ~11 KB each:
+  // each small enough to keep, not all of them together.
+  const std::vector<std::string> paths = {"actor.id",    "actor.name",    "actor.email",
+                                          "resource.id", "resource.name", "client.id",
+                                          "client.name", "hostname"};
+  std::vector<Event> rows(1000);
+  for (size_t row = 0; row < rows.size(); ++row) {
+    rows[row].tenant = "t";
+    rows[row].seq = row + 1;
+    rows[row].id = std::to_string(row);
+    rows[row].timestamp = kBaseMicros + static_cast<int64_t>(row);
+    for (const std::string& path : paths)
+      *event::FindField(path)->string_member(rows[row]) = fmt::format("{}-{:06}", path, row);
+  }
+  SegmentFile file(/*cache_bytes=*/1);
+  AL_ASSERT_OK_AND_ASSIGN(auto reader, WriteAndOpen(file, rows));
+  uint64_t kept_raw_bytes = 0;
+  size_t kept = 0;
+  for (const std::string& path : paths) {
+    const size_t field = event::FieldIndexOf(*event::FindField(path));
+    AL_ASSERT_OK_AND_ASSIGN(auto first, reader->GetDictionary(field));
+    AL_ASSERT_OK(reader->GetCodes(field).status());  // the cache's one entry now
+    AL_ASSERT_OK_AND_ASSIGN(auto second, reader->GetDictionary(field));
+    if (first.get() != second.get()) continue;
+    ++kept;
+    for (const SectionEntry& section : reader->sections()) {
+      if (section.kind == SectionKind::kDictionary && section.field == field) {
+        EXPECT_LE(section.raw_bytes, SegmentReader::kPinnedDictionaryBytes) << path;
+        kept_raw_bytes += section.raw_bytes;
+      }
+    }
+  }
+  EXPECT_GT(kept, 0u);
+  EXPECT_LT(kept, paths.size());
+  EXPECT_LE(kept_raw_bytes, SegmentReader::kPinnedDictionaryBudget);
 }
 
 TEST(Segment, ASegmentWithoutAValueFilterIsSearchedInFull) {
