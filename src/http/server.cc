@@ -654,7 +654,8 @@ asio::awaitable<bool> Server::Impl::Write(Stream& stream, Request& request, Resp
   // Passed as a span: Asio writes a two-buffer array through a special case
   // that hands the stream an empty first buffer once the head is sent, and
   // Beast's TLS stream then writes nothing (its flattening takes the first
-  // buffer's size), so every body over 16 KiB was lost over HTTPS.
+  // buffer's size) and the write ends: a body over 16 KiB would be lost over
+  // HTTPS, silently.
   const std::span<const asio::const_buffer> message(buffers);
 
   beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
