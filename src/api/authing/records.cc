@@ -303,6 +303,15 @@ void WriteV2Document(const Event& event, JsonWriter& json) {
         IsLineExtra(name) || (name.size() > 1 && name[0] == '@' && IsLineExtra(name.substr(1)))) {
       continue;
     }
+    // The document's "@timestamp" is Logstash's time, read back as one: an
+    // extra of that name that is not a time (a log line may carry its own
+    // "@timestamp=..." text) is left out rather than written where a time
+    // must be, and the event's own time stands in.
+    if (name == "@timestamp" &&
+        (!member.is_string ||
+         !event::ParseTimeText(member.value, event::EpochUnit::kMilliseconds).ok())) {
+      continue;
+    }
     have_logstash_time |= name == "@timestamp";
     have_filedate |= name == "filedate";
     json.Key(name);

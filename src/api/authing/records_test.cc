@@ -9,6 +9,7 @@
 
 #include "event/json_buffer.h"
 #include "event/json_codec.h"
+#include "event/time.h"
 #include "ingest/record_decoder.h"
 #include "testing/status_matchers.h"
 
@@ -136,6 +137,26 @@ TEST(AuthingRecords, LogstashTimestampHasMilliseconds) {
   event.received_at = 1632296841897123;  // sub-millisecond digits are dropped
   const json doc = json::parse(Render(event));
   EXPECT_EQ(doc["@timestamp"], "2021-09-22T07:47:21.897Z");
+}
+
+TEST(AuthingRecords, ALinesOwnTimestampTextIsNotWrittenAsLogstashTime) {
+  // Found by authing_api_fuzz: a message line carrying "@timestamp=" text
+  // took the plain name in the details, and the document written from them
+  // had an "@timestamp" that does not read as a time.
+  std::string document(kSeedDocument);
+  const std::string from = "operationMode=sdk";
+  const size_t at = document.find(from);
+  ASSERT_NE(at, std::string::npos);
+  document.replace(at, from.size(), "operationMode=sdk @timestamp=61384d3e-not-a-time");
+  AL_ASSERT_OK_AND_ASSIGN(const Event event, Decode(document));
+  const std::string written = Render(event);
+  const json doc = json::parse(written);
+  EXPECT_TRUE(
+      event::ParseTimeText(doc["@timestamp"].get<std::string>(), event::EpochUnit::kMilliseconds)
+          .ok())
+      << written;
+  AL_ASSERT_OK_AND_ASSIGN(const Event again, Decode(written));
+  EXPECT_EQ(again.timestamp, event.timestamp);
 }
 
 TEST(AuthingRecords, UserPoolIdIsTheEventsPool) {
