@@ -1146,9 +1146,10 @@ std::string Reassemble(const ParsedSegment& parsed) {
   return file_bytes;
 }
 
-// Three minimal rows of tenant "t", seq 1..3, one microsecond apart.
-std::vector<Event> ThreeRows() {
-  std::vector<Event> rows(3);
+// `count` minimal rows of tenant "t", seq 1..count, ids "0", "1", ...,
+// one microsecond apart.
+std::vector<Event> NumberedRows(size_t count) {
+  std::vector<Event> rows(count);
   for (size_t row = 0; row < rows.size(); ++row) {
     rows[row].tenant = "t";
     rows[row].seq = row + 1;
@@ -1158,16 +1159,15 @@ std::vector<Event> ThreeRows() {
   return rows;
 }
 
+std::vector<Event> ThreeRows() { return NumberedRows(3); }
+
 // Rows whose ids, ips and descriptions are distinct, for the value filter.
 std::vector<Event> FilterRows(size_t count) {
-  std::vector<Event> rows = std::vector<Event>(count);
+  std::vector<Event> rows = NumberedRows(count);
   for (size_t row = 0; row < count; ++row) {
-    rows[row].tenant = "t";
-    rows[row].seq = row + 1;
     rows[row].id = fmt::format("id-{}", row);
     rows[row].ip = fmt::format("10.0.{}.{}", row / 256, row % 256);
     rows[row].description = fmt::format("login word{}", row);
-    rows[row].timestamp = kBaseMicros + static_cast<int64_t>(row);
   }
   return rows;
 }
@@ -1231,13 +1231,10 @@ TEST(Segment, ValueFilterSkipsAbsentValuesWithoutReadingASection) {
 TEST(Segment, SmallDictionariesAreKeptByTheReader) {
   // Three types (a dictionary of a few bytes) and distinct ids of 40 bytes
   // (a dictionary of ~40 KB, over kPinnedDictionaryBytes, yet stored whole).
-  std::vector<Event> rows(1000);
+  std::vector<Event> rows = NumberedRows(1000);
   for (size_t row = 0; row < rows.size(); ++row) {
-    rows[row].tenant = "t";
-    rows[row].seq = row + 1;
     rows[row].id = fmt::format("{:040}", row);
     rows[row].type = fmt::format("type{}", row % 3);
-    rows[row].timestamp = kBaseMicros + static_cast<int64_t>(row);
   }
   SegmentFile file(/*cache_bytes=*/1);  // nothing stays in the cache
   AL_ASSERT_OK_AND_ASSIGN(auto reader, WriteAndOpen(file, rows));
@@ -1289,12 +1286,8 @@ TEST(Segment, TheDictionariesKeptStayWithinTheBudget) {
   const std::vector<std::string> paths = {"actor.id",    "actor.name",    "actor.email",
                                           "resource.id", "resource.name", "client.id",
                                           "client.name", "hostname"};
-  std::vector<Event> rows(1000);
+  std::vector<Event> rows = NumberedRows(1000);
   for (size_t row = 0; row < rows.size(); ++row) {
-    rows[row].tenant = "t";
-    rows[row].seq = row + 1;
-    rows[row].id = std::to_string(row);
-    rows[row].timestamp = kBaseMicros + static_cast<int64_t>(row);
     for (const std::string& path : paths)
       *event::FindField(path)->string_member(rows[row]) = fmt::format("{}-{:06}", path, row);
   }
